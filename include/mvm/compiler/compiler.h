@@ -1,0 +1,491 @@
+#pragma once
+// PatchGraph → Program, on the compile thread. Deterministic: the same graph and options give the
+// same bytecode, layout and output. Passes, in order:
+//   1. instantiate modules; 2. resolve cables to ports; 3. break cycles (strongly connected
+//   components, lowest edge first, one-block delay); 4. order modules (Kahn, ties by patch order);
+//   5. resolve channel counts; 6. lay out buffers (reuse by liveness: optimizeForRealTime) and
+//   emit bytecode; 7. bind pointers and parameter slots.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "mvm/compiler/opcodes.h"
+#include "mvm/compiler/program.h"
+#include "mvm/core/hash.h"
+#include "mvm/dsp/builtin_modules.h"
+#include "mvm/dsp/module_registry.h"
+#include "mvm/patch/limits.h"
+#include "mvm/patch/patch_error.h"
+#include "mvm/patch/patch_graph.h"
+#include "mvm/patch/validate.h"
+
+namespace mvm {
+
+struct CompileOptions {
+  double sampleRate = 48000.0;
+  int numOutputs = 2;
+  int numInputs = 0;
+  bool overrideSeed = false;  // use `seed` instead of the patch's
+  std::uint64_t seed = 0;
+  bool optimizeForRealTime = true; // reuse signal buffers by liveness
+};
+
+class Compiler {
+public:
+  explicit Compiler(const ModuleRegistry& registry = builtinModules()) : registry_(registry) {}
+
+  // control thread, may allocate; throws PatchError
+  std::unique_ptr<Program> compile(const PatchGraph& g, const CompileOptions& options = {}) const {
+    if (!(options.sampleRate >= limits::kMinSampleRate && options.sampleRate <= limits::kMaxSampleRate))
+      throw PatchError(g.source, "", "sample rate " + std::to_string(options.sampleRate) + " is outside [8000, 384000]");
+    if (options.numOutputs < 0 || options.numOutputs > kMaxHostChannels || options.numInputs < 0 ||
+        options.numInputs > kMaxHostChannels)
+      throw PatchError(g.source, "", "host channel counts must be within 0.." + std::to_string(kMaxHostChannels));
+    validateRealTimeConstraints(g, registry_);
+    Build b(g, options, registry_);
+    b.instantiate();
+    b.resolveEdges();
+    b.breakCycles();
+    b.order();
+    b.resolveChannels();
+    b.layoutAndEmit();
+    b.bind();
+    return std::move(b.prog);
+  }
+
+private:
+  struct Edge {
+    int from, fromPort, to, toPort; // toPort in the module's input index space
+    float amount;
+    std::size_t index;              // connection index in the patch
+    bool delayed = false;
+    std::uint32_t delayBuffer = 0;
+  };
+
+  struct Build {
+    const PatchGraph& g;
+    const CompileOptions& opt;
+    const ModuleRegistry& registry;
+    std::unique_ptr<Program> prog = std::make_unique<Program>();
+    std::vector<const ModuleDescriptor*> desc;
+    std::vector<std::vector<float>> values;     // every parameter's patch value or default
+    std::vector<Edge> edges;
+    std::vector<std::vector<std::size_t>> into;  // per module: indices of edges into it, patch order
+    std::vector<int> topo;
+    std::vector<std::vector<int>> inCh, outCh;  // resolved channel counts
+    std::vector<std::vector<std::uint32_t>> inBuf, outBuf; // arena offsets per port
+    std::vector<std::uint32_t> paramSlotOf;     // first slot of each module
+    std::size_t bump = 0;                       // arena floats handed out so far
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> freeList; // (offset, floats)
+
+    Build(const PatchGraph& graph, const CompileOptions& o, const ModuleRegistry& r) : g(graph), opt(o), registry(r) {}
+
+    std::uint64_t patchSeed() const { return opt.overrideSeed ? opt.seed : g.seed; }
+
+    void instantiate() {
+      prog->sampleRate = opt.sampleRate;
+      prog->seed = patchSeed();
+      prog->source = g.source;
+      const std::size_t n = g.modules.size();
+      desc.resize(n);
+      values.resize(n);
+      for (std::size_t m = 0; m < n; ++m) {
+        const ModuleSpec& spec = g.modules[m];
+        const ModuleRegistry::Entry* e = registry.find(spec.type);
+        if (!e) throw PatchError(g.source, "module \"" + spec.id + "\"", "unknown module type \"" + spec.type + "\"");
+        desc[m] = e->descriptor;
+        for (const ParamDescriptor& pd : e->descriptor->params) {
+          auto it = spec.params.find(pd.name);
+          values[m].push_back(it == spec.params.end() ? pd.defaultValue : it->second);
+        }
+        for (const auto& [name, v] : spec.params)
+          if (e->descriptor->findParam(name) < 0)
+            throw PatchError(g.source, "module \"" + spec.id + "\" parameter \"" + name + "\"", "unknown parameter");
+        CompiledModule cm;
+        cm.instance = e->create();
+        cm.id = spec.id;
+        cm.type = spec.type;
+        cm.key = fnv1a64(spec.id);
+        ProcessSetup setup;
+        setup.sampleRate = opt.sampleRate;
+        setup.seed = mixSeed(patchSeed() ^ cm.key);
+        setup.bus = &prog->bus;
+        setup.id = spec.id;
+        setup.params = values[m];
+        cm.instance->attach(*desc[m], std::move(setup));
+        cm.instance->configure(desc[m]->inputPortCount(), static_cast<int>(desc[m]->outputs.size()));
+        prog->modules.push_back(std::move(cm));
+      }
+    }
+
+    void resolveEdges() {
+      for (std::size_t i = 0; i < g.connections.size(); ++i) {
+        const Connection& c = g.connections[i];
+        const std::string place = "connections[" + std::to_string(i) + "] (" + c.from.str() + " -> " + c.to.str() + ")";
+        const int from = g.findModule(c.from.module), to = g.findModule(c.to.module);
+        if (from < 0 || to < 0) throw PatchError(g.source, place, "connects to no module");
+        const int fromPort = desc[static_cast<std::size_t>(from)]->findOutput(c.from.port);
+        const ModuleDescriptor& td = *desc[static_cast<std::size_t>(to)];
+        int toPort = td.findInput(c.to.port);
+        if (toPort < 0 && td.findParam(c.to.port) >= 0) toPort = static_cast<int>(td.inputs.size()) + td.findParam(c.to.port);
+        if (fromPort < 0 || toPort < 0) throw PatchError(g.source, place, "connects to no port");
+        edges.push_back(Edge{from, fromPort, to, toPort, c.amount, i});
+      }
+      into.resize(g.modules.size());
+      for (std::size_t i = 0; i < edges.size(); ++i) into[static_cast<std::size_t>(edges[i].to)].push_back(i);
+    }
+
+    std::string edgeName(const Edge& e) const {
+      const Connection& c = g.connections[e.index];
+      return c.from.str() + ">" + c.to.str();
+    }
+
+    // Strongly connected components (iterative Tarjan) over the edges not yet delayed.
+    std::vector<int> components() const {
+      const int n = static_cast<int>(g.modules.size());
+      std::vector<std::vector<int>> adj(static_cast<std::size_t>(n));
+      for (std::size_t i = 0; i < edges.size(); ++i)
+        if (!edges[i].delayed) adj[static_cast<std::size_t>(edges[i].from)].push_back(edges[i].to);
+      std::vector<int> index(static_cast<std::size_t>(n), -1), low(static_cast<std::size_t>(n), 0),
+          comp(static_cast<std::size_t>(n), -1);
+      std::vector<char> onStack(static_cast<std::size_t>(n), 0);
+      std::vector<int> stack;
+      std::vector<std::pair<int, std::size_t>> call;
+      int counter = 0, comps = 0;
+      for (int root = 0; root < n; ++root) {
+        if (index[static_cast<std::size_t>(root)] >= 0) continue;
+        call.push_back({root, 0});
+        while (!call.empty()) {
+          auto& [v, next] = call.back();
+          const auto uv = static_cast<std::size_t>(v);
+          if (next == 0 && index[uv] < 0) {
+            index[uv] = low[uv] = counter++;
+            stack.push_back(v);
+            onStack[uv] = 1;
+          }
+          if (next < adj[uv].size()) {
+            const int w = adj[uv][next++];
+            const auto uw = static_cast<std::size_t>(w);
+            if (index[uw] < 0) call.push_back({w, 0});
+            else if (onStack[uw]) low[uv] = std::min(low[uv], index[uw]);
+            continue;
+          }
+          if (low[uv] == index[uv]) {
+            int w;
+            do {
+              w = stack.back();
+              stack.pop_back();
+              onStack[static_cast<std::size_t>(w)] = 0;
+              comp[static_cast<std::size_t>(w)] = comps;
+            } while (w != v);
+            ++comps;
+          }
+          const int done = v;
+          call.pop_back();
+          if (!call.empty()) {
+            const auto up = static_cast<std::size_t>(call.back().first);
+            low[up] = std::min(low[up], low[static_cast<std::size_t>(done)]);
+          }
+        }
+      }
+      return comp;
+    }
+
+    // A cycle is broken at its lowest edge: (from id, from port, to id, to port), compared as text.
+    void breakCycles() {
+      for (;;) {
+        const std::vector<int> comp = components();
+        std::vector<int> lowest(g.modules.size(), -1); // per component: the edge to delay
+        for (std::size_t i = 0; i < edges.size(); ++i) {
+          const Edge& e = edges[i];
+          if (e.delayed) continue;
+          const int c = comp[static_cast<std::size_t>(e.from)];
+          if (c != comp[static_cast<std::size_t>(e.to)]) continue;
+          int& best = lowest[static_cast<std::size_t>(c)];
+          if (best < 0 || edgeKey(e) < edgeKey(edges[static_cast<std::size_t>(best)])) best = static_cast<int>(i);
+        }
+        bool changed = false;
+        for (int i : lowest) {
+          if (i < 0) continue;
+          Edge& e = edges[static_cast<std::size_t>(i)];
+          e.delayed = true;
+          changed = true;
+          prog->diagnostics.push_back("feedback: cycle broken at " + g.connections[e.index].from.str() + " -> " +
+                                      g.connections[e.index].to.str() + " with a one-block delay (" +
+                                      std::to_string(kBlockFrames) + " frames)");
+        }
+        if (!changed) return;
+      }
+    }
+
+    std::tuple<std::string, std::string, std::string, std::string> edgeKey(const Edge& e) const {
+      const Connection& c = g.connections[e.index];
+      return {c.from.module, c.from.port, c.to.module, c.to.port};
+    }
+
+    // Kahn's algorithm; among ready modules the earliest in the patch goes first.
+    void order() {
+      const std::size_t n = g.modules.size();
+      std::vector<int> indegree(n, 0);
+      std::vector<std::vector<int>> succ(n);
+      for (const Edge& e : edges)
+        if (!e.delayed) {
+          succ[static_cast<std::size_t>(e.from)].push_back(e.to);
+          ++indegree[static_cast<std::size_t>(e.to)];
+        }
+      std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+      for (std::size_t m = 0; m < n; ++m)
+        if (indegree[m] == 0) ready.push(static_cast<int>(m));
+      while (!ready.empty()) {
+        const int m = ready.top();
+        ready.pop();
+        topo.push_back(m);
+        for (int s : succ[static_cast<std::size_t>(m)])
+          if (--indegree[static_cast<std::size_t>(s)] == 0) ready.push(s);
+      }
+      if (topo.size() != n) throw PatchError(g.source, "", "internal error: cycle left after cycle breaking");
+    }
+
+    void resolveChannels() {
+      const std::size_t n = g.modules.size();
+      inCh.resize(n);
+      outCh.resize(n);
+      for (std::size_t m = 0; m < n; ++m) {
+        inCh[m].assign(static_cast<std::size_t>(desc[m]->inputPortCount()), 1);
+        outCh[m].assign(desc[m]->outputs.size(), 1);
+      }
+      // Delayed cables feed back channel counts from later modules: iterate to a fixed point
+      // (counts only grow and are bounded by kMaxChannels).
+      for (int pass = 0; pass <= kMaxChannels + 1; ++pass) {
+        bool changed = false;
+        for (int m : topo) {
+          const auto um = static_cast<std::size_t>(m);
+          std::fill(inCh[um].begin(), inCh[um].end(), 1);
+          for (std::size_t i : into[um]) {
+              const Edge& e = edges[i];
+              int& ch = inCh[um][static_cast<std::size_t>(e.toPort)];
+              ch = std::max(ch, outCh[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)]);
+            }
+          std::vector<int> out(outCh[um].size(), 1);
+          prog->modules[um].instance->resolveOutputChannels(inCh[um].data(), out.data());
+          for (int& c : out) c = std::clamp(c, 1, kMaxChannels);
+          if (out != outCh[um]) { outCh[um] = out; changed = true; }
+        }
+        if (!changed) return;
+      }
+    }
+
+    std::uint32_t allocate(std::size_t floats) {
+      if (opt.optimizeForRealTime) {
+        int best = -1;
+        for (std::size_t i = 0; i < freeList.size(); ++i)
+          if (freeList[i].second >= floats &&
+              (best < 0 || freeList[i].second < freeList[static_cast<std::size_t>(best)].second ||
+               (freeList[i].second == freeList[static_cast<std::size_t>(best)].second &&
+                freeList[i].first < freeList[static_cast<std::size_t>(best)].first)))
+            best = static_cast<int>(i);
+        if (best >= 0) {
+          const std::uint32_t off = freeList[static_cast<std::size_t>(best)].first;
+          freeList.erase(freeList.begin() + best);
+          ++prog->poolBuffers;
+          return off;
+        }
+      }
+      ++prog->poolBuffers;
+      prog->poolFloats += floats;
+      return dedicated(floats);
+    }
+    void release(std::uint32_t offset, std::size_t floats) {
+      if (opt.optimizeForRealTime) freeList.push_back({offset, static_cast<std::uint32_t>(floats)});
+    }
+    std::uint32_t dedicated(std::size_t floats) {
+      const auto off = static_cast<std::uint32_t>(bump);
+      bump += (floats + 15) & ~std::size_t{15}; // keep every buffer 64-byte aligned
+      return off;
+    }
+
+    void emit(Op op, std::initializer_list<std::uint32_t> operands, std::string note = {}) {
+      if (!note.empty()) prog->annotations.push_back({static_cast<std::uint32_t>(prog->code.size()), std::move(note)});
+      prog->code.push_back(static_cast<std::uint32_t>(op));
+      prog->code.insert(prog->code.end(), operands);
+    }
+    static std::uint32_t bits(float f) {
+      std::uint32_t u;
+      std::memcpy(&u, &f, sizeof u);
+      return u;
+    }
+
+    std::string portName(int m, int port) const {
+      const ModuleDescriptor& d = *desc[static_cast<std::size_t>(m)];
+      const auto p = static_cast<std::size_t>(port);
+      return g.modules[static_cast<std::size_t>(m)].id + "." + (p < d.inputs.size() ? d.inputs[p].name : d.params[p - d.inputs.size()].name);
+    }
+
+    void layoutAndEmit() {
+      const std::size_t n = g.modules.size();
+      constexpr std::size_t kZeroFloats = kMaxChannels * kBlockFrames;
+      const std::uint32_t zero = dedicated(kZeroFloats); // read-only silence for unconnected inputs
+      prog->busOutputOffset = dedicated(static_cast<std::size_t>(opt.numOutputs) * kBlockFrames);
+      prog->busInputOffset = dedicated(static_cast<std::size_t>(opt.numInputs) * kBlockFrames);
+      if (opt.numOutputs > 0)
+        emit(Op::Clear, {prog->busOutputOffset, static_cast<std::uint32_t>(opt.numOutputs * kBlockFrames)}, "host outputs");
+
+      for (Edge& e : edges)
+        if (e.delayed) {
+          const std::size_t floats = static_cast<std::size_t>(outCh[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)]) * kBlockFrames;
+          e.delayBuffer = dedicated(floats);
+          prog->feedback.push_back(FeedbackDelay{edgeName(e), e.delayBuffer, static_cast<std::uint32_t>(floats)});
+        }
+
+      // readers[m][port]: undelayed cables still to read each output buffer
+      std::vector<std::vector<int>> readers(n);
+      for (std::size_t m = 0; m < n; ++m) readers[m].assign(desc[m]->outputs.size(), 0);
+      for (const Edge& e : edges)
+        if (!e.delayed) ++readers[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)];
+
+      std::vector<std::vector<const Edge*>> delayedFrom(n);
+      for (const Edge& e : edges)
+        if (e.delayed) delayedFrom[static_cast<std::size_t>(e.from)].push_back(&e);
+
+      inBuf.resize(n);
+      outBuf.resize(n);
+      paramSlotOf.assign(n, 0);
+      for (int m : topo) {
+        const auto um = static_cast<std::size_t>(m);
+        const ModuleDescriptor& d = *desc[um];
+        const int ports = d.inputPortCount();
+        inBuf[um].assign(static_cast<std::size_t>(ports), zero);
+        std::vector<std::pair<std::uint32_t, std::size_t>> scratch;
+        paramSlotOf[um] = static_cast<std::uint32_t>(prog->params.size());
+        for (int p = 0; p < ports; ++p) {
+          const auto up = static_cast<std::size_t>(p);
+          std::vector<const Edge*> cables;
+          for (std::size_t i : into[um])
+            if (edges[i].toPort == p) cables.push_back(&edges[i]);
+          const int ch = inCh[um][up];
+          const std::size_t floats = static_cast<std::size_t>(ch) * kBlockFrames;
+          const bool isParam = up >= d.inputs.size();
+          if (isParam) {
+            ParamSlot slot;
+            slot.module = static_cast<std::uint32_t>(m);
+            slot.param = static_cast<std::uint32_t>(up - d.inputs.size());
+            slot.channels = static_cast<std::uint32_t>(ch);
+            slot.buffer = dedicated(floats);
+            slot.modulated = !cables.empty();
+            const ParamDescriptor& pd = d.params[slot.param];
+            slot.setByPatch = g.modules[um].params.count(pd.name) > 0;
+            slot.patchValue = values[um][slot.param];
+            slot.moduleKey = prog->modules[um].key;
+            slot.paramKey = fnv1a64(pd.name);
+            slot.smoother.reset(slot.patchValue, static_cast<std::uint32_t>(pd.smoothingMs * 0.001 * opt.sampleRate + 0.5));
+            const auto s = static_cast<std::uint32_t>(prog->params.size());
+            prog->params.push_back(slot);
+            emit(Op::Param, {s}, portName(m, p));
+            inBuf[um][up] = slot.buffer;
+            for (const Edge* e : cables) emitMix(*e, slot.buffer, ch, m, p);
+          } else if (cables.size() == 1 && cables[0]->amount == 1.0f) {
+            inBuf[um][up] = sourceBuffer(*cables[0]); // read the cable in place
+          } else if (!cables.empty()) {
+            const std::uint32_t buf = allocate(floats);
+            emit(Op::Clear, {buf, static_cast<std::uint32_t>(floats)}, portName(m, p) + " (sum of " + std::to_string(cables.size()) + ")");
+            for (const Edge* e : cables) emitMix(*e, buf, ch, m, p);
+            inBuf[um][up] = buf;
+            scratch.push_back({buf, floats});
+          }
+        }
+        outBuf[um].assign(d.outputs.size(), 0);
+        for (std::size_t o = 0; o < d.outputs.size(); ++o)
+          outBuf[um][o] = allocate(static_cast<std::size_t>(outCh[um][o]) * kBlockFrames);
+        emit(Op::Process, {static_cast<std::uint32_t>(m)}, g.modules[um].id + " (" + d.type + ")");
+        for (const Edge* e : delayedFrom[um]) {
+          const auto floats = static_cast<std::uint32_t>(outCh[um][static_cast<std::size_t>(e->fromPort)] * kBlockFrames);
+          emit(Op::Delay, {e->delayBuffer, outBuf[um][static_cast<std::size_t>(e->fromPort)], floats}, "feedback " + edgeName(*e));
+        }
+        for (auto [buf, floats] : scratch) release(buf, floats);
+        for (std::size_t i : into[um]) {
+          const Edge* e = &edges[i];
+          if (e->delayed) continue;
+          const auto uf = static_cast<std::size_t>(e->from), fp = static_cast<std::size_t>(e->fromPort);
+          if (--readers[uf][fp] == 0) release(outBuf[uf][fp], static_cast<std::size_t>(outCh[uf][fp]) * kBlockFrames);
+        }
+        for (std::size_t o = 0; o < d.outputs.size(); ++o)
+          if (readers[um][o] == 0) release(outBuf[um][o], static_cast<std::size_t>(outCh[um][o]) * kBlockFrames);
+      }
+      emit(Op::End, {});
+      prog->arenaFloats = bump;
+    }
+
+    std::uint32_t sourceBuffer(const Edge& e) const {
+      return e.delayed ? e.delayBuffer : outBuf[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)];
+    }
+
+    void emitMix(const Edge& e, std::uint32_t dst, int dstCh, int m, int p) {
+      const int srcCh = outCh[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)];
+      std::ostringstream note;
+      note << g.connections[e.index].from.str() << " -> " << portName(m, p);
+      if (e.amount != 1.0f) note << " * " << e.amount;
+      if (e.delayed) note << " (delayed)";
+      emit(Op::Mix, {dst, static_cast<std::uint32_t>(dstCh), sourceBuffer(e), static_cast<std::uint32_t>(srcCh), bits(e.amount)},
+           note.str());
+    }
+
+    void bind() {
+      prog->arena = AlignedFloatArray(bump);
+      float* base = prog->arena.data();
+      HostBus& bus = prog->bus;
+      bus.numOutputs = opt.numOutputs;
+      bus.numInputs = opt.numInputs;
+      for (int c = 0; c < opt.numOutputs; ++c) bus.outputs[c] = base + prog->busOutputOffset + c * kBlockFrames;
+      for (int c = 0; c < opt.numInputs; ++c) bus.inputs[c] = base + prog->busInputOffset + c * kBlockFrames;
+      for (std::size_t m = 0; m < g.modules.size(); ++m) {
+        CompiledModule& cm = prog->modules[m];
+        cm.firstInput = static_cast<std::uint32_t>(prog->inputPointers.size());
+        cm.firstOutput = static_cast<std::uint32_t>(prog->outputPointers.size());
+        for (std::size_t p = 0; p < inBuf[m].size(); ++p) {
+          prog->inputPointers.push_back(base + inBuf[m][p]);
+          bool connected = false;
+          for (std::size_t i : into[m]) connected = connected || edges[i].toPort == static_cast<int>(p);
+          cm.instance->setInputLayout(static_cast<int>(p), inCh[m][p], connected);
+        }
+        for (std::size_t o = 0; o < outBuf[m].size(); ++o) {
+          prog->outputPointers.push_back(base + outBuf[m][o]);
+          cm.instance->setOutputChannels(static_cast<int>(o), outCh[m][o]);
+        }
+        if (desc[m]->receivesNoteEvents) prog->noteListeners.push_back(static_cast<std::uint32_t>(m));
+        cm.instance->prepare();
+      }
+      for (std::uint32_t s = 0; s < prog->params.size(); ++s)
+        prog->paramIndex.push_back({prog->params[s].moduleKey, prog->params[s].paramKey, s});
+      std::sort(prog->paramIndex.begin(), prog->paramIndex.end(), [](const ParamIndexEntry& a, const ParamIndexEntry& b) {
+        return a.moduleKey != b.moduleKey ? a.moduleKey < b.moduleKey : a.paramKey < b.paramKey;
+      });
+      prog->signature = signature();
+    }
+
+    // Everything that determines the program's output, hashed.
+    std::uint64_t signature() const {
+      std::ostringstream s;
+      s.precision(9);
+      s << opt.sampleRate << '|' << opt.numOutputs << '|' << opt.numInputs << '|' << patchSeed() << '|';
+      for (std::size_t m = 0; m < g.modules.size(); ++m) {
+        s << g.modules[m].id << ':' << g.modules[m].type;
+        for (float v : values[m]) s << ',' << v;
+        s << ';';
+      }
+      for (const Connection& c : g.connections) s << c.from.str() << '>' << c.to.str() << '*' << c.amount << ';';
+      return fnv1a64(s.str());
+    }
+  };
+
+  const ModuleRegistry& registry_;
+};
+
+} // namespace mvm

@@ -1,0 +1,124 @@
+#pragma once
+// The engine's own transcendental functions. DSP code uses these rather than libm so that
+// output is bit-identical across compilers, libm versions and constant folding (DESIGN.md
+// decision 9). Accuracy is stated per function and checked in tests/core/math_test.cpp.
+
+#include <cmath>
+#include <cstdint>
+
+namespace mvm::math {
+
+inline constexpr double kPi = 3.14159265358979323846;
+inline constexpr double kTwoPi = 6.28318530717958647692;
+inline constexpr double kLn2 = 0.69314718055994530942;
+inline constexpr double kLog2e = 1.44269504088896340736;
+// C4, the pitch of 0 V on a 1 V/octave input.
+inline constexpr double kC4Hz = 261.6255653005986;
+
+template <class T>
+constexpr T clamp(T x, T lo, T hi) noexcept { return x < lo ? lo : (x > hi ? hi : x); }
+
+// Fractional part in [0, 1). floor is exact in IEEE arithmetic, so this is deterministic.
+inline float wrap01(float x) noexcept {
+  float f = x - std::floor(x);
+  return f >= 1.0f ? 0.0f : f;
+}
+inline double wrap01(double x) noexcept {
+  double f = x - std::floor(x);
+  return f >= 1.0 ? 0.0 : f;
+}
+
+// sin(2*pi*phase) for any phase; max abs error 2e-7. Quarter-wave symmetry + odd Taylor polynomial.
+inline float sin2pi(float phase) noexcept {
+  float p = wrap01(phase);
+  float x = p < 0.25f ? p : (p < 0.75f ? 0.5f - p : p - 1.0f); // x in [-0.25, 0.25]
+  float y = x * static_cast<float>(kTwoPi);
+  float y2 = y * y;
+  return y * (1.0f + y2 * (-1.6666667e-1f + y2 * (8.3333333e-3f + y2 * (-1.9841270e-4f +
+             y2 * (2.7557319e-6f + y2 * (-2.5052108e-8f))))));
+}
+inline float cos2pi(float phase) noexcept { return sin2pi(phase + 0.25f); }
+
+// sin(2*pi*phase) in double precision; max abs error 1e-13. For coefficient design.
+inline double sin2pi(double phase) noexcept {
+  double p = wrap01(phase);
+  double x = p < 0.25 ? p : (p < 0.75 ? 0.5 - p : p - 1.0);
+  double y = x * kTwoPi;
+  double y2 = y * y;
+  double s = 1.0 / 355687428096000.0; // 1/17!
+  s = -1.0 / 1307674368000.0 + y2 * s;
+  s = 1.0 / 6227020800.0 + y2 * s;
+  s = -1.0 / 39916800.0 + y2 * s;
+  s = 1.0 / 362880.0 + y2 * s;
+  s = -1.0 / 5040.0 + y2 * s;
+  s = 1.0 / 120.0 + y2 * s;
+  s = -1.0 / 6.0 + y2 * s;
+  return y * (1.0 + y2 * s);
+}
+inline double cos2pi(double phase) noexcept { return sin2pi(phase + 0.25); }
+
+// tan(pi * x) for x in [0, 0.5): the bilinear-transform prewarp of a normalised frequency.
+inline double tanPi(double x) noexcept { return sin2pi(0.5 * x) / cos2pi(0.5 * x); }
+
+// 2^x in double precision; relative error < 1e-12 for x in [-1022, 1023].
+inline double exp2(double x) noexcept {
+  if (x < -1022.0) return 0.0;
+  if (x > 1023.0) x = 1023.0;
+  double n = std::floor(x + 0.5);
+  double t = (x - n) * kLn2; // |t| <= ln2/2
+  double p = 1.0 / 479001600.0;  // 1/12!
+  p = 1.0 / 39916800.0 + t * p;
+  p = 1.0 / 3628800.0 + t * p;
+  p = 1.0 / 362880.0 + t * p;
+  p = 1.0 / 40320.0 + t * p;
+  p = 1.0 / 5040.0 + t * p;
+  p = 1.0 / 720.0 + t * p;
+  p = 1.0 / 120.0 + t * p;
+  p = 1.0 / 24.0 + t * p;
+  p = 1.0 / 6.0 + t * p;
+  p = 0.5 + t * p;
+  p = 1.0 + t * p;
+  p = 1.0 + t * p;
+  return std::ldexp(p, static_cast<int>(n)); // exact scaling
+}
+
+// 2^x in single precision; relative error < 3e-7 for x in [-126, 127].
+inline float exp2(float x) noexcept {
+  if (x < -126.0f) return 0.0f;
+  if (x > 127.0f) x = 127.0f;
+  float n = std::floor(x + 0.5f);
+  float t = (x - n) * static_cast<float>(kLn2);
+  float p = 1.0f + t * (1.0f + t * (0.5f + t * (1.6666667e-1f + t * (4.1666668e-2f +
+            t * (8.3333338e-3f + t * (1.3888889e-3f + t * 1.9841270e-4f))))));
+  return std::ldexp(p, static_cast<int>(n));
+}
+
+inline double exp(double x) noexcept { return exp2(x * kLog2e); }
+inline float exp(float x) noexcept { return exp2(x * static_cast<float>(kLog2e)); }
+
+// Hyperbolic tangent; max abs error 5e-7.
+inline float tanh(float x) noexcept {
+  float ax = std::fabs(x);
+  if (ax < 0.0625f) {
+    float x2 = x * x;
+    return x * (1.0f + x2 * (-0.33333334f + x2 * (0.13333334f + x2 * -0.053968254f)));
+  }
+  if (ax > 9.0f) return x > 0.0f ? 1.0f : -1.0f;
+  float e = exp2(2.0f * x * static_cast<float>(kLog2e));
+  return (e - 1.0f) / (e + 1.0f);
+}
+
+// Frequency in Hz of a 1 V/octave pitch (0 V = C4).
+inline float pitchToHz(float volts) noexcept { return static_cast<float>(kC4Hz) * exp2(volts); }
+
+// Decibels to a gain factor, for coefficient design and params given in dB.
+inline double dbToGain(double db) noexcept { return exp2(db * (1.0 / 6.020599913279624)); }
+
+// Whether a float is neither NaN nor infinite, by its bits (immune to -ffinite-math assumptions).
+inline bool isFinite(float x) noexcept {
+  std::uint32_t bits;
+  __builtin_memcpy(&bits, &x, sizeof bits);
+  return (bits & 0x7f800000u) != 0x7f800000u;
+}
+
+} // namespace mvm::math

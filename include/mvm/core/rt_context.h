@@ -1,0 +1,30 @@
+#pragma once
+// Marks the audio thread. The VM enters an AudioThreadScope in process(); the test harness
+// (tests/support/rt_probe.*) counts allocations, locks and blocking calls made inside it.
+// MVM_NONBLOCKING puts RealtimeSanitizer's contract on the audio path where clang supports it.
+
+#if defined(__clang__) && defined(__has_cpp_attribute)
+#if __has_cpp_attribute(clang::nonblocking)
+#define MVM_NONBLOCKING [[clang::nonblocking]]
+#endif
+#endif
+#ifndef MVM_NONBLOCKING
+#define MVM_NONBLOCKING
+#endif
+
+namespace mvm {
+
+inline thread_local int tAudioThreadDepth = 0;
+
+// audio thread, wait-free
+struct AudioThreadScope {
+  AudioThreadScope() noexcept { ++tAudioThreadDepth; }
+  ~AudioThreadScope() { --tAudioThreadDepth; }
+  AudioThreadScope(const AudioThreadScope&) = delete;
+  AudioThreadScope& operator=(const AudioThreadScope&) = delete;
+};
+
+// any thread
+inline bool onAudioThread() noexcept { return tAudioThreadDepth > 0; }
+
+} // namespace mvm

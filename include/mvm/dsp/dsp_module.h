@@ -1,0 +1,112 @@
+#pragma once
+// The unit of DSP. A module processes exactly one block of kBlockFrames frames per call on
+// 1..kMaxChannels channels; everything else (construction, buffers, channel counts, sample
+// rate) is settled on the compile thread before the audio thread ever calls process().
+//
+// Input index space: the descriptor's inputs first, then one input per parameter carrying that
+// parameter's effective value per sample (smoothed set value + modulation cables x amount).
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mvm/core/block.h"
+#include "mvm/core/event.h"
+#include "mvm/core/signal.h"
+#include "mvm/dsp/host_bus.h"
+#include "mvm/dsp/module_descriptor.h"
+
+namespace mvm {
+
+struct ProcessSetup {
+  double sampleRate = 48000.0;
+  std::uint64_t seed = 0;   // per module: derived from the patch seed and the module id
+  HostBus* bus = nullptr;   // the program's host bus (AudioOut, AudioIn)
+  std::string id;           // the module's id in the patch
+  std::vector<float> params; // the patch's value of each parameter (channel counts may depend on them)
+};
+
+class DSPModule {
+public:
+  virtual ~DSPModule() = default;
+
+  // control thread: port counts (inputs include the parameter inputs); called once, first.
+  virtual void configure(int numInputs, int numOutputs) {
+    inputChannels_.assign(static_cast<std::size_t>(numInputs), 1);
+    inputConnected_.assign(static_cast<std::size_t>(numInputs), 0);
+    outputChannels_.assign(static_cast<std::size_t>(numOutputs), 1);
+  }
+
+  // control thread: output channel counts from input channel counts. The default is VCV Rack's:
+  // a polyphonic output carries as many channels as the widest polyphonic input; mono outputs 1.
+  virtual void resolveOutputChannels(const int* inputChannels, int* outputChannels) const {
+    int widest = 1;
+    const auto& d = *descriptor_;
+    for (std::size_t i = 0; i < d.inputs.size(); ++i)
+      if (d.inputs[i].polyphonic && inputChannels[i] > widest) widest = inputChannels[i];
+    for (std::size_t p = 0; p < d.params.size(); ++p)
+      if (d.params[p].polyphonic && inputChannels[d.inputs.size() + p] > widest)
+        widest = inputChannels[d.inputs.size() + p];
+    for (std::size_t o = 0; o < d.outputs.size(); ++o) outputChannels[o] = d.outputs[o].polyphonic ? widest : 1;
+  }
+
+  // control thread, may allocate: size delay lines, compute constants. Channel counts are known.
+  virtual void prepare() {}
+
+  // audio thread, wait-free: one block. inputs[i] holds inputChannels(i) channels, outputs[o]
+  // holds outputChannels(o) channels, each kBlockFrames long; outputs never alias inputs.
+  virtual void process(const float** inputs, float** outputs) = 0;
+
+  // audio thread, bounded and allocation-free: take over the state of the instance this one
+  // replaces in a hot swap (same id, same type; channel counts may differ).
+  virtual void copyStateFrom(const DSPModule& previous) { (void)previous; }
+
+  // ---- set by the compiler (control thread) ----
+  void attach(const ModuleDescriptor& descriptor, ProcessSetup setup) {
+    descriptor_ = &descriptor;
+    setup_ = std::move(setup);
+  }
+  void setInputLayout(int port, int channels, bool connected) {
+    inputChannels_[static_cast<std::size_t>(port)] = channels;
+    inputConnected_[static_cast<std::size_t>(port)] = connected ? 1 : 0;
+  }
+  void setOutputChannels(int port, int channels) { outputChannels_[static_cast<std::size_t>(port)] = channels; }
+  // audio thread: the note events of the current block, frames relative to the block start
+  void setBlockEvents(std::span<const Event> events) noexcept { blockEvents_ = events; }
+
+  // ---- for implementations ----
+  const ModuleDescriptor& descriptor() const noexcept { return *descriptor_; }
+  const std::string& id() const noexcept { return setup_.id; }
+  double sampleRate() const noexcept { return setup_.sampleRate; }
+  std::uint64_t seed() const noexcept { return setup_.seed; }
+  HostBus* hostBus() const noexcept { return setup_.bus; }
+  // control thread: the patch's value of a parameter (for channel counts and memory sizing).
+  float initialParam(int param) const noexcept { return setup_.params[static_cast<std::size_t>(param)]; }
+  int numInputs() const noexcept { return static_cast<int>(inputChannels_.size()); }
+  int numOutputs() const noexcept { return static_cast<int>(outputChannels_.size()); }
+  int inputChannels(int port) const noexcept { return inputChannels_[static_cast<std::size_t>(port)]; }
+  bool isInputConnected(int port) const noexcept { return inputConnected_[static_cast<std::size_t>(port)] != 0; }
+  int outputChannels(int port) const noexcept { return outputChannels_[static_cast<std::size_t>(port)]; }
+  int paramPort(int param) const noexcept { return static_cast<int>(descriptor_->inputs.size()) + param; }
+  std::span<const Event> blockEvents() const noexcept { return blockEvents_; }
+
+  // Channel c of input `port`, mono inputs broadcast.
+  const float* in(const float** inputs, int port, int c) const noexcept {
+    return channelOf(inputs[port], inputChannels(port), c);
+  }
+  // Channel c of parameter `param`'s per-sample value.
+  const float* param(const float** inputs, int param, int c) const noexcept { return in(inputs, paramPort(param), c); }
+  // Channel c of output `port`.
+  static float* out(float** outputs, int port, int c) noexcept { return channelOf(outputs[port], c); }
+
+private:
+  const ModuleDescriptor* descriptor_ = nullptr;
+  ProcessSetup setup_;
+  std::vector<int> inputChannels_;
+  std::vector<int> outputChannels_;
+  std::vector<char> inputConnected_;
+  std::span<const Event> blockEvents_;
+};
+
+} // namespace mvm

@@ -1,0 +1,57 @@
+#pragma once
+// What a module type offers: its ports and parameters with units, ranges and docs. The parser
+// validates patches against it, the compiler lays out buffers from it, docs are generated from it.
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace mvm {
+
+struct PortDescriptor {
+  std::string name;
+  bool polyphonic = true; // false: the port reads/writes channel 0 only
+  std::string doc;
+};
+
+struct ParamDescriptor {
+  std::string name;
+  std::string unit;
+  float min = 0.0f;
+  float max = 1.0f;
+  float defaultValue = 0.0f;
+  std::string doc;
+  // Live changes ramp linearly over this time; 0 for stepped parameters (modes, counts).
+  float smoothingMs = 5.0f;
+  // For stepped parameters given by name in a patch: value i is choices[i].
+  std::vector<std::string> choices{};
+  // Whether a modulation cable into this parameter makes the module polyphonic.
+  bool polyphonic = true;
+
+  bool isStepped() const noexcept { return smoothingMs == 0.0f; }
+};
+
+struct ModuleDescriptor {
+  std::string type;
+  std::string category;
+  std::string doc;
+  std::vector<PortDescriptor> inputs;
+  std::vector<PortDescriptor> outputs;
+  std::vector<ParamDescriptor> params;
+  bool receivesNoteEvents = false; // note, controller and bend events are delivered per block
+
+  // control thread. Input index space of a module: inputs first, then one modulation input per parameter.
+  int inputPortCount() const noexcept { return static_cast<int>(inputs.size() + params.size()); }
+  int findInput(const std::string& name) const noexcept { return indexOf(inputs, name); }
+  int findOutput(const std::string& name) const noexcept { return indexOf(outputs, name); }
+  int findParam(const std::string& name) const noexcept { return indexOf(params, name); }
+
+private:
+  template <class V>
+  static int indexOf(const V& v, const std::string& name) noexcept {
+    auto it = std::find_if(v.begin(), v.end(), [&](const auto& d) { return d.name == name; });
+    return it == v.end() ? -1 : static_cast<int>(it - v.begin());
+  }
+};
+
+} // namespace mvm

@@ -1,0 +1,57 @@
+#pragma once
+// A parameter's ramp: linear, landing exactly on its target on the ramp's last frame (madronalib's
+// glide rule), and started at the frame of the event that set it.
+
+#include <cstdint>
+
+#include "mvm/core/event.h"
+
+namespace mvm {
+
+class ParamSmoother {
+public:
+  // control thread: jump to a value with no ramp
+  void reset(float value, std::uint32_t defaultRampFrames) noexcept {
+    current_ = target_ = value;
+    step_ = 0.0f;
+    remaining_ = 0;
+    defaultRamp_ = defaultRampFrames;
+  }
+
+  // audio thread, wait-free. rampFrames: kDefaultRamp = the parameter's smoothing time, 0 = jump.
+  void setTarget(float value, std::int32_t rampFrames) noexcept {
+    const std::uint32_t n = rampFrames < 0 ? defaultRamp_ : static_cast<std::uint32_t>(rampFrames);
+    target_ = value;
+    if (n == 0 || value == current_) {
+      current_ = value;
+      remaining_ = 0;
+      return;
+    }
+    remaining_ = n;
+    step_ = (value - current_) / static_cast<float>(n);
+  }
+
+  // audio thread, wait-free: writes frames [from, to) of the ramp
+  void fill(float* out, int from, int to) noexcept {
+    for (int i = from; i < to; ++i) {
+      if (remaining_ > 0) {
+        current_ = --remaining_ == 0 ? target_ : current_ + step_;
+      }
+      out[i] = current_;
+    }
+  }
+
+  bool settled() const noexcept { return remaining_ == 0; }
+  float current() const noexcept { return current_; }
+  float target() const noexcept { return target_; }
+  std::uint32_t defaultRampFrames() const noexcept { return defaultRamp_; }
+
+private:
+  float current_ = 0.0f;
+  float target_ = 0.0f;
+  float step_ = 0.0f;
+  std::uint32_t remaining_ = 0;
+  std::uint32_t defaultRamp_ = 0;
+};
+
+} // namespace mvm

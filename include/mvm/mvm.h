@@ -1,0 +1,10 @@
+#pragma once
+// Madrona VM: one include for users of the engine.
+
+#include "mvm/compiler/compiler.h"
+#include "mvm/compiler/disassembler.h"
+#include "mvm/control/score.h"
+#include "mvm/dsp/builtin_modules.h"
+#include "mvm/patch/patch_parser.h"
+#include "mvm/patch/validate.h"
+#include "mvm/vm/vm.h"

@@ -1,0 +1,16 @@
+#pragma once
+// What a patch may ask for, so that a program's memory is bounded and known before it runs.
+
+#include <cstddef>
+
+namespace mvm::limits {
+
+inline constexpr std::size_t kMaxModules = 16384;
+inline constexpr std::size_t kMaxConnections = 65536;
+inline constexpr std::size_t kMaxIdLength = 64;
+inline constexpr std::size_t kMaxPatchBytes = 16u << 20;      // 16 MiB of JSON
+inline constexpr std::size_t kMaxArenaBytes = 512u << 20;     // signal buffers of one program
+inline constexpr double kMinSampleRate = 8000.0;
+inline constexpr double kMaxSampleRate = 384000.0;
+
+} // namespace mvm::limits

@@ -1,0 +1,275 @@
+#pragma once
+// JSON → PatchGraph, checked against the module registry. Every error names its place: line and
+// column for syntax, module id / port / parameter otherwise. Control thread only.
+// The format is documented in docs/patch-format.md.
+
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "mvm/dsp/builtin_modules.h"
+#include "mvm/dsp/module_registry.h"
+#include "mvm/patch/limits.h"
+#include "mvm/patch/patch_error.h"
+#include "mvm/patch/patch_graph.h"
+
+namespace mvm {
+
+inline constexpr int kPatchFormatVersion = 1;
+
+class PatchParser {
+public:
+  explicit PatchParser(const ModuleRegistry& registry = builtinModules()) : registry_(registry) {}
+
+  // control thread, may allocate; throws PatchError
+  PatchGraph parseFromJson(const std::string& text, const std::string& source = "<string>") const {
+    if (text.size() > limits::kMaxPatchBytes)
+      throw PatchError(source, "", "patch is " + std::to_string(text.size()) + " bytes; the limit is " +
+                                       std::to_string(limits::kMaxPatchBytes));
+    nlohmann::json root;
+    try {
+      root = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      auto [line, column] = lineColumn(text, e.byte);
+      throw PatchError(source, "", "malformed JSON: " + stripNlohmannPrefix(e.what()), line, column);
+    }
+    return parseDocument(root, source);
+  }
+
+  // control thread, may allocate; throws PatchError
+  PatchGraph parseFromFile(const std::string& path) const {
+    return parseFromJson(readTextFile(path), path);
+  }
+
+  static std::string readTextFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw PatchError(path, "", "cannot open file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  // 1-based line and column of a 1-based byte offset.
+  static std::pair<int, int> lineColumn(const std::string& text, std::size_t byte) {
+    int line = 1, column = 1;
+    const std::size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
+    for (std::size_t i = 0; i < end; ++i) {
+      if (text[i] == '\n') { ++line; column = 1; }
+      else ++column;
+    }
+    return {line, column};
+  }
+
+private:
+  using json = nlohmann::json;
+
+  static std::string stripNlohmannPrefix(const std::string& what) {
+    // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." → the cause
+    auto pos = what.find(": ");
+    return pos == std::string::npos ? what : what.substr(pos + 2);
+  }
+
+  static std::string typeName(const json& j) { return j.type_name(); }
+
+  PatchGraph parseDocument(const json& root, const std::string& source) const {
+    if (!root.is_object()) throw PatchError(source, "", "a patch is a JSON object, got " + typeName(root));
+    static const std::set<std::string> known{"format", "version", "name", "description", "seed", "modules", "connections"};
+    for (auto it = root.begin(); it != root.end(); ++it)
+      if (!known.count(it.key())) throw PatchError(source, "key \"" + it.key() + "\"", "unknown top-level key");
+
+    if (root.contains("format") && root["format"] != "mvm-patch")
+      throw PatchError(source, "format", "expected \"mvm-patch\"");
+    if (root.contains("version")) {
+      const json& v = root["version"];
+      if (!v.is_number_integer()) throw PatchError(source, "version", "expected an integer, got " + typeName(v));
+      if (v.get<long long>() > kPatchFormatVersion)
+        throw PatchError(source, "version", "patch format version " + v.dump() + " is newer than this engine's (" +
+                                                std::to_string(kPatchFormatVersion) + "); upgrade Madrona VM");
+      if (v.get<long long>() < 1) throw PatchError(source, "version", "must be at least 1");
+    }
+
+    PatchGraph g;
+    g.source = source;
+    if (root.contains("name")) {
+      if (!root["name"].is_string()) throw PatchError(source, "name", "expected a string, got " + typeName(root["name"]));
+      g.name = root["name"].get<std::string>();
+    }
+    if (root.contains("seed")) {
+      const json& s = root["seed"];
+      if (!s.is_number_unsigned() && !(s.is_number_integer() && s.get<long long>() >= 0))
+        throw PatchError(source, "seed", "expected a non-negative integer, got " + s.dump());
+      g.seed = s.get<std::uint64_t>();
+    }
+
+    if (!root.contains("modules")) throw PatchError(source, "", "missing \"modules\"");
+    const json& modules = root["modules"];
+    if (!modules.is_array()) throw PatchError(source, "modules", "expected an array, got " + typeName(modules));
+    if (modules.size() > limits::kMaxModules)
+      throw PatchError(source, "modules", std::to_string(modules.size()) + " modules; the limit is " +
+                                              std::to_string(limits::kMaxModules));
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < modules.size(); ++i) {
+      ModuleSpec m = parseModule(modules[i], i, source);
+      if (!ids.insert(m.id).second) throw PatchError(source, "module \"" + m.id + "\"", "duplicate module id");
+      g.modules.push_back(std::move(m));
+    }
+
+    if (root.contains("connections")) {
+      const json& cables = root["connections"];
+      if (!cables.is_array()) throw PatchError(source, "connections", "expected an array, got " + typeName(cables));
+      if (cables.size() > limits::kMaxConnections)
+        throw PatchError(source, "connections", std::to_string(cables.size()) + " connections; the limit is " +
+                                                    std::to_string(limits::kMaxConnections));
+      std::set<std::pair<std::string, std::string>> seen;
+      for (std::size_t i = 0; i < cables.size(); ++i) {
+        Connection c = parseConnection(cables[i], i, g, source);
+        if (!seen.insert({c.from.str(), c.to.str()}).second)
+          throw PatchError(source, connectionPlace(i, c), "duplicate connection");
+        g.connections.push_back(std::move(c));
+      }
+    }
+    return g;
+  }
+
+  ModuleSpec parseModule(const json& j, std::size_t index, const std::string& source) const {
+    const std::string at = "modules[" + std::to_string(index) + "]";
+    if (!j.is_object()) throw PatchError(source, at, "expected an object, got " + typeName(j));
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (it.key() != "id" && it.key() != "type" && it.key() != "params" && it.key() != "ui")
+        throw PatchError(source, at + " key \"" + it.key() + "\"", "unknown key (expected id, type, params)");
+    if (!j.contains("id") || !j["id"].is_string()) throw PatchError(source, at, "missing string \"id\"");
+    ModuleSpec m;
+    m.id = j["id"].get<std::string>();
+    checkId(m.id, at, source);
+    const std::string place = "module \"" + m.id + "\"";
+    if (!j.contains("type") || !j["type"].is_string()) throw PatchError(source, place, "missing string \"type\"");
+    m.type = j["type"].get<std::string>();
+    const ModuleRegistry::Entry* entry = registry_.find(m.type);
+    if (!entry) throw PatchError(source, place, "unknown module type \"" + m.type + "\"" + suggestType(m.type));
+    const ModuleDescriptor& d = *entry->descriptor;
+    if (j.contains("params")) {
+      const json& params = j["params"];
+      if (!params.is_object()) throw PatchError(source, place + " params", "expected an object, got " + typeName(params));
+      for (auto it = params.begin(); it != params.end(); ++it) {
+        const int p = d.findParam(it.key());
+        const std::string pplace = place + " parameter \"" + it.key() + "\"";
+        if (p < 0) throw PatchError(source, pplace, "unknown parameter of " + m.type + " (has: " + names(d.params) + ")");
+        m.params[it.key()] = parseParamValue(it.value(), d.params[static_cast<std::size_t>(p)], pplace, source);
+      }
+    }
+    return m;
+  }
+
+  static float parseParamValue(const json& v, const ParamDescriptor& pd, const std::string& place,
+                               const std::string& source) {
+    double x;
+    if (v.is_string() && !pd.choices.empty()) {
+      const auto s = v.get<std::string>();
+      auto it = std::find(pd.choices.begin(), pd.choices.end(), s);
+      if (it == pd.choices.end()) throw PatchError(source, place, "\"" + s + "\" is not one of: " + join(pd.choices));
+      return static_cast<float>(it - pd.choices.begin());
+    }
+    if (v.is_boolean()) x = v.get<bool>() ? 1.0 : 0.0;
+    else if (v.is_number()) x = v.get<double>();
+    else throw PatchError(source, place, "expected a number, got " + typeName(v) + (pd.choices.empty() ? "" : " (or one of: " + join(pd.choices) + ")"));
+    if (!std::isfinite(x)) throw PatchError(source, place, "not a finite number");
+    if (x < pd.min || x > pd.max) {
+      std::ostringstream ss;
+      ss << x << " is out of range [" << pd.min << ", " << pd.max << "]" << (pd.unit.empty() ? "" : " " + pd.unit);
+      throw PatchError(source, place, ss.str());
+    }
+    if (pd.isStepped() && x != std::floor(x)) throw PatchError(source, place, "must be a whole number");
+    return static_cast<float>(x);
+  }
+
+  Connection parseConnection(const json& j, std::size_t index, const PatchGraph& g, const std::string& source) const {
+    const std::string at = "connections[" + std::to_string(index) + "]";
+    if (!j.is_object()) throw PatchError(source, at, "expected an object, got " + typeName(j));
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (it.key() != "from" && it.key() != "to" && it.key() != "amount")
+        throw PatchError(source, at + " key \"" + it.key() + "\"", "unknown key (expected from, to, amount)");
+    Connection c;
+    c.from = parseEndpoint(j, "from", at, source);
+    c.to = parseEndpoint(j, "to", at, source);
+    if (j.contains("amount")) {
+      const json& a = j["amount"];
+      if (!a.is_number()) throw PatchError(source, connectionPlace(index, c) + " amount", "expected a number, got " + typeName(a));
+      const double x = a.get<double>();
+      if (!std::isfinite(x) || std::fabs(x) > 1e6)
+        throw PatchError(source, connectionPlace(index, c) + " amount", "must be a finite number within +-1e6");
+      c.amount = static_cast<float>(x);
+    }
+    const std::string place = connectionPlace(index, c);
+    const int fromModule = g.findModule(c.from.module);
+    if (fromModule < 0) throw PatchError(source, place, "no module \"" + c.from.module + "\"");
+    const ModuleDescriptor& fd = *registry_.find(g.modules[static_cast<std::size_t>(fromModule)].type)->descriptor;
+    if (fd.findOutput(c.from.port) < 0)
+      throw PatchError(source, place, fd.type + " \"" + c.from.module + "\" has no output \"" + c.from.port +
+                                          "\" (outputs: " + names(fd.outputs) + ")");
+    const int toModule = g.findModule(c.to.module);
+    if (toModule < 0) throw PatchError(source, place, "no module \"" + c.to.module + "\"");
+    const ModuleDescriptor& td = *registry_.find(g.modules[static_cast<std::size_t>(toModule)].type)->descriptor;
+    if (td.findInput(c.to.port) < 0 && td.findParam(c.to.port) < 0)
+      throw PatchError(source, place, td.type + " \"" + c.to.module + "\" has no input or parameter \"" + c.to.port +
+                                          "\" (inputs: " + names(td.inputs) + "; parameters: " + names(td.params) + ")");
+    return c;
+  }
+
+  static PortRef parseEndpoint(const json& j, const char* key, const std::string& at, const std::string& source) {
+    if (!j.contains(key)) throw PatchError(source, at, std::string("missing \"") + key + "\"");
+    const json& v = j[key];
+    if (!v.is_string()) throw PatchError(source, at + " " + key, "expected \"module.port\", got " + typeName(v));
+    const auto s = v.get<std::string>();
+    const auto dot = s.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == s.size())
+      throw PatchError(source, at + " " + key, "\"" + s + "\" is not of the form \"module.port\"");
+    return PortRef{s.substr(0, dot), s.substr(dot + 1)};
+  }
+
+  static std::string connectionPlace(std::size_t index, const Connection& c) {
+    return "connections[" + std::to_string(index) + "] (" + c.from.str() + " -> " + c.to.str() + ")";
+  }
+
+  static void checkId(const std::string& id, const std::string& at, const std::string& source) {
+    if (id.empty()) throw PatchError(source, at, "module id is empty");
+    if (id.size() > limits::kMaxIdLength)
+      throw PatchError(source, at, "module id is longer than " + std::to_string(limits::kMaxIdLength) + " characters");
+    for (unsigned char ch : id)
+      if (!(std::isalnum(ch) || ch == '_' || ch == '-'))
+        throw PatchError(source, at + " id \"" + id + "\"", "module ids may hold only letters, digits, '_' and '-'");
+  }
+
+  std::string suggestType(const std::string& type) const {
+    std::string lower = toLower(type);
+    for (const auto& e : registry_.entries())
+      if (toLower(e.descriptor->type) == lower) return " (did you mean \"" + e.descriptor->type + "\"?)";
+    return " (mvm-render --list-modules lists them)";
+  }
+
+  static std::string toLower(std::string s) {
+    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  }
+
+  template <class V>
+  static std::string names(const V& v) {
+    if (v.empty()) return "none";
+    std::string s;
+    for (const auto& d : v) s += (s.empty() ? "" : ", ") + d.name;
+    return s;
+  }
+  static std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  }
+
+  const ModuleRegistry& registry_;
+};
+
+} // namespace mvm

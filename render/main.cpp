@@ -1,0 +1,180 @@
+// mvm-render: render a patch (and a score) to a WAV file, deterministically.
+
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+
+#include "mvm/mvm.h"
+#include "module_docs.h"
+#include "offline_renderer.h"
+#include "wav_file.h"
+
+namespace po = boost::program_options;
+using namespace mvm;
+
+namespace {
+
+enum Exit { kOk = 0, kBadInput = 1, kUsage = 2, kIoError = 3 };
+
+const char* kUsageText = R"(Usage: mvm-render PATCH.json -o OUT.wav [options]
+       mvm-render --list-modules [--markdown]
+       mvm-render PATCH.json --disasm
+
+Renders a Madrona VM patch offline to a WAV file. Same patch, score, rate and seed
+give the same samples, bit for bit, whatever --block is.
+)";
+
+class ProgressLine {
+public:
+  explicit ProgressLine(double rate) : rate_(rate), enabled_(::isatty(STDERR_FILENO) != 0) {}
+  void operator()(std::uint64_t done, std::uint64_t total) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done < total && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    std::fprintf(stderr, "\rrendering %5.1f%%  %.1f / %.1f s", 100.0 * static_cast<double>(done) / static_cast<double>(total),
+                 static_cast<double>(done) / rate_, static_cast<double>(total) / rate_);
+    if (done >= total) std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+  }
+
+private:
+  double rate_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+std::string dbString(double db) {
+  if (!std::isfinite(db)) return "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", db);
+  return buf;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  po::options_description visible("Options");
+  std::string output, score, formatName = "float32";
+  double seconds = -1, rate = 48000;
+  int block = 512;
+  std::uint64_t seed = 0;
+  visible.add_options()
+      ("help,h", "show this help")
+      ("output,o", po::value(&output), "output WAV file")
+      ("seconds,s", po::value(&seconds), "length in seconds (default: the score's duration, its last event + 2 s, or 4 s)")
+      ("rate,r", po::value(&rate)->default_value(48000), "sample rate in Hz")
+      ("format,f", po::value(&formatName)->default_value("float32"), "float32 | pcm24 | pcm16 (pcm16 is TPDF-dithered)")
+      ("score", po::value(&score), "score of timed events (JSON, docs/score-format.md)")
+      ("block", po::value(&block)->default_value(512), "host buffer size in frames (does not change the output)")
+      ("seed", po::value(&seed), "random seed (default: the patch's)")
+      ("list-modules", "list module types with their ports and parameters")
+      ("markdown", "with --list-modules: print docs/modules.md")
+      ("disasm", "print the compiled bytecode and exit");
+  po::options_description hidden;
+  hidden.add_options()("patch", po::value<std::string>(), "patch");
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("patch", 1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "mvm-render: " << e.what() << "\n" << kUsageText << "Try 'mvm-render --help'.\n";
+    return kUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << kUsageText << "\n" << visible << "\nExit status: 0 ok, 1 bad patch or score, 2 usage, 3 file error.\n";
+    return kOk;
+  }
+  if (vm.count("list-modules")) {
+    std::cout << (vm.count("markdown") ? render::modulesMarkdown(builtinModules()) : render::modulesText(builtinModules()));
+    return kOk;
+  }
+  if (!vm.count("patch")) {
+    std::cerr << "mvm-render: no patch given\n" << kUsageText << "Try 'mvm-render --help'.\n";
+    return kUsage;
+  }
+  const std::string patchPath = vm["patch"].as<std::string>();
+  const bool disasm = vm.count("disasm") > 0;
+  if (!disasm && output.empty()) {
+    std::cerr << "mvm-render: no output file: give -o OUT.wav\n";
+    return kUsage;
+  }
+  if (!(rate >= limits::kMinSampleRate && rate <= limits::kMaxSampleRate) || rate != std::floor(rate)) {
+    std::cerr << "mvm-render: --rate " << rate << ": expected a whole number of Hz within [8000, 384000]\n";
+    return kUsage;
+  }
+  if (block < 1 || block > 65536) {
+    std::cerr << "mvm-render: --block " << block << ": expected 1..65536 frames\n";
+    return kUsage;
+  }
+  if (vm.count("seconds") && !(seconds > 0 && seconds <= 86400)) {
+    std::cerr << "mvm-render: --seconds " << seconds << ": expected a length within (0, 86400]\n";
+    return kUsage;
+  }
+  render::SampleFormat format;
+  try {
+    format = render::parseSampleFormat(formatName);
+  } catch (const std::exception& e) {
+    std::cerr << "mvm-render: --format: " << e.what() << "\n";
+    return kUsage;
+  }
+
+  PatchGraph patch;
+  Score parsedScore;
+  try {
+    patch = PatchParser().parseFromFile(patchPath);
+    if (disasm) {
+      CompileOptions co;
+      co.sampleRate = rate;
+      co.overrideSeed = vm.count("seed") > 0;
+      co.seed = seed;
+      std::cout << disassemble(*Compiler().compile(patch, co));
+      return kOk;
+    }
+    if (!score.empty()) parsedScore = ScoreParser().parseFromFile(score, patch, rate);
+  } catch (const PatchError& e) {
+    std::cerr << "mvm-render: " << e.what() << "\n";
+    return kBadInput;
+  }
+
+  render::RenderOptions ro;
+  ro.sampleRate = rate;
+  ro.hostBlock = block;
+  ro.seconds = seconds;
+  ro.overrideSeed = vm.count("seed") > 0;
+  ro.seed = seed;
+  const std::uint64_t ditherSeed = ro.overrideSeed ? ro.seed : patch.seed;
+  try {
+    render::WavWriter writer(output, static_cast<int>(rate), ro.channels, format, ditherSeed);
+    ProgressLine progress(rate);
+    const render::RenderStats st = render::renderPatch(
+        patch, score.empty() ? nullptr : &parsedScore, ro,
+        [&](const float* const* ch, int n) { writer.write(ch, n); }, std::ref(progress));
+    writer.commit();
+    const double audioSeconds = static_cast<double>(st.frames) / rate;
+    std::printf("%s: %llu frames (%.3f s, %d Hz, %d ch, %s), peak %s dBFS, RMS %s dBFS, %llu clipped, "
+                "%llu guarded blocks, %.1fx realtime\n",
+                output.c_str(), static_cast<unsigned long long>(st.frames), audioSeconds, static_cast<int>(rate), ro.channels,
+                render::formatName(format), dbString(st.peakDb()).c_str(), dbString(st.rmsDb()).c_str(),
+                static_cast<unsigned long long>(st.clippedSamples), static_cast<unsigned long long>(st.guardedBlocks),
+                st.wallSeconds > 0 ? audioSeconds / st.wallSeconds : 0.0);
+    if (st.lateEvents > 0) std::fprintf(stderr, "mvm-render: warning: %llu events applied late\n", static_cast<unsigned long long>(st.lateEvents));
+  } catch (const PatchError& e) {
+    std::cerr << "mvm-render: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "mvm-render: " << e.what() << "\n";
+    return kIoError;
+  }
+  return kOk;
+}

@@ -1,0 +1,113 @@
+#pragma once
+// Deterministic offline rendering: a patch (plus a score) through the VM in host-sized chunks,
+// each chunk handed to a sink. The output depends on the patch, score, sample rate and seed only.
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "mvm/mvm.h"
+
+namespace mvm::render {
+
+struct RenderOptions {
+  double sampleRate = 48000.0;
+  int channels = 2;
+  int hostBlock = 512;       // frames per VM::process call; never changes the output
+  double seconds = -1.0;     // < 0: from the score (its duration, or last event + tail), else 4 s
+  bool overrideSeed = false;
+  std::uint64_t seed = 0;
+};
+
+struct RenderStats {
+  std::uint64_t frames = 0;
+  float peak = 0.0f;
+  double sumSquares = 0.0;
+  std::uint64_t clippedSamples = 0;   // |x| > 1
+  std::uint64_t guardedBlocks = 0;
+  std::uint64_t lateEvents = 0;
+  double wallSeconds = 0.0;
+  int channels = 0;
+
+  double peakDb() const { return peak > 0 ? 20.0 * std::log10(static_cast<double>(peak)) : -INFINITY; }
+  double rmsDb() const {
+    const double n = static_cast<double>(frames) * channels;
+    return sumSquares > 0 && n > 0 ? 10.0 * std::log10(sumSquares / n) : -INFINITY;
+  }
+};
+
+inline constexpr double kDefaultSeconds = 4.0;
+inline constexpr double kScoreTailSeconds = 2.0;
+
+inline std::uint64_t renderFrames(const RenderOptions& o, const Score* score) {
+  double seconds = o.seconds;
+  if (seconds < 0) {
+    if (score && score->durationSeconds > 0) seconds = score->durationSeconds;
+    else if (score && !score->events.empty()) seconds = static_cast<double>(score->lastFrame) / o.sampleRate + kScoreTailSeconds;
+    else seconds = kDefaultSeconds;
+  }
+  return static_cast<std::uint64_t>(std::llround(seconds * o.sampleRate));
+}
+
+using Sink = std::function<void(const float* const* channels, int frames)>;
+using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+// control thread (runs the VM inline)
+inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, const RenderOptions& o, const Sink& sink,
+                               const Progress& progress = {}) {
+  CompileOptions co;
+  co.sampleRate = o.sampleRate;
+  co.numOutputs = o.channels;
+  co.overrideSeed = o.overrideSeed;
+  co.seed = o.seed;
+  VM vm(VMConfig{o.sampleRate, o.channels, 0});
+  vm.load_program(Compiler().compile(patch, co));
+
+  const std::uint64_t total = renderFrames(o, score);
+  const int block = std::max(1, o.hostBlock);
+  std::vector<std::vector<float>> buffers(static_cast<std::size_t>(o.channels), std::vector<float>(static_cast<std::size_t>(block)));
+  std::vector<float*> ptrs;
+  for (auto& b : buffers) ptrs.push_back(b.data());
+
+  RenderStats stats;
+  stats.channels = o.channels;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::size_t next = 0;
+  const std::size_t numEvents = score ? score->events.size() : 0;
+  std::uint64_t done = 0;
+  while (done < total) {
+    int n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block), total - done));
+    // Post every event the blocks computed in this call will need. If the queue fills, render
+    // only up to the block that needs the first event not posted, then post again.
+    const std::uint64_t horizon = done + static_cast<std::uint64_t>(n) + kBlockFrames;
+    while (next < numEvents && score->events[next].frame < horizon && vm.postEvent(score->events[next])) ++next;
+    if (next < numEvents && score->events[next].frame < horizon) {
+      const std::uint64_t blockStart = score->events[next].frame / kBlockFrames * kBlockFrames;
+      if (blockStart > done) n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(n), blockStart - done));
+      else n = std::min(n, kBlockFrames);
+    }
+    vm.process(nullptr, ptrs.data(), n);
+    for (int c = 0; c < o.channels; ++c)
+      for (int i = 0; i < n; ++i) {
+        const float x = ptrs[static_cast<std::size_t>(c)][i];
+        const float a = std::fabs(x);
+        stats.peak = std::max(stats.peak, a);
+        stats.sumSquares += static_cast<double>(x) * x;
+        stats.clippedSamples += a > 1.0f ? 1 : 0;
+      }
+    sink(ptrs.data(), n);
+    done += static_cast<std::uint64_t>(n);
+    if (progress) progress(done, total);
+  }
+  stats.frames = done;
+  stats.guardedBlocks = vm.counters().guardedBlocks.load();
+  stats.lateEvents = vm.counters().lateEvents.load();
+  stats.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return stats;
+}
+
+} // namespace mvm::render

@@ -1,0 +1,57 @@
+#include "mvm/core/math.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace mvm;
+
+TEST(Math, Sin2PiWithinTwoMillionthsOverManyPeriods) {
+  double worst = 0;
+  for (int i = -200000; i <= 200000; ++i) {
+    const float phase = static_cast<float>(i) / 40000.0f;
+    worst = std::max(worst, std::fabs(static_cast<double>(math::sin2pi(phase)) - std::sin(2.0 * M_PI * static_cast<double>(phase))));
+  }
+  EXPECT_LT(worst, 2e-7 + 1e-7 * 5); // argument rounding of large phases included
+}
+
+TEST(Math, Sin2PiDoubleIsAccurateForCoefficients) {
+  for (int i = 0; i <= 10000; ++i) {
+    const double p = i / 10000.0;
+    EXPECT_NEAR(math::sin2pi(p), std::sin(2.0 * M_PI * p), 1e-13);
+  }
+}
+
+TEST(Math, Exp2RelativeError) {
+  for (double x = -60; x <= 60; x += 0.0137) {
+    EXPECT_NEAR(math::exp2(x) / std::exp2(x), 1.0, 1e-12) << x;
+    EXPECT_NEAR(math::exp2(static_cast<float>(x)) / std::exp2(static_cast<float>(x)), 1.0, 3e-7) << x;
+  }
+  EXPECT_EQ(math::exp2(0.0), 1.0);
+  EXPECT_EQ(math::exp2(3.0), 8.0);
+}
+
+TEST(Math, TanhAbsoluteError) {
+  for (float x = -12; x <= 12; x += 0.001f) EXPECT_NEAR(math::tanh(x), std::tanh(x), 5e-7) << x;
+}
+
+TEST(Math, TanPiMatchesLibm) {
+  for (double x = 0; x < 0.49; x += 0.001) {
+    const double t = std::tan(M_PI * x);
+    EXPECT_NEAR(math::tanPi(x), t, 1e-12 * (1.0 + t * t)) << x; // error grows with the slope near 0.5
+  }
+}
+
+TEST(Math, IsFiniteByBits) {
+  EXPECT_TRUE(math::isFinite(0.0f));
+  EXPECT_TRUE(math::isFinite(-3.4e38f));
+  EXPECT_FALSE(math::isFinite(INFINITY));
+  EXPECT_FALSE(math::isFinite(-INFINITY));
+  EXPECT_FALSE(math::isFinite(NAN));
+}
+
+TEST(Math, PitchToHzIsOneVoltPerOctaveFromC4) {
+  EXPECT_NEAR(math::pitchToHz(0.0f), 261.6256, 1e-3);
+  EXPECT_NEAR(math::pitchToHz(1.0f), 523.2511, 1e-3);
+  EXPECT_NEAR(math::pitchToHz(0.75f), 440.0, 1e-3); // A4 is 9 semitones above C4
+}
