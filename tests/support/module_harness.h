@@ -2,7 +2,7 @@
 // Runs one module in isolation, wired the way the compiler wires it: inputs and parameter
 // buffers the test fills, outputs it reads back. For measuring a module's defining behaviour.
 //
-//   ModuleHarness h("SVF", {{"cutoff", 1000.0f}});
+//   mvm::test::ModuleHarness h("SVF", {{"cutoff", 1000.0f}});
 //   h.input("in", [](int c, std::uint64_t n) { return noise(); });   // connect a source
 //   auto y = h.run(48000);            // y.output("lp", 0) is a std::vector<float>
 //
@@ -23,7 +23,7 @@
 #include "mvm/core/rt_context.h"
 #include "mvm/dsp/builtin_modules.h"
 
-namespace mvm::testing {
+namespace mvm::test {
 
 class ModuleHarness {
 public:
@@ -199,4 +199,4 @@ private:
   std::uint64_t frame_ = 0;
 };
 
-} // namespace mvm::testing
+} // namespace mvm::test

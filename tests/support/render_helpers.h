@@ -7,7 +7,7 @@
 #include "mvm/mvm.h"
 #include "offline_renderer.h"
 
-namespace mvm::testing {
+namespace mvm::test {
 
 struct Rendered {
   std::vector<std::vector<float>> channels;
@@ -31,4 +31,4 @@ inline Rendered renderJson(const std::string& patchJson, double seconds, const s
   return r;
 }
 
-} // namespace mvm::testing
+} // namespace mvm::test

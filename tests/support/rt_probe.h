@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace mvm::testing {
+namespace mvm::test {
 
 struct RtCounts {
   std::uint64_t allocations = 0;   // operator new / malloc / calloc / realloc
@@ -16,4 +16,4 @@ struct RtCounts {
 RtCounts rtCounts();
 void resetRtCounts();
 
-} // namespace mvm::testing
+} // namespace mvm::test

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace mvm::testing {
+namespace mvm::test {
 
 inline double peak(const std::vector<float>& x, std::size_t from = 0, std::size_t to = SIZE_MAX) {
   double p = 0;
@@ -78,4 +78,4 @@ inline double maxStep(const std::vector<float>& x, std::size_t from = 1, std::si
   return m;
 }
 
-} // namespace mvm::testing
+} // namespace mvm::test

@@ -33,15 +33,7 @@ public:
   // parameter events address existing modules and parameters.
   Score parseFromJson(const std::string& text, const std::string& source, const PatchGraph& patch,
                       double sampleRate) const {
-    nlohmann::json root;
-    try {
-      root = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      auto [line, column] = PatchParser::lineColumn(text, e.byte);
-      std::string what = e.what();
-      auto pos = what.find(": ");
-      throw PatchError(source, "", "malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)), line, column);
-    }
+    const nlohmann::json root = PatchParser::parseJsonDocument(text, source);
     if (!root.is_object()) throw PatchError(source, "", "a score is a JSON object with an \"events\" array");
     for (auto it = root.begin(); it != root.end(); ++it)
       if (it.key() != "events" && it.key() != "duration" && it.key() != "format" && it.key() != "version" && it.key() != "name")

@@ -31,14 +31,19 @@ public:
     if (text.size() > limits::kMaxPatchBytes)
       throw PatchError(source, "", "patch is " + std::to_string(text.size()) + " bytes; the limit is " +
                                        std::to_string(limits::kMaxPatchBytes));
-    nlohmann::json root;
+    return parseDocument(parseJsonDocument(text, source), source);
+  }
+
+  // control thread: JSON text → document; syntax errors become PatchErrors with line:column.
+  static nlohmann::json parseJsonDocument(const std::string& text, const std::string& source) {
     try {
-      root = nlohmann::json::parse(text);
+      return nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
       auto [line, column] = lineColumn(text, e.byte);
       throw PatchError(source, "", "malformed JSON: " + stripNlohmannPrefix(e.what()), line, column);
+    } catch (const nlohmann::json::exception& e) { // e.g. a number too large for a double
+      throw PatchError(source, "", "malformed JSON: " + stripNlohmannPrefix(e.what()));
     }
-    return parseDocument(root, source);
   }
 
   // control thread, may allocate; throws PatchError
@@ -71,6 +76,8 @@ private:
   static std::string stripNlohmannPrefix(const std::string& what) {
     // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." → the cause
     auto pos = what.find(": ");
+    if (pos != std::string::npos) return what.substr(pos + 2);
+    pos = what.find("] "); // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
     return pos == std::string::npos ? what : what.substr(pos + 2);
   }
 

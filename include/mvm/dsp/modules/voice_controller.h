@@ -1,38 +1,55 @@
 #pragma once
 // VoiceController: turns note events into per-voice pitch (1 V/octave, 0 V = C4 = note 60),
-// gate (0/1) and velocity channels, one channel per voice. A note takes the free voice released
-// longest ago; with none free it steals the voice holding the oldest note. A voice that is
-// retaken while its gate is high drops its gate for one sample so envelopes retrigger.
+// gate (0/1) and velocity channels, one channel per voice.
+//
+// mode poly: a note takes the free voice released longest ago; with none free it steals the
+// voice holding the oldest note. A voice that is retaken while its gate is high drops its gate
+// for one sample so envelopes retrigger.
+// mode mono: one voice (channel 0), last-note priority over a note stack: releasing the sounding
+// note returns to the most recent note still held. Every change of note retriggers the gate
+// (one-sample drop). mode legato: as mono, but a note that overlaps a held one changes the pitch
+// without retriggering the gate.
+// portamento: each voice's pitch glides linearly (in volts) from where it is to a new note in
+// exactly round(portamento * sampleRate) samples, starting at the event's frame.
 
+#include <cmath>
 #include <cstdint>
 
 #include "mvm/core/event.h"
+#include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
 
 namespace mvm::modules {
 
 class VoiceController final : public DSPModule {
 public:
-  enum Params { kVoices, kChannel, kBendRange };
+  enum Params { kVoices, kChannel, kBendRange, kMode, kPortamento };
   enum Outputs { kPitch, kGate, kVelocity };
+  enum Mode { kPoly, kMono, kLegato };
+  static constexpr int kStackSize = 32;
 
   static const ModuleDescriptor& describe() {
     static const ModuleDescriptor d{
         "VoiceController", "Voices",
-        "Allocates voices from note events: pitch, gate and velocity per voice, oldest note stolen.",
+        "Allocates voices from note events: pitch, gate and velocity per voice; poly (oldest note stolen), mono or legato.",
         {},
         {{"pitch", true, "1 V/octave, 0 V = C4 (MIDI note 60), plus pitch bend"},
          {"gate", true, "1 while the note is held"},
          {"velocity", true, "note-on velocity, 0..1"}},
-        {{"voices", "", 1.0f, 16.0f, 8.0f, "number of voices (output channels)", 0.0f, {}, false},
+        {{"voices", "", 1.0f, 16.0f, 8.0f, "number of voices (output channels) in poly mode", 0.0f, {}, false},
          {"channel", "", 0.0f, 16.0f, 0.0f, "MIDI channel to follow, 0 = all", 0.0f, {}, false},
-         {"bendRange", "semitones", 0.0f, 48.0f, 2.0f, "pitch bend range", 0.0f, {}, false}},
+         {"bendRange", "semitones", 0.0f, 48.0f, 2.0f, "pitch bend range", 0.0f, {}, false},
+         {"mode", "", 0.0f, 2.0f, 0.0f, "poly, mono (last note, retrigger) or legato (last note, no retrigger)",
+          0.0f, {"poly", "mono", "legato"}, false},
+         {"portamento", "s", 0.0f, 10.0f, 0.0f, "pitch glide time to each new note", 0.0f, {}, false}},
         true};
     return d;
   }
 
+  // Poly: `voices` channels. Mono and legato (as set in the patch): one channel.
   void resolveOutputChannels(const int*, int* outputChannels) const override {
-    const int n = static_cast<int>(initialParam(kVoices));
+    const int mode = math::clamp(static_cast<int>(initialParam(kMode) + 0.5f), 0, 2);
+    const int n = mode == kPoly ? math::clamp(static_cast<int>(initialParam(kVoices)), 1, kMaxChannels) : 1;
     for (int o = 0; o < 3; ++o) outputChannels[o] = n;
   }
 
@@ -40,6 +57,8 @@ public:
     const int voices = outputChannels(kPitch);
     const float* channelParam = param(in, kChannel, 0);
     const float* bendRange = param(in, kBendRange, 0);
+    const float* modeParam = param(in, kMode, 0);
+    const float* portaParam = param(in, kPortamento, 0);
     const auto events = blockEvents();
     std::size_t next = 0;
     float* pitch[kMaxChannels];
@@ -51,17 +70,22 @@ public:
       velocity[v] = DSPModule::out(out, kVelocity, v);
     }
     for (int i = 0; i < kBlockFrames; ++i) {
+      const int mode = math::clamp(static_cast<int>(modeParam[i] + 0.5f), 0, 2);
+      if (mode != mode_) switchMode(mode, voices);
+      glideFrames_ = static_cast<std::int64_t>(std::llround(math::clamp(static_cast<double>(portaParam[i]), 0.0, 10.0) * sampleRate()));
       bool dropGate[kMaxChannels] = {};
       for (; next < events.size() && events[next].frame <= static_cast<std::uint64_t>(i); ++next) {
         const Event& e = events[next];
         const int follow = static_cast<int>(channelParam[i]);
         if (follow != 0 && e.channel != 0 && e.channel != follow) continue;
-        handle(e, voices, dropGate);
+        if (mode_ == kPoly) handle(e, voices, dropGate);
+        else handleMono(e, dropGate);
       }
       const float bend = bend_ * bendRange[i] * (1.0f / 12.0f);
       for (int v = 0; v < voices; ++v) {
-        const Voice& s = voice_[v];
-        pitch[v][i] = static_cast<float>(s.note - 60) * (1.0f / 12.0f) + bend;
+        Voice& s = voice_[v];
+        pitch[v][i] = glideValue(s) + bend;
+        if (s.glideN < s.glideLen) ++s.glideN;
         gate[v][i] = (s.held && !dropGate[v]) ? 1.0f : 0.0f;
         velocity[v][i] = s.velocity;
       }
@@ -73,6 +97,9 @@ public:
     for (int v = 0; v < kMaxChannels; ++v) voice_[v] = p.voice_[v];
     clock_ = p.clock_;
     bend_ = p.bend_;
+    mode_ = p.mode_;
+    stackSize_ = p.stackSize_;
+    for (int k = 0; k < kStackSize; ++k) stack_[k] = p.stack_[k];
   }
 
   // control side inspection (tests, meters)
@@ -83,6 +110,7 @@ public:
   }
   int voiceNote(int v) const noexcept { return voice_[v].note; }
   bool voiceHeld(int v) const noexcept { return voice_[v].held; }
+  int heldNotes() const noexcept { return stackSize_; }
 
 private:
   struct Voice {
@@ -90,7 +118,33 @@ private:
     bool held = false;
     float velocity = 0.0f;
     std::uint64_t since = 0; // clock at note-on (held) or note-off (free)
+    // pitch glide (volts without bend): from -> to over glideLen samples, glideN done
+    float from = 0.0f;
+    float to = 0.0f;
+    std::int64_t glideN = 0;
+    std::int64_t glideLen = 0;
   };
+  struct Held {
+    int note;
+    float velocity;
+  };
+
+  static float noteVolts(int note) noexcept { return static_cast<float>(note - 60) * (1.0f / 12.0f); }
+
+  static float glideValue(const Voice& s) noexcept {
+    if (s.glideN >= s.glideLen) return s.to;
+    return s.from + (s.to - s.from) * (static_cast<float>(s.glideN) / static_cast<float>(s.glideLen));
+  }
+
+  // Point voice v at `note`, gliding from its current pitch when portamento is on.
+  void setNote(Voice& s, int note) noexcept {
+    const float target = noteVolts(note);
+    s.from = glideValue(s);
+    s.to = target;
+    s.glideN = 0;
+    s.glideLen = s.from == target ? 0 : glideFrames_;
+    s.note = note;
+  }
 
   void handle(const Event& e, int voices, bool* dropGate) noexcept {
     switch (e.type) {
@@ -98,7 +152,11 @@ private:
       if (e.value <= 0.0f) { release(e.key, voices); break; } // MIDI convention: velocity 0 = off
       int v = pick(voices, e.key);
       if (voice_[v].held) dropGate[v] = true;
-      voice_[v] = Voice{e.key, true, e.value, ++clock_};
+      Voice& s = voice_[v];
+      setNote(s, e.key);
+      s.held = true;
+      s.velocity = e.value;
+      s.since = ++clock_;
       break;
     }
     case EventType::NoteOff: release(e.key, voices); break;
@@ -135,7 +193,73 @@ private:
     return best;
   }
 
+  // ---- mono / legato: voice 0 plays the top of the note stack ----
+  void removeFromStack(int note) noexcept {
+    int w = 0;
+    for (int k = 0; k < stackSize_; ++k)
+      if (stack_[k].note != note) stack_[w++] = stack_[k];
+    stackSize_ = w;
+  }
+
+  void handleMono(const Event& e, bool* dropGate) noexcept {
+    Voice& s = voice_[0];
+    switch (e.type) {
+    case EventType::NoteOn: {
+      if (e.value <= 0.0f) { releaseMono(e.key, dropGate); break; }
+      removeFromStack(e.key);
+      if (stackSize_ == kStackSize) { // full: forget the oldest
+        for (int k = 1; k < kStackSize; ++k) stack_[k - 1] = stack_[k];
+        --stackSize_;
+      }
+      stack_[stackSize_++] = Held{e.key, e.value};
+      if (s.held && mode_ == kMono) dropGate[0] = true;
+      setNote(s, e.key);
+      if (!s.held || mode_ == kMono) s.velocity = e.value; // legato keeps the first note's velocity
+      s.held = true;
+      s.since = ++clock_;
+      break;
+    }
+    case EventType::NoteOff: releaseMono(e.key, dropGate); break;
+    case EventType::AllNotesOff:
+      stackSize_ = 0;
+      if (s.held) { s.held = false; s.since = ++clock_; }
+      break;
+    case EventType::PitchBend: bend_ = e.value; break;
+    default: break;
+    }
+  }
+
+  void releaseMono(int note, bool* dropGate) noexcept {
+    Voice& s = voice_[0];
+    const bool wasTop = stackSize_ > 0 && stack_[stackSize_ - 1].note == note;
+    removeFromStack(note);
+    if (!wasTop || !s.held) return;
+    if (stackSize_ == 0) {
+      s.held = false;
+      s.since = ++clock_;
+      return;
+    }
+    const Held& back = stack_[stackSize_ - 1];
+    if (mode_ == kMono) {
+      dropGate[0] = true;
+      s.velocity = back.velocity;
+    }
+    setNote(s, back.note);
+  }
+
+  // A live mode change releases every voice and forgets held notes.
+  void switchMode(int mode, int voices) noexcept {
+    for (int v = 0; v < voices; ++v)
+      if (voice_[v].held) { voice_[v].held = false; voice_[v].since = ++clock_; }
+    stackSize_ = 0;
+    mode_ = mode;
+  }
+
   Voice voice_[kMaxChannels];
+  Held stack_[kStackSize] = {};
+  int stackSize_ = 0;
+  int mode_ = kPoly;
+  std::int64_t glideFrames_ = 0;
   std::uint64_t clock_ = 0;
   float bend_ = 0.0f;
 };

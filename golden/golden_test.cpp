@@ -1,0 +1,117 @@
+// Golden renders: every case in manifest.json is rendered and compared bit for bit with its
+// reference WAV in reference/, then rendered again at host block sizes 1, 63, 64, 100, 512 and
+// 4096, which must all be identical. References are written only by ci/update-golden
+// (MVM_UPDATE_GOLDEN=1), never by a normal run.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mvm/mvm.h"
+#include "offline_renderer.h"
+#include "wav_file.h"
+
+using namespace mvm;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kGoldenDir = fs::path(MVM_SOURCE_DIR) / "golden";
+
+struct Case {
+  std::string name, patch, score;
+  double seconds = -1, rate = 48000;
+};
+
+std::vector<Case> loadCases() {
+  std::ifstream in(kGoldenDir / "manifest.json");
+  const auto j = nlohmann::json::parse(in);
+  std::vector<Case> cases;
+  for (const auto& c : j["cases"]) {
+    Case k;
+    k.name = c["name"];
+    k.patch = c["patch"];
+    k.score = c.value("score", "");
+    k.seconds = c.value("seconds", -1.0);
+    k.rate = c.value("rate", 48000.0);
+    cases.push_back(k);
+  }
+  return cases;
+}
+
+using Channels = std::vector<std::vector<float>>;
+
+Channels renderCase(const Case& c, int block) {
+  const PatchGraph g = PatchParser().parseFromFile((kGoldenDir / c.patch).string());
+  Score score;
+  if (!c.score.empty()) score = ScoreParser().parseFromFile((kGoldenDir / c.score).string(), g, c.rate);
+  render::RenderOptions o;
+  o.sampleRate = c.rate;
+  o.seconds = c.seconds;
+  o.hostBlock = block;
+  Channels out(static_cast<std::size_t>(o.channels));
+  render::renderPatch(g, c.score.empty() ? nullptr : &score, o, [&](const float* const* ch, int n) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k].insert(out[k].end(), ch[k], ch[k] + n);
+  });
+  return out;
+}
+
+// Empty when equal bit for bit; else the first differing frame and the largest difference.
+std::string compare(const Channels& expected, const Channels& actual) {
+  if (expected.size() != actual.size()) return "channel counts differ";
+  if (expected[0].size() != actual[0].size())
+    return "lengths differ: " + std::to_string(expected[0].size()) + " vs " + std::to_string(actual[0].size()) + " frames";
+  long first = -1;
+  int firstChannel = 0;
+  double largest = 0;
+  for (std::size_t c = 0; c < expected.size(); ++c)
+    for (std::size_t i = 0; i < expected[c].size(); ++i) {
+      const float a = expected[c][i], b = actual[c][i];
+      if (std::memcmp(&a, &b, sizeof a) != 0) {
+        if (first < 0 || static_cast<long>(i) < first) { first = static_cast<long>(i); firstChannel = static_cast<int>(c); }
+        largest = std::max(largest, std::fabs(static_cast<double>(a) - b));
+      }
+    }
+  if (first < 0) return {};
+  return "first differing frame " + std::to_string(first) + " (channel " + std::to_string(firstChannel) + ": expected " +
+         std::to_string(expected[static_cast<std::size_t>(firstChannel)][static_cast<std::size_t>(first)]) + ", got " +
+         std::to_string(actual[static_cast<std::size_t>(firstChannel)][static_cast<std::size_t>(first)]) +
+         "), largest difference " + std::to_string(largest);
+}
+
+class Golden : public ::testing::TestWithParam<Case> {};
+
+} // namespace
+
+TEST_P(Golden, MatchesReferenceBitForBitAtEveryHostBlockSize) {
+  const Case& c = GetParam();
+  const fs::path ref = kGoldenDir / "reference" / (c.name + ".wav");
+  const Channels rendered = renderCase(c, 512);
+  if (std::getenv("MVM_UPDATE_GOLDEN")) {
+    render::WavWriter w(ref.string(), static_cast<int>(c.rate), static_cast<int>(rendered.size()), render::SampleFormat::Float32, 0);
+    std::vector<const float*> ptrs;
+    for (const auto& ch : rendered) ptrs.push_back(ch.data());
+    w.write(ptrs.data(), static_cast<int>(rendered[0].size()));
+    w.commit();
+    std::printf("updated %s\n", ref.string().c_str());
+    return;
+  }
+  ASSERT_TRUE(fs::exists(ref)) << ref << " is missing: run ci/update-golden, review the render, commit it";
+  const render::WavData wav = render::readWav(ref.string());
+  EXPECT_EQ(wav.sampleRate, static_cast<int>(c.rate));
+  EXPECT_EQ(compare(wav.channels, rendered), "") << c.name << " differs from " << ref;
+  EXPECT_EQ(compare(rendered, renderCase(c, 512)), "") << c.name << ": a second run differs";
+  for (int block : {1, 63, 64, 100, 4096})
+    EXPECT_EQ(compare(rendered, renderCase(c, block)), "") << c.name << " at host block " << block;
+}
+
+INSTANTIATE_TEST_SUITE_P(Renders, Golden, ::testing::ValuesIn(loadCases()),
+                         [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });

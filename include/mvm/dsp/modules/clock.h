@@ -1,0 +1,191 @@
+#pragma once
+// Clock and ClockDivider.
+//
+// Clock: pulses at bpm * division per minute. The position in pulses is computed from an integer
+// frame count since the last tempo change (anchor + frames / period, in double), never
+// accumulated, so pulse k starts at frame ceil(k * period) without drift however long it runs.
+// Swing delays every second pulse by swing * period. The gate is high for half of the
+// (unswung) pulse period scaled by (1 - swing); `trigger` is high on the first sample of each pulse.
+//
+// ClockDivider: `div` passes every Nth input pulse (the first, N+1th, ...) through unchanged;
+// `mult` emits M evenly spaced pulses per input pulse, spaced by the measured input period / M
+// and rounded to whole samples (the first coincides with the input edge).
+
+#include <cmath>
+#include <cstdint>
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+
+namespace mvm::modules {
+
+class Clock final : public DSPModule {
+public:
+  enum Inputs { kReset, kRun };
+  enum Params { kBpm, kSwing, kDivision };
+  enum Outputs { kClock, kTrigger };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "Clock", "Sequencing", "Master clock: bpm * division pulses per minute, sample exact, with swing.",
+        {{"reset", false, "rising edge restarts at pulse 0 (emitted on that sample)"},
+         {"run", false, "the clock runs while high (always when unconnected)"}},
+        {{"clock", false, "gate, high for the first half of each pulse (shortened by swing)"},
+         {"trigger", false, "1 on the first sample of each pulse"}},
+        {{"bpm", "bpm", 1.0f, 999.0f, 120.0f, "tempo in beats per minute", 5.0f, {}, false},
+         {"swing", "", 0.0f, 0.75f, 0.0f, "delay of every second pulse, as a fraction of the pulse period", 5.0f, {}, false},
+         {"division", "ppqn", 1.0f, 64.0f, 4.0f, "pulses per beat", 0.0f, {}, false}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const float* reset = this->in(in, kReset, 0);
+    const float* run = this->in(in, kRun, 0);
+    const bool runConnected = isInputConnected(kRun);
+    const float* bpm = param(in, kBpm, 0);
+    const float* swing = param(in, kSwing, 0);
+    const float* division = param(in, kDivision, 0);
+    float* gate = DSPModule::out(out, kClock, 0);
+    float* trig = DSPModule::out(out, kTrigger, 0);
+    const double sr = sampleRate();
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool resetHigh = reset[i] >= 0.5f;
+      if (resetHigh && !resetHigh_) {
+        anchor_ = 0.0;
+        frames_ = 0;
+        lastPulse_ = -1;
+      }
+      resetHigh_ = resetHigh;
+      const bool running = !runConnected || run[i] >= 0.5f;
+      const int div = math::clamp(static_cast<int>(division[i] + 0.5f), 1, 64);
+      const double period = sr * 60.0 / (math::clamp(static_cast<double>(bpm[i]), 1.0, 999.0) * div);
+      if (period != period_) {
+        if (period_ > 0.0) anchor_ += static_cast<double>(frames_) / period_;
+        frames_ = 0;
+        period_ = period;
+      }
+      if (!running) {
+        gate[i] = 0.0f;
+        trig[i] = 0.0f;
+        continue;
+      }
+      const double pos = anchor_ + static_cast<double>(frames_) / period_;
+      ++frames_;
+      const double sw = math::clamp(static_cast<double>(swing[i]), 0.0, 0.75);
+      const double pair = std::floor(pos * 0.5);
+      const double u = pos - 2.0 * pair; // 0..2 within a pair of pulses
+      const bool second = u >= 1.0 + sw;
+      const std::int64_t pulse = static_cast<std::int64_t>(pair) * 2 + (second ? 1 : 0);
+      const double start = second ? 1.0 + sw : 0.0;
+      const bool high = (u - start) < 0.5 * (1.0 - sw);
+      const bool fresh = pulse != lastPulse_;
+      lastPulse_ = pulse;
+      gate[i] = high ? 1.0f : 0.0f;
+      trig[i] = fresh ? 1.0f : 0.0f;
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const Clock&>(previous);
+    anchor_ = p.anchor_;
+    frames_ = p.frames_;
+    period_ = p.period_;
+    lastPulse_ = p.lastPulse_;
+    resetHigh_ = p.resetHigh_;
+  }
+
+private:
+  double anchor_ = 0.0;       // position in pulses at the anchor
+  std::uint64_t frames_ = 0;  // frames run since the anchor
+  double period_ = 0.0;       // frames per pulse
+  std::int64_t lastPulse_ = -1;
+  bool resetHigh_ = false;
+};
+
+class ClockDivider final : public DSPModule {
+public:
+  enum Inputs { kClockIn, kReset };
+  enum Params { kDivide, kMultiply };
+  enum Outputs { kDiv, kMult };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "ClockDivider", "Sequencing", "Divides a clock by 1..16 and multiplies it by 1..4 (by its measured period).",
+        {{"clock", true, "input clock (rising edges through 0.5)"},
+         {"reset", true, "rising edge: the next clock pulse counts as the first"}},
+        {{"div", true, "every Nth input pulse, passed through"},
+         {"mult", true, "M pulses per input period, gate width half the multiplied period"}},
+        {{"divide", "", 1.0f, 16.0f, 2.0f, "division factor N", 0.0f, {}, false},
+         {"multiply", "", 1.0f, 4.0f, 2.0f, "multiplication factor M", 0.0f, {}, false}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = outputChannels(kDiv);
+    const float* divideP = param(in, kDivide, 0);
+    const float* multiplyP = param(in, kMultiply, 0);
+    for (int c = 0; c < channels; ++c) {
+      const float* clk = this->in(in, kClockIn, c);
+      const float* reset = this->in(in, kReset, c);
+      float* dv = DSPModule::out(out, kDiv, c);
+      float* ml = DSPModule::out(out, kMult, c);
+      State& s = state_[c];
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const bool r = reset[i] >= 0.5f;
+        if (r && !s.resetHigh) s.count = 0;
+        s.resetHigh = r;
+        const bool high = clk[i] >= 0.5f;
+        const bool rising = high && !s.high;
+        s.high = high;
+        ++s.sinceEdge;
+        if (rising) {
+          const int n = math::clamp(static_cast<int>(divideP[i] + 0.5f), 1, 16);
+          s.passing = (s.count % n) == 0;
+          s.count = (s.count + 1) % n;
+          if (s.edges > 0) s.period = s.sinceEdge;
+          if (s.edges < 2) ++s.edges;
+          s.sinceEdge = 0;
+          s.mults = math::clamp(static_cast<int>(multiplyP[i] + 0.5f), 1, 4);
+        }
+        dv[i] = (high && s.passing) ? 1.0f : 0.0f;
+        // multiplied output: pulse j starts at round(j * period / M) after the edge
+        float m = 0.0f;
+        if (s.edges >= 2 && s.period > 0) {
+          const std::int64_t t = s.sinceEdge;
+          const std::int64_t M = s.mults, P = s.period;
+          auto slotStart = [&](std::int64_t j) { return (j * P * 2 + M) / (2 * M); }; // round(j * P / M)
+          std::int64_t j = (t * M) / P;
+          if (j > 0 && slotStart(j) > t) --j;
+          if (slotStart(j + 1) <= t) ++j;
+          if (j < M) {
+            const std::int64_t width = P / (2 * M) > 0 ? P / (2 * M) : 1;
+            m = (t - slotStart(j)) < width ? 1.0f : 0.0f;
+          }
+        } else {
+          m = high ? 1.0f : 0.0f;
+        }
+        ml[i] = m;
+      }
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const ClockDivider&>(previous);
+    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
+  }
+
+private:
+  struct State {
+    bool high = false;
+    bool resetHigh = false;
+    bool passing = false;
+    int count = 0;
+    int edges = 0;
+    int mults = 1;
+    std::int64_t sinceEdge = 0;
+    std::int64_t period = 0;
+  };
+  State state_[kMaxChannels];
+};
+
+} // namespace mvm::modules

@@ -1,0 +1,195 @@
+#pragma once
+// Gate utilities: TriggerToGate, Counter, GateDelay. Gates/triggers are high at >= 0.5; a
+// trigger is a rising edge through 0.5; outputs are exactly 0 or 1.
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+
+namespace mvm::modules {
+
+// A rising edge starts a gate exactly round(length * sampleRate) samples long (at least 1),
+// counted from the edge's sample; a new edge restarts it.
+class TriggerToGate final : public DSPModule {
+public:
+  enum Inputs { kTrig };
+  enum Params { kLength };
+  enum Outputs { kGate };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "TriggerToGate", "Sequencing", "Turns each trigger into a gate of fixed length (exact in samples).",
+        {{"trig", true, "rising edges start a gate"}},
+        {{"gate", true, "high for length seconds after each trigger"}},
+        {{"length", "s", 0.0001f, 10.0f, 0.1f, "gate length, latched at each trigger"}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = outputChannels(kGate);
+    const double sr = sampleRate();
+    for (int c = 0; c < channels; ++c) {
+      const float* x = this->in(in, kTrig, c);
+      const float* length = param(in, kLength, c);
+      float* y = DSPModule::out(out, kGate, c);
+      State& s = state_[c];
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const bool high = x[i] >= 0.5f;
+        if (high && !s.high) {
+          const double n = math::clamp(static_cast<double>(length[i]), 0.0001, 10.0) * sr;
+          s.remaining = static_cast<std::int64_t>(std::llround(n));
+          if (s.remaining < 1) s.remaining = 1;
+        }
+        s.high = high;
+        y[i] = s.remaining > 0 ? 1.0f : 0.0f;
+        if (s.remaining > 0) --s.remaining;
+      }
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const TriggerToGate&>(previous);
+    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
+  }
+
+private:
+  struct State {
+    bool high = false;
+    std::int64_t remaining = 0;
+  };
+  State state_[kMaxChannels];
+};
+
+// Counts rising edges modulo max: `count` steps 0, 1, ..., max-1, 0...; `wrap` is 1 on the sample
+// the count returns to 0. A rising reset sets the count to 0 (no wrap trigger).
+class Counter final : public DSPModule {
+public:
+  enum Inputs { kTrig, kReset };
+  enum Params { kMax };
+  enum Outputs { kCount, kWrap };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "Counter", "Sequencing", "Counts triggers modulo max; a trigger on each wrap.",
+        {{"trig", true, "rising edges count"}, {"reset", true, "rising edge sets the count to 0"}},
+        {{"count", true, "the count, 0..max-1, as a value"}, {"wrap", true, "1 on the sample the count wraps to 0"}},
+        {{"max", "", 1.0f, 256.0f, 8.0f, "modulus", 0.0f, {}, false}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = outputChannels(kCount);
+    const float* maxP = param(in, kMax, 0);
+    for (int c = 0; c < channels; ++c) {
+      const float* x = this->in(in, kTrig, c);
+      const float* reset = this->in(in, kReset, c);
+      float* count = DSPModule::out(out, kCount, c);
+      float* wrap = DSPModule::out(out, kWrap, c);
+      State& s = state_[c];
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const bool r = reset[i] >= 0.5f;
+        if (r && !s.resetHigh) s.count = 0;
+        s.resetHigh = r;
+        const bool high = x[i] >= 0.5f;
+        bool wrapped = false;
+        if (high && !s.high) {
+          const int m = math::clamp(static_cast<int>(maxP[i] + 0.5f), 1, 256);
+          if (++s.count >= m) {
+            s.count = 0;
+            wrapped = true;
+          }
+        }
+        s.high = high;
+        count[i] = static_cast<float>(s.count);
+        wrap[i] = wrapped ? 1.0f : 0.0f;
+      }
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const Counter&>(previous);
+    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
+  }
+
+  int count(int channel) const noexcept { return state_[channel].count; }
+
+private:
+  struct State {
+    bool high = false;
+    bool resetHigh = false;
+    int count = 0;
+  };
+  State state_[kMaxChannels];
+};
+
+// Delays a gate by round(time * sampleRate) samples exactly: out[n] = (in[n - d] >= 0.5). The
+// history is kept as one bit per sample for the maximum time.
+class GateDelay final : public DSPModule {
+public:
+  enum Inputs { kIn };
+  enum Params { kTime };
+  enum Outputs { kOut };
+  static constexpr float kMaxTime = 10.0f;
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "GateDelay", "Sequencing", "Delays a gate or trigger signal by an exact number of samples.",
+        {{"in", true, "gate or trigger"}},
+        {{"out", true, "the input, delayed, as 0/1"}},
+        {{"time", "s", 0.0f, kMaxTime, 0.1f, "delay (rounded to the nearest sample)"}}};
+    return d;
+  }
+
+  void prepare() override {
+    channels_ = outputChannels(kOut);
+    bits_ = static_cast<std::int64_t>(std::ceil(static_cast<double>(kMaxTime) * sampleRate())) + 2;
+    words_ = static_cast<std::size_t>((bits_ + 63) / 64);
+    bits_ = static_cast<std::int64_t>(words_) * 64;
+    history_.assign(words_ * static_cast<std::size_t>(channels_), 0);
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = outputChannels(kOut);
+    const double sr = sampleRate();
+    for (int c = 0; c < channels; ++c) {
+      const float* x = this->in(in, kIn, c);
+      const float* time = param(in, kTime, c);
+      float* y = DSPModule::out(out, kOut, c);
+      std::uint64_t* h = history_.data() + static_cast<std::size_t>(c) * words_;
+      std::int64_t w = write_[c];
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const std::uint64_t bit = std::uint64_t{1} << (w & 63);
+        if (x[i] >= 0.5f) h[w >> 6] |= bit;
+        else h[w >> 6] &= ~bit;
+        std::int64_t d = static_cast<std::int64_t>(std::llround(math::clamp(static_cast<double>(time[i]), 0.0, 10.0) * sr));
+        if (d > bits_ - 1) d = bits_ - 1;
+        std::int64_t r = w - d;
+        if (r < 0) r += bits_;
+        y[i] = ((h[r >> 6] >> (r & 63)) & 1u) ? 1.0f : 0.0f;
+        if (++w >= bits_) w = 0;
+      }
+      write_[c] = w;
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const GateDelay&>(previous);
+    if (p.bits_ == bits_) {
+      const int ch = channels_ < p.channels_ ? channels_ : p.channels_;
+      for (std::size_t k = 0; k < words_ * static_cast<std::size_t>(ch); ++k) history_[k] = p.history_[k];
+      for (int c = 0; c < kMaxChannels; ++c) write_[c] = p.write_[c];
+    }
+  }
+
+private:
+  std::vector<std::uint64_t> history_;
+  std::size_t words_ = 0;
+  std::int64_t bits_ = 0;
+  int channels_ = 0;
+  std::int64_t write_[kMaxChannels] = {};
+};
+
+} // namespace mvm::modules

@@ -1,0 +1,84 @@
+#pragma once
+// Meter: level of the input (polyphonic channels summed). `peak` jumps to |x| and otherwise
+// falls by 60 dB in `release` seconds (exponentially); `rms` is the square root of a one-pole
+// mean square with time constant `window`. The last values of each block are readable from the
+// control side through peak() and rms() (relaxed atomics).
+
+#include <atomic>
+#include <cmath>
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+
+namespace mvm::modules {
+
+class Meter final : public DSPModule {
+public:
+  enum Inputs { kIn };
+  enum Params { kRelease, kWindow };
+  enum Outputs { kPeak, kRms };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "Meter", "Utilities", "Peak (with release) and RMS level of the summed input, as signals and for the UI.",
+        {{"in", true, "signal; polyphonic channels are summed"}},
+        {{"peak", false, "peak level, linear"}, {"rms", false, "RMS level, linear"}},
+        {{"release", "s", 0.01f, 10.0f, 1.5f, "time for the peak to fall by 60 dB", 5.0f, {}, false},
+         {"window", "s", 0.001f, 5.0f, 0.3f, "RMS averaging time constant", 5.0f, {}, false}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = inputChannels(kIn);
+    const float* release = param(in, kRelease, 0);
+    const float* window = param(in, kWindow, 0);
+    float* yp = DSPModule::out(out, kPeak, 0);
+    float* yr = DSPModule::out(out, kRms, 0);
+    const double sr = sampleRate();
+    for (int i = 0; i < kBlockFrames; ++i) {
+      float x = 0.0f;
+      for (int c = 0; c < channels; ++c) x += in[kIn][c * kBlockFrames + i];
+      x = math::clamp(x, -1e4f, 1e4f);
+      if (release[i] != lastRelease_) {
+        lastRelease_ = release[i];
+        // 10^(-3 / (release * sr)) = 2^(-3 log2(10) / n)
+        const double n = math::clamp(static_cast<double>(release[i]), 0.01, 10.0) * sr;
+        decay_ = static_cast<float>(math::exp2(-9.965784284662087 / n));
+      }
+      if (window[i] != lastWindow_) {
+        lastWindow_ = window[i];
+        const double n = math::clamp(static_cast<double>(window[i]), 0.001, 5.0) * sr;
+        coef_ = static_cast<float>(1.0 - math::exp(-1.0 / n));
+      }
+      const float a = std::fabs(x);
+      peak_ = a > peak_ * decay_ ? a : peak_ * decay_;
+      ms_ += coef_ * (x * x - ms_);
+      yp[i] = peak_;
+      yr[i] = std::sqrt(ms_ > 0.0f ? ms_ : 0.0f);
+    }
+    peakShared_.store(yp[kBlockFrames - 1], std::memory_order_relaxed);
+    rmsShared_.store(yr[kBlockFrames - 1], std::memory_order_relaxed);
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const Meter&>(previous);
+    peak_ = p.peak_;
+    ms_ = p.ms_;
+    peakShared_.store(p.peakShared_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    rmsShared_.store(p.rmsShared_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  }
+
+  // any thread: the levels at the end of the last processed block
+  float peak() const noexcept { return peakShared_.load(std::memory_order_relaxed); }
+  float rms() const noexcept { return rmsShared_.load(std::memory_order_relaxed); }
+
+private:
+  float peak_ = 0.0f;
+  float ms_ = 0.0f;
+  float lastRelease_ = -1.0f, lastWindow_ = -1.0f;
+  float decay_ = 1.0f, coef_ = 1.0f;
+  std::atomic<float> peakShared_{0.0f};
+  std::atomic<float> rmsShared_{0.0f};
+};
+
+} // namespace mvm::modules

@@ -1,0 +1,94 @@
+#pragma once
+// Phaser: a cascade of first-order allpasses whose break frequency is swept by an internal sine
+// LFO, f = centre * 2^(3 * depth * lfo) (+-3 octaves at depth 1), mixed with the dry signal, with
+// tanh-saturated feedback from the cascade's output to its input. The LFO starts at phase 0.
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+
+namespace mvm::modules {
+
+class Phaser final : public DSPModule {
+public:
+  enum Inputs { kIn };
+  enum Params { kRate, kDepth, kCenter, kFeedback, kMix, kStages };
+  enum Outputs { kOut };
+  static constexpr int kMaxStages = 12;
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "Phaser", "Effects", "Phaser: swept first-order allpass cascade mixed with the dry signal.",
+        {{"in", true, "signal"}},
+        {{"out", true, "dry * (1 - mix) + allpassed * mix"}},
+        {{"rate", "Hz", 0.01f, 20.0f, 0.3f, "LFO rate"},
+         {"depth", "", 0.0f, 1.0f, 0.5f, "sweep depth: +-3 octaves at 1"},
+         {"center", "Hz", 50.0f, 5000.0f, 800.0f, "allpass break frequency at the sweep's centre"},
+         {"feedback", "", -0.95f, 0.95f, 0.0f, "feedback gain, tanh-saturated"},
+         {"mix", "", 0.0f, 1.0f, 0.5f, "wet proportion (0.5 gives the deepest notches)"},
+         {"stages", "", 1.0f, 12.0f, 4.0f, "number of allpass stages", 0.0f, {}, false}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = outputChannels(kOut);
+    const double sr = sampleRate();
+    const double invRate = 1.0 / sr;
+    for (int c = 0; c < channels; ++c) {
+      const float* x = this->in(in, kIn, c);
+      const float* rate = param(in, kRate, c);
+      const float* depth = param(in, kDepth, c);
+      const float* center = param(in, kCenter, c);
+      const float* fb = param(in, kFeedback, c);
+      const float* mix = param(in, kMix, c);
+      const float* stagesP = param(in, kStages, 0);
+      float* y = DSPModule::out(out, kOut, c);
+      State& s = state_[c];
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const float lfo = math::sin2pi(static_cast<float>(s.phase));
+        s.phase = math::wrap01(s.phase + static_cast<double>(math::clamp(rate[i], 0.0f, 20.0f)) * invRate);
+        const float octaves = 3.0f * math::clamp(depth[i], 0.0f, 1.0f) * lfo;
+        if (octaves != s.lastOctaves || center[i] != s.lastCenter) {
+          s.lastOctaves = octaves;
+          s.lastCenter = center[i];
+          const double f = math::clamp(static_cast<double>(math::clamp(center[i], 50.0f, 5000.0f)) *
+                                           math::exp2(static_cast<double>(octaves)),
+                                       5.0, 0.45 * sr);
+          const double t = math::tanPi(f * invRate);
+          s.a = static_cast<float>((t - 1.0) / (t + 1.0));
+        }
+        const int stages = math::clamp(static_cast<int>(stagesP[i] + 0.5f), 1, kMaxStages);
+        const float f = math::clamp(fb[i], -0.95f, 0.95f);
+        float v = x[i] + math::tanh(f * s.last);
+        for (int k = 0; k < stages; ++k) {
+          // H(z) = (a + z^-1) / (1 + a z^-1): phase -2 atan(f / fc)
+          const float o = s.a * v + s.x1[k] - s.a * s.y1[k];
+          s.x1[k] = v;
+          s.y1[k] = o;
+          v = o;
+        }
+        s.last = v;
+        const float m = math::clamp(mix[i], 0.0f, 1.0f);
+        y[i] = x[i] * (1.0f - m) + v * m;
+      }
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const Phaser&>(previous);
+    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
+  }
+
+private:
+  struct State {
+    double phase = 0.0;
+    float a = 0.0f;
+    float lastOctaves = -1e9f;
+    float lastCenter = -1.0f;
+    float last = 0.0f;
+    float x1[kMaxStages] = {};
+    float y1[kMaxStages] = {};
+  };
+  State state_[kMaxChannels];
+};
+
+} // namespace mvm::modules

@@ -1,0 +1,107 @@
+#pragma once
+// Polyphony utilities: Merge (mono cables -> one polyphonic cable), Split (polyphonic -> mono
+// cables) and Sum (polyphonic -> mono sum and mean).
+//
+// Merge's channel count is its `channels` param, not "the highest connected input": the
+// compiler settles channel counts (resolveOutputChannels) before it binds connections, and an
+// unconnected input reports 1 channel exactly like a connected mono cable, so the connected
+// inputs cannot be counted at that point. Channel c carries in(c+1); inputs above `channels` are
+// ignored and unconnected inputs give 0.
+
+#include <string>
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+
+namespace mvm::modules {
+
+class Merge final : public DSPModule {
+public:
+  enum Params { kChannels };
+  enum Outputs { kOut };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d = [] {
+      ModuleDescriptor m{"Merge", "Polyphony", "Merges up to 16 mono signals into one polyphonic cable: channel c = in(c+1).",
+                         {}, {{"out", true, "polyphonic, `channels` channels"}}, {}};
+      for (int k = 1; k <= kMaxChannels; ++k)
+        m.inputs.push_back({"in" + std::to_string(k), false, "mono signal for channel " + std::to_string(k)});
+      m.params.push_back({"channels", "", 1.0f, 16.0f, 16.0f,
+                          "output channels (in1..in<channels> are used; set it to the highest input you connect)", 0.0f, {}, false});
+      return m;
+    }();
+    return d;
+  }
+
+  void resolveOutputChannels(const int*, int* outputChannels) const override {
+    outputChannels[kOut] = math::clamp(static_cast<int>(initialParam(kChannels) + 0.5f), 1, kMaxChannels);
+  }
+
+  void process(const float** in, float** out) override {
+    for (int c = 0; c < outputChannels(kOut); ++c) {
+      float* y = DSPModule::out(out, kOut, c);
+      const float* x = in[c]; // input c, channel 0
+      const bool connected = isInputConnected(c);
+      for (int i = 0; i < kBlockFrames; ++i) y[i] = connected ? x[i] : 0.0f;
+    }
+  }
+};
+
+class Split final : public DSPModule {
+public:
+  enum Inputs { kIn };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d = [] {
+      ModuleDescriptor m{"Split", "Polyphony", "Splits a polyphonic cable into 16 mono signals: out(c+1) = channel c, 0 beyond the cable's channels.",
+                         {{"in", true, "polyphonic signal"}}, {}, {}};
+      for (int k = 1; k <= kMaxChannels; ++k)
+        m.outputs.push_back({"out" + std::to_string(k), false, "channel " + std::to_string(k) + " of in, or 0"});
+      return m;
+    }();
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = inputChannels(kIn);
+    for (int o = 0; o < kMaxChannels; ++o) {
+      float* y = DSPModule::out(out, o, 0);
+      if (o < channels) {
+        const float* x = in[kIn] + o * kBlockFrames; // no mono broadcast: a mono cable fills out1 only
+        for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i];
+      } else {
+        for (int i = 0; i < kBlockFrames; ++i) y[i] = 0.0f;
+      }
+    }
+  }
+};
+
+class Sum final : public DSPModule {
+public:
+  enum Inputs { kIn };
+  enum Outputs { kSum, kMean };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "Sum", "Polyphony", "Sums the channels of a polyphonic cable to mono; also their mean.",
+        {{"in", true, "polyphonic signal"}},
+        {{"sum", false, "sum of all channels of in"}, {"mean", false, "sum / number of channels"}},
+        {}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = inputChannels(kIn);
+    const float scale = 1.0f / static_cast<float>(channels);
+    float* s = DSPModule::out(out, kSum, 0);
+    float* m = DSPModule::out(out, kMean, 0);
+    for (int i = 0; i < kBlockFrames; ++i) s[i] = 0.0f;
+    for (int c = 0; c < channels; ++c) {
+      const float* x = in[kIn] + c * kBlockFrames;
+      for (int i = 0; i < kBlockFrames; ++i) s[i] += x[i];
+    }
+    for (int i = 0; i < kBlockFrames; ++i) m[i] = s[i] * scale;
+  }
+};
+
+} // namespace mvm::modules

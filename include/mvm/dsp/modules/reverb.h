@@ -1,0 +1,156 @@
+#pragma once
+// Reverb: Freeverb (Jezar's public-domain design). Per side 8 parallel damped feedback combs
+// into 4 series allpasses, the standard tunings (at 44.1 kHz) scaled to the sample rate, the
+// right side's lines 23 samples longer. Polyphonic inputs are summed; outputs are one stereo pair.
+
+#include <cmath>
+#include <vector>
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+
+namespace mvm::modules {
+
+class Reverb final : public DSPModule {
+public:
+  enum Inputs { kLeft, kRight };
+  enum Params { kSize, kDamping, kMix, kWidth };
+  enum Outputs { kOutLeft, kOutRight };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "Reverb", "Effects", "Freeverb stereo reverb (8 combs + 4 allpasses per side); polyphonic inputs are summed.",
+        {{"left", true, "left input (both sides when right is unconnected)"}, {"right", true, "right input"}},
+        {{"left", false, "left output"}, {"right", false, "right output"}},
+        {{"size", "", 0.0f, 1.0f, 0.5f, "room size: comb feedback 0.7..0.98", 5.0f, {}, false},
+         {"damping", "", 0.0f, 1.0f, 0.5f, "high-frequency damping in the combs", 5.0f, {}, false},
+         {"mix", "", 0.0f, 1.0f, 0.3f, "wet proportion", 5.0f, {}, false},
+         {"width", "", 0.0f, 1.0f, 1.0f, "stereo width of the wet signal", 5.0f, {}, false}}};
+    return d;
+  }
+
+  void prepare() override {
+    const double scale = sampleRate() / 44100.0;
+    std::size_t total = 0;
+    for (int side = 0; side < 2; ++side) {
+      for (int k = 0; k < kCombs; ++k) {
+        combLen_[side][k] = length(kCombTuning[k] + side * kSpread, scale);
+        total += static_cast<std::size_t>(combLen_[side][k]);
+      }
+      for (int k = 0; k < kAllpasses; ++k) {
+        apLen_[side][k] = length(kAllpassTuning[k] + side * kSpread, scale);
+        total += static_cast<std::size_t>(apLen_[side][k]);
+      }
+    }
+    memory_.assign(total, 0.0f);
+    std::size_t offset = 0;
+    for (int side = 0; side < 2; ++side) {
+      for (int k = 0; k < kCombs; ++k) {
+        comb_[side][k] = Line{memory_.data() + offset, combLen_[side][k], 0};
+        offset += static_cast<std::size_t>(combLen_[side][k]);
+      }
+      for (int k = 0; k < kAllpasses; ++k) {
+        ap_[side][k] = Line{memory_.data() + offset, apLen_[side][k], 0};
+        offset += static_cast<std::size_t>(apLen_[side][k]);
+      }
+    }
+  }
+
+  void process(const float** in, float** out) override {
+    const bool stereo = isInputConnected(kRight);
+    const int chL = inputChannels(kLeft), chR = inputChannels(stereo ? kRight : kLeft);
+    const float* size = param(in, kSize, 0);
+    const float* damping = param(in, kDamping, 0);
+    const float* mix = param(in, kMix, 0);
+    const float* width = param(in, kWidth, 0);
+    float* yl = DSPModule::out(out, kOutLeft, 0);
+    float* yr = DSPModule::out(out, kOutRight, 0);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      float xl = 0.0f, xr = 0.0f;
+      for (int c = 0; c < chL; ++c) xl += in[kLeft][c * kBlockFrames + i];
+      for (int c = 0; c < chR; ++c) xr += in[stereo ? kRight : kLeft][c * kBlockFrames + i];
+      const float feedback = math::clamp(size[i], 0.0f, 1.0f) * 0.28f + 0.7f;
+      const float damp = math::clamp(damping[i], 0.0f, 1.0f) * 0.4f;
+      const float m = math::clamp(mix[i], 0.0f, 1.0f);
+      const float w = math::clamp(width[i], 0.0f, 1.0f);
+      const float input = (xl + xr) * kFixedGain;
+      float wet[2];
+      for (int side = 0; side < 2; ++side) {
+        float acc = 0.0f;
+        for (int k = 0; k < kCombs; ++k) {
+          Line& l = comb_[side][k];
+          const float o = l.buf[l.pos];
+          float& store = combStore_[side][k];
+          store = o * (1.0f - damp) + store * damp;
+          l.buf[l.pos] = input + store * feedback;
+          if (++l.pos >= l.len) l.pos = 0;
+          acc += o;
+        }
+        for (int k = 0; k < kAllpasses; ++k) {
+          Line& l = ap_[side][k];
+          const float b = l.buf[l.pos];
+          l.buf[l.pos] = acc + b * 0.5f;
+          if (++l.pos >= l.len) l.pos = 0;
+          acc = b - acc;
+        }
+        wet[side] = acc;
+      }
+      const float wet1 = m * kWetScale * (w * 0.5f + 0.5f);
+      const float wet2 = m * kWetScale * ((1.0f - w) * 0.5f);
+      yl[i] = wet[0] * wet1 + wet[1] * wet2 + xl * (1.0f - m);
+      yr[i] = wet[1] * wet1 + wet[0] * wet2 + xr * (1.0f - m);
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const Reverb&>(previous);
+    for (int side = 0; side < 2; ++side) {
+      for (int k = 0; k < kCombs; ++k) {
+        copyLine(comb_[side][k], p.comb_[side][k]);
+        combStore_[side][k] = p.combStore_[side][k];
+      }
+      for (int k = 0; k < kAllpasses; ++k) copyLine(ap_[side][k], p.ap_[side][k]);
+    }
+  }
+
+private:
+  static constexpr int kCombs = 8;
+  static constexpr int kAllpasses = 4;
+  static constexpr int kSpread = 23;
+  static constexpr int kCombTuning[kCombs] = {1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617};
+  static constexpr int kAllpassTuning[kAllpasses] = {556, 441, 341, 225};
+  static constexpr float kFixedGain = 0.015f;
+  static constexpr float kWetScale = 3.0f;
+
+  struct Line {
+    float* buf = nullptr;
+    int len = 0;
+    int pos = 0;
+  };
+
+  static int length(int samplesAt44k, double scale) {
+    const int n = static_cast<int>(std::lround(static_cast<double>(samplesAt44k) * scale));
+    return n < 1 ? 1 : n;
+  }
+
+  // Same lengths (same sample rate): exact copy. Otherwise the newest samples, bounded.
+  static void copyLine(Line& dst, const Line& src) noexcept {
+    if (!dst.buf || !src.buf) return;
+    const int n = dst.len < src.len ? dst.len : src.len;
+    for (int k = 1; k <= n; ++k) {
+      int s = src.pos - k;
+      if (s < 0) s += src.len;
+      dst.buf[dst.len - k] = src.buf[s];
+    }
+    dst.pos = 0;
+  }
+
+  std::vector<float> memory_;
+  int combLen_[2][kCombs] = {};
+  int apLen_[2][kAllpasses] = {};
+  Line comb_[2][kCombs];
+  Line ap_[2][kAllpasses];
+  float combStore_[2][kCombs] = {};
+};
+
+} // namespace mvm::modules

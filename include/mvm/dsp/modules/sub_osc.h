@@ -1,0 +1,76 @@
+#pragma once
+// SubOsc: square and sine waves one and two octaves below freq * 2^pitch (band-limited squares
+// from polyblep.h, two samples of latency). `out` is the chosen octave, crossfaded from square
+// (shape 0) to sine (shape 1). Both octaves start in phase and stay locked.
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/modules/polyblep.h"
+
+namespace mvm::modules {
+
+class SubOsc final : public DSPModule {
+public:
+  enum Inputs { kPitch };
+  enum Params { kFreq, kOctave, kShape };
+  enum Outputs { kOut, kSqr1, kSqr2, kSine1, kSine2 };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "SubOsc", "Oscillators", "Sub-oscillator: square and sine one and two octaves below freq * 2^pitch.",
+        {{"pitch", true, "1 V/octave offset applied to freq (the pitch the sub sits under)"}},
+        {{"out", true, "chosen octave, square to sine by shape, +-1"},
+         {"sqr1", true, "square one octave below, +-1"},
+         {"sqr2", true, "square two octaves below, +-1"},
+         {"sine1", true, "sine one octave below, +-1"},
+         {"sine2", true, "sine two octaves below, +-1"}},
+        {{"freq", "Hz", 0.01f, 20000.0f, static_cast<float>(math::kC4Hz), "frequency the sub sits under (at pitch 0 V)"},
+         {"octave", "oct", 1.0f, 2.0f, 1.0f, "octaves below for out: 1 or 2", 0.0f},
+         {"shape", "", 0.0f, 1.0f, 0.0f, "out: 0 = square, 1 = sine, crossfade between"}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = outputChannels(kOut);
+    const double invRate = 1.0 / sampleRate();
+    for (int c = 0; c < channels; ++c) {
+      const float* pitch = this->in(in, kPitch, c);
+      const float* freq = param(in, kFreq, c);
+      const float* octave = param(in, kOctave, c);
+      const float* shape = param(in, kShape, c);
+      float* y = DSPModule::out(out, kOut, c);
+      float* s1 = DSPModule::out(out, kSqr1, c);
+      float* s2 = DSPModule::out(out, kSqr2, c);
+      float* n1 = DSPModule::out(out, kSine1, c);
+      float* n2 = DSPModule::out(out, kSine2, c);
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) *
+                          math::exp2(math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0));
+        float a[4], b[4];
+        one_[c].tick(blep::phaseIncrement(0.5 * hz, invRate), 0.5, 0.0, a);
+        two_[c].tick(blep::phaseIncrement(0.25 * hz, invRate), 0.5, 0.0, b);
+        s1[i] = a[3];
+        n1[i] = a[0];
+        s2[i] = b[3];
+        n2[i] = b[0];
+        const bool second = static_cast<int>(octave[i] + 0.5f) >= 2;
+        const float k = math::clamp(shape[i], 0.0f, 1.0f);
+        y[i] = second ? b[3] + k * (b[0] - b[3]) : a[3] + k * (a[0] - a[3]);
+      }
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const SubOsc&>(previous);
+    for (int c = 0; c < kMaxChannels; ++c) {
+      one_[c] = p.one_[c];
+      two_[c] = p.two_[c];
+    }
+  }
+
+private:
+  static constexpr unsigned kWaves = blep::kSine | blep::kSquare;
+  blep::Oscillator<kWaves> one_[kMaxChannels], two_[kMaxChannels];
+};
+
+} // namespace mvm::modules

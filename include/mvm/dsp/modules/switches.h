@@ -1,0 +1,101 @@
+#pragma once
+// Switches. Switch: routes a or b to out, chosen per sample by the gate input and the select
+// param: b when gate + select >= 0.5 (so select = b forces b, and with select = a the gate
+// chooses). SequentialSwitch: routes in to one of out1..out4; each rising trig moves to the next
+// output, wrapping after `steps` outputs; a rising reset returns to out1 (and wins over a trig
+// on the same sample). Outputs not selected carry 0.
+
+#include <cstdint>
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+
+namespace mvm::modules {
+
+class Switch final : public DSPModule {
+public:
+  enum Inputs { kA, kB, kGate };
+  enum Params { kSelect };
+  enum Outputs { kOut };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "Switch", "Routing", "Two-way switch: out = b when gate + select >= 0.5, else a.",
+        {{"a", true, "routed when not selected"}, {"b", true, "routed when selected"},
+         {"gate", true, "high (>= 0.5) selects b"}},
+        {{"out", true, "a or b"}},
+        {{"select", "", 0.0f, 1.0f, 0.0f, "a or b; added to gate", 0.0f, {"a", "b"}}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    for (int c = 0; c < outputChannels(kOut); ++c) {
+      const float* a = this->in(in, kA, c);
+      const float* b = this->in(in, kB, c);
+      const float* g = this->in(in, kGate, c);
+      const float* s = param(in, kSelect, c);
+      float* y = DSPModule::out(out, kOut, c);
+      for (int i = 0; i < kBlockFrames; ++i) y[i] = g[i] + s[i] >= 0.5f ? b[i] : a[i];
+    }
+  }
+};
+
+class SequentialSwitch final : public DSPModule {
+public:
+  enum Inputs { kIn, kTrig, kReset };
+  enum Params { kSteps };
+  enum Outputs { kOut1, kOut2, kOut3, kOut4 };
+  static constexpr int kOutputs = 4;
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "SequentialSwitch", "Routing", "1-to-4 sequential switch: each trigger routes in to the next output.",
+        {{"in", true, "signal to route"},
+         {"trig", true, "a rising edge through 0.5 advances to the next output"},
+         {"reset", true, "a rising edge through 0.5 returns to out1"}},
+        {{"out1", true, "in while step 1 is selected, else 0"},
+         {"out2", true, "in while step 2 is selected, else 0"},
+         {"out3", true, "in while step 3 is selected, else 0"},
+         {"out4", true, "in while step 4 is selected, else 0"}},
+        {{"steps", "", 2.0f, 4.0f, 4.0f, "number of outputs cycled through", 0.0f, {}, false}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const float* stepsParam = param(in, kSteps, 0);
+    for (int c = 0; c < outputChannels(kOut1); ++c) {
+      const float* x = this->in(in, kIn, c);
+      const float* trig = this->in(in, kTrig, c);
+      const float* reset = this->in(in, kReset, c);
+      float* y[kOutputs];
+      for (int o = 0; o < kOutputs; ++o) y[o] = DSPModule::out(out, o, c);
+      Voice& v = voices_[c];
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const int steps = math::clamp(static_cast<int>(stepsParam[i] + 0.5f), 2, kOutputs);
+        const bool t = trig[i] >= 0.5f, r = reset[i] >= 0.5f;
+        if (r && !v.resetHigh) v.step = 0;
+        else if (t && !v.trigHigh) v.step = v.step + 1;
+        if (v.step >= steps) v.step = 0;
+        v.trigHigh = t;
+        v.resetHigh = r;
+        for (int o = 0; o < kOutputs; ++o) y[o][i] = o == v.step ? x[i] : 0.0f;
+      }
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const SequentialSwitch&>(previous);
+    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
+  }
+
+  int step(int channel) const noexcept { return voices_[channel].step; }
+
+private:
+  struct Voice {
+    int step = 0;
+    bool trigHigh = false, resetHigh = false;
+  };
+  Voice voices_[kMaxChannels];
+};
+
+} // namespace mvm::modules

@@ -1,0 +1,90 @@
+#pragma once
+// VCO: band-limited analogue-style oscillator with sine, triangle, saw and pulse outputs at once.
+// f = freq * 2^(pitch + fmExp * fm) + fmLin * fm, limited to [0, 0.45 * sample rate]. A rising
+// edge of `sync` through 0.5 resets the phase (hard sync) at the interpolated crossing time.
+// Saw, pulse and triangle (and the sync jumps) are band-limited with the 4-point PolyBLEP /
+// PolyBLAMP of polyblep.h; outputs are delayed by two samples.
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/modules/polyblep.h"
+
+namespace mvm::modules {
+
+class VCO final : public DSPModule {
+public:
+  enum Inputs { kPitch, kFm, kSync };
+  enum Params { kFreq, kPw, kFmLin, kFmExp };
+  enum Outputs { kSine, kTri, kSaw, kSqr };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "VCO", "Oscillators",
+        "Band-limited oscillator with simultaneous sine, triangle, saw and pulse outputs, PWM, linear and "
+        "exponential FM and hard sync.",
+        {{"pitch", true, "1 V/octave offset applied to freq"},
+         {"fm", true, "frequency modulation source, scaled by fmLin and fmExp"},
+         {"sync", true, "hard sync: a rising edge through 0.5 resets the phase"}},
+        {{"sine", true, "sine, +-1"},
+         {"tri", true, "triangle, +-1"},
+         {"saw", true, "rising sawtooth, +-1"},
+         {"sqr", true, "pulse, +-1, high for the first pw of each cycle"}},
+        {{"freq", "Hz", 0.01f, 20000.0f, static_cast<float>(math::kC4Hz), "base frequency (at pitch 0 V)"},
+         {"pw", "", 0.01f, 0.99f, 0.5f, "pulse width of sqr (fraction of the cycle high)"},
+         {"fmLin", "Hz", 0.0f, 10000.0f, 0.0f, "linear FM depth: Hz per unit of fm"},
+         {"fmExp", "oct", 0.0f, 8.0f, 0.0f, "exponential FM depth: octaves per unit of fm"}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = outputChannels(kSine);
+    const double invRate = 1.0 / sampleRate();
+    for (int c = 0; c < channels; ++c) {
+      const float* pitch = this->in(in, kPitch, c);
+      const float* fm = this->in(in, kFm, c);
+      const float* sync = this->in(in, kSync, c);
+      const float* freq = param(in, kFreq, c);
+      const float* pw = param(in, kPw, c);
+      const float* fmLin = param(in, kFmLin, c);
+      const float* fmExp = param(in, kFmExp, c);
+      float* ySine = DSPModule::out(out, kSine, c);
+      float* yTri = DSPModule::out(out, kTri, c);
+      float* ySaw = DSPModule::out(out, kSaw, c);
+      float* ySqr = DSPModule::out(out, kSqr, c);
+      Voice& v = voices_[c];
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const double m = math::clamp(static_cast<double>(fm[i]), -10.0, 10.0);
+        const double oct = math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0) +
+                           math::clamp(static_cast<double>(fmExp[i]), 0.0, 8.0) * m;
+        const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) * math::exp2(math::clamp(oct, -30.0, 30.0)) +
+                          math::clamp(static_cast<double>(fmLin[i]), 0.0, 10000.0) * m;
+        const double dt = blep::phaseIncrement(hz, invRate);
+        const double width = math::clamp(static_cast<double>(pw[i]), 0.01, 0.99);
+        double syncAt = 0.0;
+        const float s = sync[i];
+        if (v.lastSync < 0.5f && s >= 0.5f) syncAt = math::clamp(static_cast<double>((0.5f - v.lastSync) / (s - v.lastSync)), 1e-6, 1.0);
+        v.lastSync = s;
+        float y[4];
+        v.osc.tick(dt, width, syncAt, y);
+        ySine[i] = y[0];
+        yTri[i] = y[1];
+        ySaw[i] = y[2];
+        ySqr[i] = y[3];
+      }
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const VCO&>(previous);
+    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
+  }
+
+private:
+  struct Voice {
+    blep::Oscillator<blep::kAll> osc;
+    float lastSync = 0.0f;
+  };
+  Voice voices_[kMaxChannels];
+};
+
+} // namespace mvm::modules

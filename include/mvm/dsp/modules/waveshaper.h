@@ -1,0 +1,58 @@
+#pragma once
+// Waveshaper: memoryless distortion. mode tanh: tanh(drive * x); mode fold: a triangle wavefolder,
+// identity for |fold * x| <= 1 and reflected back into [-1, 1] beyond. The shaped signal is
+// bounded by 1; mix blends it with the dry input.
+
+#include <cmath>
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+
+namespace mvm::modules {
+
+class Waveshaper final : public DSPModule {
+public:
+  enum Inputs { kIn };
+  enum Params { kMode, kDrive, kFold, kMix };
+  enum Outputs { kOut };
+  enum Mode { kTanh, kWavefold };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        "Waveshaper", "Effects", "tanh saturation or triangle wavefolding; shaped output bounded by 1.",
+        {{"in", true, "signal"}},
+        {{"out", true, "dry * (1 - mix) + shaped * mix"}},
+        {{"mode", "", 0.0f, 1.0f, 0.0f, "tanh or fold", 0.0f, {"tanh", "fold"}, false},
+         {"drive", "x", 0.1f, 50.0f, 1.0f, "input gain before tanh (tanh mode)"},
+         {"fold", "x", 0.1f, 20.0f, 1.0f, "input gain before the folder (fold mode); > 1 folds a unit signal"},
+         {"mix", "", 0.0f, 1.0f, 1.0f, "wet proportion"}}};
+    return d;
+  }
+
+  // Triangle fold: u for |u| <= 1, reflected at +-1 beyond.
+  static float fold(float u) noexcept {
+    const float t = math::wrap01((u + 1.0f) * 0.25f);
+    return 1.0f - 4.0f * std::fabs(t - 0.5f);
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = outputChannels(kOut);
+    const float* modeP = param(in, kMode, 0);
+    for (int c = 0; c < channels; ++c) {
+      const float* x = this->in(in, kIn, c);
+      const float* drive = param(in, kDrive, c);
+      const float* foldP = param(in, kFold, c);
+      const float* mix = param(in, kMix, c);
+      float* y = DSPModule::out(out, kOut, c);
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const int mode = math::clamp(static_cast<int>(modeP[i] + 0.5f), 0, 1);
+        const float shaped = mode == kTanh ? math::tanh(x[i] * math::clamp(drive[i], 0.1f, 50.0f))
+                                           : fold(x[i] * math::clamp(foldP[i], 0.1f, 20.0f));
+        const float m = math::clamp(mix[i], 0.0f, 1.0f);
+        y[i] = x[i] * (1.0f - m) + shaped * m;
+      }
+    }
+  }
+};
+
+} // namespace mvm::modules

@@ -1,0 +1,115 @@
+#include "mvm/dsp/modules/reverb.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "module_harness.h"
+#include "signal_analysis.h"
+
+using mvm::test::ModuleHarness;
+
+namespace {
+
+struct Ir {
+  std::vector<float> l, r;
+};
+
+Ir impulseResponse(float size, float damping, float width = 1.0f, double seconds = 6.0) {
+  ModuleHarness h("Reverb", {{"size", size}, {"damping", damping}, {"mix", 1.0f}, {"width", width}});
+  h.input("left", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
+  auto out = h.run(static_cast<std::uint64_t>(seconds * 48000));
+  return {out.output(0), out.output(1)};
+}
+
+// Time (s) at which the backward-integrated energy (Schroeder) has fallen by 30 dB, times 2: RT60.
+double rt60(const std::vector<float>& x) {
+  std::vector<double> tail(x.size() + 1, 0.0);
+  for (std::size_t i = x.size(); i-- > 0;) tail[i] = tail[i + 1] + static_cast<double>(x[i]) * x[i];
+  const double total = tail[0];
+  double t5 = -1, t35 = -1;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double db = 10 * std::log10(tail[i] / total + 1e-300);
+    if (t5 < 0 && db <= -5) t5 = static_cast<double>(i) / 48000.0;
+    if (t35 < 0 && db <= -35) {
+      t35 = static_cast<double>(i) / 48000.0;
+      break;
+    }
+  }
+  return 2.0 * (t35 - t5);
+}
+
+} // namespace
+
+TEST(Reverb, DecayGrowsWithSize) {
+  const double small = rt60(impulseResponse(0.2f, 0.5f).l);
+  const double medium = rt60(impulseResponse(0.6f, 0.5f).l);
+  const double large = rt60(impulseResponse(0.95f, 0.5f).l);
+  std::printf("RT60: size 0.2 %.3f s, 0.6 %.3f s, 0.95 %.3f s\n", small, medium, large);
+  EXPECT_GT(small, 0.1);
+  EXPECT_GT(medium, small * 1.5);
+  EXPECT_GT(large, medium * 1.5);
+}
+
+TEST(Reverb, DampingShortensTheHighFrequencies) {
+  // the late tail with strong damping has less high-frequency energy than with none
+  auto bright = impulseResponse(0.8f, 0.0f).l;
+  auto dark = impulseResponse(0.8f, 1.0f).l;
+  const std::size_t from = 24000, to = 48000;
+  const double pb = mvm::test::powerAt(bright, 8000, 48000, from, to) / mvm::test::powerAt(bright, 300, 48000, from, to);
+  const double pd = mvm::test::powerAt(dark, 8000, 48000, from, to) / mvm::test::powerAt(dark, 300, 48000, from, to);
+  EXPECT_LT(pd, pb * 0.1);
+}
+
+TEST(Reverb, ImpulseResponseIsDenseAndFinite) {
+  auto ir = impulseResponse(0.7f, 0.3f, 1.0f, 20.0);
+  // dense: after 100 ms almost every sample is nonzero and the echo density is high
+  std::size_t nonzero = 0;
+  for (std::size_t i = 4800; i < 9600; ++i) nonzero += std::fabs(ir.l[i]) > 1e-7f ? 1 : 0;
+  EXPECT_GT(nonzero, 4700u);
+  for (float v : ir.l) ASSERT_TRUE(std::isfinite(v));
+  // finite: it has decayed by more than 100 dB after 20 s
+  EXPECT_LT(mvm::test::peak(ir.l, 19 * 48000), mvm::test::peak(ir.l) * 1e-5);
+  EXPECT_GT(mvm::test::peak(ir.l), 0.01);
+}
+
+TEST(Reverb, StereoSidesDecorrelatedAndWidthZeroIsMono) {
+  auto wide = impulseResponse(0.5f, 0.5f, 1.0f, 1.0);
+  double dot = 0, el = 0, er = 0;
+  for (std::size_t i = 0; i < wide.l.size(); ++i) {
+    dot += static_cast<double>(wide.l[i]) * wide.r[i];
+    el += static_cast<double>(wide.l[i]) * wide.l[i];
+    er += static_cast<double>(wide.r[i]) * wide.r[i];
+  }
+  EXPECT_LT(std::fabs(dot / std::sqrt(el * er)), 0.3);
+  auto narrow = impulseResponse(0.5f, 0.5f, 0.0f, 1.0);
+  for (std::size_t i = 0; i < narrow.l.size(); ++i) ASSERT_NEAR(narrow.l[i], narrow.r[i], 1e-6f);
+}
+
+TEST(Reverb, MixZeroIsDry) {
+  ModuleHarness h("Reverb", {{"mix", 0.0f}});
+  h.input("left", [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.1 * static_cast<double>(n))); });
+  auto out = h.run(4800);
+  for (std::size_t i = 0; i < 4800; ++i) ASSERT_FLOAT_EQ(out.output(0)[i], static_cast<float>(std::sin(0.1 * static_cast<double>(i))));
+}
+
+TEST(Reverb, Deterministic) {
+  auto a = impulseResponse(0.8f, 0.2f, 0.7f, 1.0);
+  auto b = impulseResponse(0.8f, 0.2f, 0.7f, 1.0);
+  EXPECT_EQ(a.l, b.l);
+  EXPECT_EQ(a.r, b.r);
+}
+
+TEST(Reverb, StateCarriesOverAHotSwap) {
+  ModuleHarness a("Reverb", {{"mix", 1.0f}});
+  a.input("left", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
+  a.run(4800);
+  auto expected = a.run(4800).output(0);
+  ModuleHarness a2("Reverb", {{"mix", 1.0f}});
+  a2.input("left", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
+  a2.run(4800);
+  ModuleHarness b("Reverb", {{"mix", 1.0f}});
+  b.module().copyStateFrom(a2.module());
+  auto got = b.run(4800).output(0);
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_FLOAT_EQ(got[i], expected[i]) << i;
+}
