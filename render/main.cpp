@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -19,7 +20,11 @@ using namespace mvm;
 
 namespace {
 
-enum Exit { kOk = 0, kBadInput = 1, kUsage = 2, kIoError = 3 };
+enum Exit { kOk = 0, kBadInput = 1, kUsage = 2, kIoError = 3, kInterrupted = 130 };
+
+volatile std::sig_atomic_t gInterrupted = 0;
+extern "C" void onInterrupt(int) { gInterrupted = 1; }
+struct Interrupted {};
 
 const char* kUsageText = R"(Usage: mvm-render PATCH.json -o OUT.wav [options]
        mvm-render --list-modules [--markdown]
@@ -92,7 +97,7 @@ int main(int argc, char** argv) {
     return kUsage;
   }
   if (vm.count("help")) {
-    std::cout << kUsageText << "\n" << visible << "\nExit status: 0 ok, 1 bad patch or score, 2 usage, 3 file error.\n";
+    std::cout << kUsageText << "\n" << visible << "\nExit status: 0 ok, 1 bad patch or score, 2 usage, 3 file error, 130 interrupted.\n";
     return kOk;
   }
   if (vm.count("list-modules")) {
@@ -154,12 +159,18 @@ int main(int argc, char** argv) {
   ro.overrideSeed = vm.count("seed") > 0;
   ro.seed = seed;
   const std::uint64_t ditherSeed = ro.overrideSeed ? ro.seed : patch.seed;
+  std::signal(SIGINT, onInterrupt);
+  std::signal(SIGTERM, onInterrupt);
   try {
     render::WavWriter writer(output, static_cast<int>(rate), ro.channels, format, ditherSeed);
     ProgressLine progress(rate);
     const render::RenderStats st = render::renderPatch(
         patch, score.empty() ? nullptr : &parsedScore, ro,
-        [&](const float* const* ch, int n) { writer.write(ch, n); }, std::ref(progress));
+        [&](const float* const* ch, int n) {
+          if (gInterrupted) throw Interrupted{}; // unwinds through the writer, which removes its partial file
+          writer.write(ch, n);
+        },
+        std::ref(progress));
     writer.commit();
     const double audioSeconds = static_cast<double>(st.frames) / rate;
     std::printf("%s: %llu frames (%.3f s, %d Hz, %d ch, %s), peak %s dBFS, RMS %s dBFS, %llu clipped, "
@@ -169,6 +180,9 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(st.clippedSamples), static_cast<unsigned long long>(st.guardedBlocks),
                 st.wallSeconds > 0 ? audioSeconds / st.wallSeconds : 0.0);
     if (st.lateEvents > 0) std::fprintf(stderr, "mvm-render: warning: %llu events applied late\n", static_cast<unsigned long long>(st.lateEvents));
+  } catch (const Interrupted&) {
+    std::cerr << "\nmvm-render: interrupted; " << output << " not written\n";
+    return kInterrupted;
   } catch (const PatchError& e) {
     std::cerr << "mvm-render: " << e.what() << "\n";
     return kBadInput;

@@ -1,0 +1,77 @@
+#include "mvm/control/score.h"
+
+#include <gtest/gtest.h>
+
+#include "render_helpers.h"
+#include "signal_analysis.h"
+
+using namespace mvm;
+
+namespace {
+
+const PatchGraph kPatch = PatchParser().parseFromJson(R"({"modules": [
+    {"id": "keys", "type": "VoiceController", "params": {"voices": 2}}, {"id": "g", "type": "Gain"}]})");
+
+Score parse(const std::string& events, double rate = 48000) {
+  return ScoreParser().parseFromJson(R"({"events": [)" + events + "]}", "s.json", kPatch, rate);
+}
+
+std::string errorOf(const std::string& events) {
+  try {
+    parse(events);
+  } catch (const PatchError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted " << events;
+  return {};
+}
+
+} // namespace
+
+TEST(Score, ConvertsTimesToFramesAndSortsStably) {
+  const Score s = parse(R"({"time": 0.5, "type": "noteOff", "note": 60},
+                           {"frame": 100, "type": "noteOn", "note": 60, "velocity": 0.25, "channel": 2},
+                           {"time": 0.5, "type": "noteOn", "note": 62},
+                           {"time": 0.25, "type": "param", "module": "g", "param": "gain", "value": 2, "ramp": 0.01})", 44100);
+  ASSERT_EQ(s.events.size(), 4u);
+  EXPECT_EQ(s.events[0].frame, 100u);
+  EXPECT_EQ(s.events[0].type, EventType::NoteOn);
+  EXPECT_EQ(s.events[0].channel, 2);
+  EXPECT_FLOAT_EQ(s.events[0].value, 0.25f);
+  EXPECT_EQ(s.events[1].frame, 11025u);
+  EXPECT_EQ(s.events[1].type, EventType::ParamSet);
+  EXPECT_EQ(s.events[1].moduleKey, fnv1a64("g"));
+  EXPECT_EQ(s.events[1].paramKey, fnv1a64("gain"));
+  EXPECT_EQ(s.events[1].rampFrames, 441);
+  EXPECT_EQ(s.events[2].type, EventType::NoteOff); // same frame: score order kept
+  EXPECT_EQ(s.events[3].key, 62);
+  EXPECT_EQ(s.lastFrame, 22050u);
+}
+
+TEST(Score, ErrorsNameTheEventAndTheCause) {
+  EXPECT_NE(errorOf(R"({"time": 1, "type": "noteOn", "note": 128})").find("s.json: events[0] (noteOn) note: 128 is out of range [0, 127]"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"time": -1, "type": "noteOn", "note": 1})").find("time: -1 is out of range"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"type": "noteOn", "note": 1})").find("exactly one of \"time\""), std::string::npos);
+  EXPECT_NE(errorOf(R"({"time": 1, "type": "sing"})").find("unknown event type"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"time": 1, "type": "param", "module": "x", "param": "gain", "value": 1})").find("no module \"x\""),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"time": 1, "type": "param", "module": "g", "param": "gian", "value": 1})").find("Gain \"g\" has no parameter \"gian\""),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"time": 1, "type": "param", "module": "g", "param": "gain", "value": 100})").find("value: 100 is out of range [-16, 16]"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"time": 1, "type": "noteOn", "note": 1, "pitch": 3})").find("key \"pitch\": not a field of a noteOn event"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"time": 1, "type": "pitchBend", "value": 2})").find("out of range [-1, 1]"), std::string::npos);
+}
+
+TEST(Score, NotesArriveAtTheirExactFrame) {
+  const auto r = test::renderJson(R"({"modules": [{"id": "keys", "type": "VoiceController", "params": {"voices": 1}},
+      {"id": "out", "type": "AudioOut"}], "connections": [{"from": "keys.gate", "to": "out.left"}]})", 0.1,
+      R"({"events": [{"frame": 1234, "type": "noteOn", "note": 60}, {"frame": 2345, "type": "noteOff", "note": 60}]})");
+  const auto& gate = r.channels[0];
+  EXPECT_EQ(gate[1233], 0.0f);
+  EXPECT_EQ(gate[1234], 1.0f);
+  EXPECT_EQ(gate[2344], 1.0f);
+  EXPECT_EQ(gate[2345], 0.0f);
+}

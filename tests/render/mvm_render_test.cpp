@@ -1,0 +1,134 @@
+// mvm-render as a user meets it: the binary, its flags, its messages and exit codes.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "command.h"
+#include "wav_file.h"
+
+using mvm::test::runCommand;
+using mvm::test::TempDir;
+
+namespace {
+
+const std::string kRender = MVM_RENDER_BIN;
+const std::string kDemo = std::string(MVM_SOURCE_DIR) + "/patches/demo.json";
+
+std::string write(const TempDir& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir / name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string readBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+} // namespace
+
+TEST(MvmRender, HelpListsTheOptions) {
+  const auto r = runCommand(kRender + " --help");
+  EXPECT_EQ(r.exitCode, 0);
+  for (const char* flag : {"--output", "--seconds", "--rate", "--format", "--score", "--block", "--seed", "--list-modules", "--disasm"})
+    EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
+}
+
+TEST(MvmRender, RendersTheDemoAndPrintsASummary) {
+  TempDir dir;
+  const auto r = runCommand(kRender + " " + kDemo + " -o " + (dir / "demo.wav") + " --seconds 1");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("48000 frames (1.000 s, 48000 Hz, 2 ch, float32), peak -"), std::string::npos) << r.output;
+  for (const char* field : {"dBFS, RMS", "0 clipped", "0 guarded blocks", "x realtime"})
+    EXPECT_NE(r.output.find(field), std::string::npos) << field;
+  const auto wav = mvm::render::readWav(dir / "demo.wav");
+  EXPECT_EQ(wav.frames(), 48000u);
+  EXPECT_EQ(dir.fileCount(), 1u); // no temporary left behind
+}
+
+TEST(MvmRender, SameInputsGiveIdenticalFilesInEveryFormat) {
+  TempDir dir;
+  for (const char* format : {"float32", "pcm24", "pcm16"}) {
+    const std::string a = dir / (std::string("a_") + format + ".wav"), b = dir / (std::string("b_") + format + ".wav");
+    ASSERT_EQ(runCommand(kRender + " " + kDemo + " -s 0.5 -f " + format + " -o " + a).exitCode, 0);
+    ASSERT_EQ(runCommand(kRender + " " + kDemo + " -s 0.5 -f " + format + " --block 37 -o " + b).exitCode, 0);
+    EXPECT_EQ(readBytes(a), readBytes(b)) << format;
+  }
+  // The dither depends on the seed.
+  ASSERT_EQ(runCommand(kRender + " " + kDemo + " -s 0.5 -f pcm16 --seed 99 -o " + (dir / "c.wav")).exitCode, 0);
+  EXPECT_NE(readBytes(dir / "a_pcm16.wav"), readBytes(dir / "c.wav"));
+}
+
+TEST(MvmRender, Pcm24KeepsTheFloatRenderTo24Bits) {
+  TempDir dir;
+  ASSERT_EQ(runCommand(kRender + " " + kDemo + " -s 0.2 -o " + (dir / "f.wav")).exitCode, 0);
+  ASSERT_EQ(runCommand(kRender + " " + kDemo + " -s 0.2 -f pcm24 -o " + (dir / "i.wav")).exitCode, 0);
+  const auto f = mvm::render::readWav(dir / "f.wav"), i = mvm::render::readWav(dir / "i.wav");
+  for (std::size_t n = 0; n < f.frames(); ++n) ASSERT_NEAR(f.channels[0][n], i.channels[0][n], 0.5 / 8388608.0 + 1e-12) << n;
+}
+
+TEST(MvmRender, ABrokenPatchGetsOneMessageWithItsPlaceAndNoFile) {
+  TempDir dir;
+  const std::string patch = write(dir, "broken.json", "{\n  \"modules\": [\n    {\"id\": \"a\", \"type\": \"SineGen\",}\n  ]\n}\n");
+  const auto r = runCommand(kRender + " " + patch + " -o " + (dir / "out.wav"));
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("broken.json:3:"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << "one line: " << r.output;
+  EXPECT_EQ(dir.fileCount(), 1u); // just the patch
+}
+
+TEST(MvmRender, SemanticErrorsNameTheModuleAndPort) {
+  TempDir dir;
+  const std::string patch = write(dir, "p.json", R"({"modules": [{"id": "osc", "type": "SineGen"}, {"id": "out", "type": "AudioOut"}],
+      "connections": [{"from": "osc.out", "to": "out.middle"}]})");
+  const auto r = runCommand(kRender + " " + patch + " -o " + (dir / "out.wav"));
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("connections[0] (osc.out -> out.middle): AudioOut \"out\" has no input or parameter \"middle\""),
+            std::string::npos) << r.output;
+}
+
+TEST(MvmRender, BadScoresAndFilesAndFlags) {
+  TempDir dir;
+  const std::string score = write(dir, "s.json", R"({"events": [{"time": 0.1, "type": "noteOn", "note": 200}]})");
+  auto r = runCommand(kRender + " " + kDemo + " --score " + score + " -o " + (dir / "o.wav"));
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("s.json: events[0] (noteOn) note: 200 is out of range [0, 127]"), std::string::npos) << r.output;
+
+  r = runCommand(kRender + " /nonexistent/p.json -o " + (dir / "o.wav"));
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("/nonexistent/p.json: cannot open file"), std::string::npos);
+
+  r = runCommand(kRender + " " + kDemo + " -o /nonexistent/dir/o.wav");
+  EXPECT_EQ(r.exitCode, 3);
+  EXPECT_NE(r.output.find("does not exist"), std::string::npos) << r.output;
+
+  EXPECT_EQ(runCommand(kRender + " " + kDemo + " --bogus").exitCode, 2);
+  EXPECT_EQ(runCommand(kRender + " " + kDemo).exitCode, 2);            // no -o
+  EXPECT_EQ(runCommand(kRender + " " + kDemo + " -o x.wav -f mp3").exitCode, 2);
+  EXPECT_EQ(runCommand(kRender + " " + kDemo + " -o x.wav --rate 10").exitCode, 2);
+  EXPECT_EQ(dir.fileCount(), 1u);
+}
+
+TEST(MvmRender, AnInterruptedRenderLeavesNoFile) {
+  TempDir dir;
+  // An hour of audio takes far longer than the 0.3 s before the signal.
+  const auto r = runCommand("timeout --preserve-status -s INT 0.3 " + kRender + " " + kDemo + " --seconds 3600 -o " + (dir / "long.wav"));
+  EXPECT_EQ(r.exitCode, 130) << r.output;
+  EXPECT_NE(r.output.find("interrupted"), std::string::npos);
+  EXPECT_EQ(dir.fileCount(), 0u);
+}
+
+TEST(MvmRender, DisassemblesAndListsModules) {
+  auto r = runCommand(kRender + " " + kDemo + " --disasm");
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.output.find("PROCESS module"), std::string::npos);
+  EXPECT_NE(r.output.find("; vca (Gain)"), std::string::npos);
+  r = runCommand(kRender + " --list-modules");
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.output.find("SineGen [Oscillators]"), std::string::npos);
+}
