@@ -29,6 +29,9 @@ const fs::path kGoldenDir = fs::path(MVM_SOURCE_DIR) / "golden";
 struct Case {
   std::string name, patch, score;
   double seconds = -1, rate = 48000;
+  std::vector<std::pair<double, std::string>> swaps;
+  double crossfadeMs = 20;
+  std::string curve = "equal-power";
 };
 
 std::vector<Case> loadCases() {
@@ -42,6 +45,10 @@ std::vector<Case> loadCases() {
     k.score = c.value("score", "");
     k.seconds = c.value("seconds", -1.0);
     k.rate = c.value("rate", 48000.0);
+    k.crossfadeMs = c.value("crossfadeMs", 20.0);
+    k.curve = c.value("curve", "equal-power");
+    if (c.contains("swaps"))
+      for (const auto& s : c["swaps"]) k.swaps.push_back({s["time"].get<double>(), s["patch"].get<std::string>()});
     cases.push_back(k);
   }
   return cases;
@@ -51,9 +58,14 @@ using Channels = std::vector<std::vector<float>>;
 
 Channels renderCase(const Case& c, int block) {
   const PatchGraph g = PatchParser().parseFromFile((kGoldenDir / c.patch).string());
-  Score score;
-  if (!c.score.empty()) score = ScoreParser().parseFromFile((kGoldenDir / c.score).string(), g, c.rate);
   render::RenderOptions o;
+  for (const auto& [t, path] : c.swaps) o.swaps.push_back({t, PatchParser().parseFromFile((kGoldenDir / path).string())});
+  o.crossfadeMs = c.crossfadeMs;
+  EXPECT_TRUE(parseFadeCurve(c.curve, o.crossfadeCurve));
+  std::vector<const PatchGraph*> patches{&g};
+  for (const auto& s : o.swaps) patches.push_back(&s.patch);
+  Score score;
+  if (!c.score.empty()) score = ScoreParser().parseFromFile((kGoldenDir / c.score).string(), patches, c.rate);
   o.sampleRate = c.rate;
   o.seconds = c.seconds;
   o.hostBlock = block;

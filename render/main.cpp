@@ -3,6 +3,8 @@
 #include <boost/program_options.hpp>
 
 #include <chrono>
+#include <cstdlib>
+#include <vector>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -69,6 +71,9 @@ int main(int argc, char** argv) {
   double seconds = -1, rate = 48000;
   int block = 512;
   std::uint64_t seed = 0;
+  std::vector<std::string> swapArgs;
+  double crossfadeMs = 20.0;
+  std::string curveName = "equal-power";
   visible.add_options()
       ("help,h", "show this help")
       ("output,o", po::value(&output), "output WAV file")
@@ -78,6 +83,9 @@ int main(int argc, char** argv) {
       ("score", po::value(&score), "score of timed events (JSON, docs/score-format.md)")
       ("block", po::value(&block)->default_value(512), "host buffer size in frames (does not change the output)")
       ("seed", po::value(&seed), "random seed (default: the patch's)")
+      ("swap", po::value(&swapArgs)->composing(), "TIME=PATCH.json: hot-swap to PATCH at the first block boundary at or after TIME seconds (repeatable)")
+      ("crossfade-ms", po::value(&crossfadeMs)->default_value(20.0), "crossfade length of swaps; 0 = hard switch")
+      ("crossfade-curve", po::value(&curveName)->default_value("equal-power"), "equal-power | linear")
       ("list-modules", "list module types with their ports and parameters")
       ("markdown", "with --list-modules: print docs/modules.md")
       ("disasm", "print the compiled bytecode and exit");
@@ -126,6 +134,26 @@ int main(int argc, char** argv) {
     std::cerr << "mvm-render: --seconds " << seconds << ": expected a length within (0, 86400]\n";
     return kUsage;
   }
+  FadeCurve curve;
+  if (!parseFadeCurve(curveName, curve)) {
+    std::cerr << "mvm-render: --crossfade-curve " << curveName << ": expected equal-power or linear\n";
+    return kUsage;
+  }
+  if (!(crossfadeMs >= 0 && crossfadeMs <= 60000)) {
+    std::cerr << "mvm-render: --crossfade-ms " << crossfadeMs << ": expected 0..60000\n";
+    return kUsage;
+  }
+  std::vector<std::pair<double, std::string>> swapSpecs;
+  for (const std::string& s : swapArgs) {
+    const auto eq = s.find('=');
+    char* end = nullptr;
+    const double t = eq == std::string::npos ? -1 : std::strtod(s.c_str(), &end);
+    if (eq == std::string::npos || end != s.c_str() + eq || !(t >= 0 && t <= 86400) || eq + 1 == s.size()) {
+      std::cerr << "mvm-render: --swap " << s << ": expected TIME=PATCH.json with TIME in seconds\n";
+      return kUsage;
+    }
+    swapSpecs.push_back({t, s.substr(eq + 1)});
+  }
   render::SampleFormat format;
   try {
     format = render::parseSampleFormat(formatName);
@@ -136,8 +164,10 @@ int main(int argc, char** argv) {
 
   PatchGraph patch;
   Score parsedScore;
+  std::vector<render::ScheduledSwap> swaps;
   try {
     patch = PatchParser().parseFromFile(patchPath);
+    for (const auto& [t, path] : swapSpecs) swaps.push_back({t, PatchParser().parseFromFile(path)});
     if (disasm) {
       CompileOptions co;
       co.sampleRate = rate;
@@ -146,7 +176,11 @@ int main(int argc, char** argv) {
       std::cout << disassemble(*Compiler().compile(patch, co));
       return kOk;
     }
-    if (!score.empty()) parsedScore = ScoreParser().parseFromFile(score, patch, rate);
+    if (!score.empty()) {
+      std::vector<const PatchGraph*> all{&patch};
+      for (const auto& s : swaps) all.push_back(&s.patch);
+      parsedScore = ScoreParser().parseFromFile(score, all, rate);
+    }
   } catch (const PatchError& e) {
     std::cerr << "mvm-render: " << e.what() << "\n";
     return kBadInput;
@@ -158,6 +192,9 @@ int main(int argc, char** argv) {
   ro.seconds = seconds;
   ro.overrideSeed = vm.count("seed") > 0;
   ro.seed = seed;
+  ro.swaps = std::move(swaps);
+  ro.crossfadeMs = crossfadeMs;
+  ro.crossfadeCurve = curve;
   const std::uint64_t ditherSeed = ro.overrideSeed ? ro.seed : patch.seed;
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);

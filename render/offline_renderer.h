@@ -14,6 +14,12 @@
 
 namespace mvm::render {
 
+// A hot swap during a render: lands at the first block boundary at or after `seconds`.
+struct ScheduledSwap {
+  double seconds = 0;
+  PatchGraph patch;
+};
+
 struct RenderOptions {
   double sampleRate = 48000.0;
   int channels = 2;
@@ -21,6 +27,9 @@ struct RenderOptions {
   double seconds = -1.0;     // < 0: from the score (its duration, or last event + tail), else 4 s
   bool overrideSeed = false;
   std::uint64_t seed = 0;
+  std::vector<ScheduledSwap> swaps;  // in any order
+  double crossfadeMs = 20.0;
+  FadeCurve crossfadeCurve = FadeCurve::EqualPower;
 };
 
 struct RenderStats {
@@ -30,6 +39,7 @@ struct RenderStats {
   std::uint64_t clippedSamples = 0;   // |x| > 1
   std::uint64_t guardedBlocks = 0;
   std::uint64_t lateEvents = 0;
+  std::uint64_t swaps = 0;
   double wallSeconds = 0.0;
   int channels = 0;
 
@@ -65,7 +75,24 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   co.overrideSeed = o.overrideSeed;
   co.seed = o.seed;
   VM vm(VMConfig{o.sampleRate, o.channels, 0});
+  vm.setCrossfade(o.crossfadeMs, o.crossfadeCurve);
   vm.load_program(Compiler().compile(patch, co));
+
+  // Swap programs are compiled before the render starts, so every swap lands exactly where it
+  // is scheduled whatever compiling costs: the output stays reproducible.
+  struct Pending {
+    std::uint64_t frame;
+    std::unique_ptr<Program> program;
+  };
+  std::vector<Pending> swaps;
+  for (const ScheduledSwap& s : o.swaps) {
+    const auto frame = static_cast<std::uint64_t>(std::llround(s.seconds * o.sampleRate));
+    Pending p{(frame + kBlockFrames - 1) / kBlockFrames * kBlockFrames, Compiler().compile(s.patch, co)};
+    p.program->generation = swaps.size() + 1;
+    swaps.push_back(std::move(p));
+  }
+  std::stable_sort(swaps.begin(), swaps.end(), [](const Pending& a, const Pending& b) { return a.frame < b.frame; });
+  std::size_t nextSwap = 0;
 
   const std::uint64_t total = renderFrames(o, score);
   const int block = std::max(1, o.hostBlock);
@@ -80,7 +107,10 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   const std::size_t numEvents = score ? score->events.size() : 0;
   std::uint64_t done = 0;
   while (done < total) {
+    // Swaps due at this block boundary go in now; the VM takes them before computing the block.
+    for (; nextSwap < swaps.size() && swaps[nextSwap].frame <= done; ++nextSwap) vm.scheduleNewProgram(std::move(swaps[nextSwap].program));
     int n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block), total - done));
+    if (nextSwap < swaps.size()) n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(n), swaps[nextSwap].frame - done));
     // Post every event the blocks computed in this call will need. If the queue fills, render
     // only up to the block that needs the first event not posted, then post again.
     const std::uint64_t horizon = done + static_cast<std::uint64_t>(n) + kBlockFrames;
@@ -100,12 +130,14 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
         stats.clippedSamples += a > 1.0f ? 1 : 0;
       }
     sink(ptrs.data(), n);
+    vm.collectRetired();
     done += static_cast<std::uint64_t>(n);
     if (progress) progress(done, total);
   }
   stats.frames = done;
   stats.guardedBlocks = vm.counters().guardedBlocks.load();
   stats.lateEvents = vm.counters().lateEvents.load();
+  stats.swaps = vm.counters().swaps.load();
   stats.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return stats;
 }

@@ -3,6 +3,7 @@
 
 #include "mvm/compiler/compiler.h"
 #include "mvm/compiler/disassembler.h"
+#include "mvm/control/patch_manager.h"
 #include "mvm/control/score.h"
 #include "mvm/dsp/builtin_modules.h"
 #include "mvm/patch/patch_parser.h"

@@ -114,6 +114,7 @@ private:
         cm.id = spec.id;
         cm.type = spec.type;
         cm.key = fnv1a64(spec.id);
+        cm.typeKey = fnv1a64(spec.type);
         ProcessSetup setup;
         setup.sampleRate = opt.sampleRate;
         setup.seed = mixSeed(patchSeed() ^ cm.key);
@@ -274,8 +275,15 @@ private:
               int& ch = inCh[um][static_cast<std::size_t>(e.toPort)];
               ch = std::max(ch, outCh[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)]);
             }
+          // Connectivity and input channel counts are visible to resolveOutputChannels (e.g. Merge).
+          DSPModule& mod = *prog->modules[um].instance;
+          for (std::size_t p = 0; p < inCh[um].size(); ++p) {
+            bool connected = false;
+            for (std::size_t i : into[um]) connected = connected || edges[i].toPort == static_cast<int>(p);
+            mod.setInputLayout(static_cast<int>(p), inCh[um][p], connected);
+          }
           std::vector<int> out(outCh[um].size(), 1);
-          prog->modules[um].instance->resolveOutputChannels(inCh[um].data(), out.data());
+          mod.resolveOutputChannels(inCh[um].data(), out.data());
           for (int& c : out) c = std::clamp(c, 1, kMaxChannels);
           if (out != outCh[um]) { outCh[um] = out; changed = true; }
         }
@@ -342,7 +350,7 @@ private:
         if (e.delayed) {
           const std::size_t floats = static_cast<std::size_t>(outCh[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)]) * kBlockFrames;
           e.delayBuffer = dedicated(floats);
-          prog->feedback.push_back(FeedbackDelay{edgeName(e), e.delayBuffer, static_cast<std::uint32_t>(floats)});
+          prog->feedback.push_back(FeedbackDelay{edgeName(e), fnv1a64(edgeName(e)), e.delayBuffer, static_cast<std::uint32_t>(floats)});
         }
 
       // readers[m][port]: undelayed cables still to read each output buffer
@@ -462,6 +470,8 @@ private:
         if (desc[m]->receivesNoteEvents) prog->noteListeners.push_back(static_cast<std::uint32_t>(m));
         cm.instance->prepare();
       }
+      for (std::uint32_t m = 0; m < prog->modules.size(); ++m) prog->moduleIndex.push_back({prog->modules[m].key, m});
+      std::sort(prog->moduleIndex.begin(), prog->moduleIndex.end());
       for (std::uint32_t s = 0; s < prog->params.size(); ++s)
         prog->paramIndex.push_back({prog->params[s].moduleKey, prog->params[s].paramKey, s});
       std::sort(prog->paramIndex.begin(), prog->paramIndex.end(), [](const ParamIndexEntry& a, const ParamIndexEntry& b) {

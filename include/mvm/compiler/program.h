@@ -22,6 +22,7 @@ struct CompiledModule {
   std::string id;
   std::string type;
   std::uint64_t key = 0;          // fnv1a64(id)
+  std::uint64_t typeKey = 0;      // fnv1a64(type)
   std::uint32_t firstInput = 0;   // index into Program::inputPointers
   std::uint32_t firstOutput = 0;  // index into Program::outputPointers
 };
@@ -47,6 +48,7 @@ struct ParamIndexEntry {
 // A cable the compiler delayed by one block to break a cycle. Its buffer is state.
 struct FeedbackDelay {
   std::string key;                // "from.port>to.port", stable across recompiles
+  std::uint64_t keyHash = 0;      // fnv1a64(key), for carry-over on the audio thread
   std::uint32_t buffer = 0;
   std::uint32_t floats = 0;
 };
@@ -68,6 +70,7 @@ public:
   std::vector<float*> outputPointers;
   std::vector<ParamSlot> params;
   std::vector<ParamIndexEntry> paramIndex;   // sorted by (moduleKey, paramKey)
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> moduleIndex; // (key, module), sorted: carry-over lookups
   std::vector<std::uint32_t> noteListeners;  // modules receiving note events
   std::vector<FeedbackDelay> feedback;
   HostBus bus;
@@ -85,6 +88,11 @@ public:
   std::size_t poolFloats = 0;   // signal buffers after liveness reuse
   std::size_t poolBuffers = 0;  // buffers the pool handed out
 
+  // Swap bookkeeping, stamped by whoever schedules the program (PatchManager, renderer).
+  std::uint64_t generation = 0;
+  std::uint64_t requestNs = 0;   // steady-clock time the load was requested
+  std::uint64_t compiledNs = 0;  // steady-clock time compilation finished
+
   // any thread: the slot of a parameter, or -1
   int findParamSlot(std::uint64_t moduleKey, std::uint64_t paramKey) const noexcept {
     auto it = std::lower_bound(paramIndex.begin(), paramIndex.end(), std::pair{moduleKey, paramKey},
@@ -93,6 +101,12 @@ public:
                                });
     return it != paramIndex.end() && it->moduleKey == moduleKey && it->paramKey == paramKey
                ? static_cast<int>(it->slot) : -1;
+  }
+  // any thread, wait-free: the module with this id key, or -1
+  int findModuleByKey(std::uint64_t key) const noexcept {
+    auto it = std::lower_bound(moduleIndex.begin(), moduleIndex.end(), key,
+                               [](const std::pair<std::uint64_t, std::uint32_t>& e, std::uint64_t k) { return e.first < k; });
+    return it != moduleIndex.end() && it->first == key ? static_cast<int>(it->second) : -1;
   }
   // control thread: the module with this id, or -1
   int findModule(const std::string& id) const noexcept {

@@ -33,6 +33,12 @@ public:
   // parameter events address existing modules and parameters.
   Score parseFromJson(const std::string& text, const std::string& source, const PatchGraph& patch,
                       double sampleRate) const {
+    return parseFromJson(text, source, std::vector<const PatchGraph*>{&patch}, sampleRate);
+  }
+
+  // With hot swaps a parameter event may address a module of any patch that will play.
+  Score parseFromJson(const std::string& text, const std::string& source, const std::vector<const PatchGraph*>& patches,
+                      double sampleRate) const {
     const nlohmann::json root = PatchParser::parseJsonDocument(text, source);
     if (!root.is_object()) throw PatchError(source, "", "a score is a JSON object with an \"events\" array");
     for (auto it = root.begin(); it != root.end(); ++it)
@@ -47,7 +53,7 @@ public:
     }
     if (!root.contains("events") || !root["events"].is_array()) throw PatchError(source, "", "missing \"events\" array");
     const auto& events = root["events"];
-    for (std::size_t i = 0; i < events.size(); ++i) score.events.push_back(parseEvent(events[i], i, source, patch, sampleRate));
+    for (std::size_t i = 0; i < events.size(); ++i) score.events.push_back(parseEvent(events[i], i, source, patches, sampleRate));
     std::stable_sort(score.events.begin(), score.events.end(), [](const Event& a, const Event& b) { return a.frame < b.frame; });
     score.lastFrame = score.events.empty() ? 0 : score.events.back().frame;
     return score;
@@ -56,11 +62,15 @@ public:
   Score parseFromFile(const std::string& path, const PatchGraph& patch, double sampleRate) const {
     return parseFromJson(PatchParser::readTextFile(path), path, patch, sampleRate);
   }
+  Score parseFromFile(const std::string& path, const std::vector<const PatchGraph*>& patches, double sampleRate) const {
+    return parseFromJson(PatchParser::readTextFile(path), path, patches, sampleRate);
+  }
 
 private:
   using json = nlohmann::json;
 
-  Event parseEvent(const json& j, std::size_t i, const std::string& source, const PatchGraph& patch, double rate) const {
+  Event parseEvent(const json& j, std::size_t i, const std::string& source, const std::vector<const PatchGraph*>& patches,
+                   double rate) const {
     std::string place = "events[" + std::to_string(i) + "]";
     if (!j.is_object()) throw PatchError(source, place, "expected an object");
     if (!j.contains("type") || !j["type"].is_string()) throw PatchError(source, place, "missing string \"type\"");
@@ -110,12 +120,16 @@ private:
       allow({"module", "param", "value", "ramp"});
       e.type = EventType::ParamSet;
       const std::string module = string(j, "module", place, source), param = string(j, "param", place, source);
-      const int m = patch.findModule(module);
-      if (m < 0) throw PatchError(source, place, "the patch has no module \"" + module + "\"");
-      const ModuleDescriptor& d = *registry_.find(patch.modules[static_cast<std::size_t>(m)].type)->descriptor;
-      const int p = d.findParam(param);
-      if (p < 0) throw PatchError(source, place, d.type + " \"" + module + "\" has no parameter \"" + param + "\"");
-      const ParamDescriptor& pd = d.params[static_cast<std::size_t>(p)];
+      const ModuleDescriptor* d = nullptr;
+      for (const PatchGraph* patch : patches)
+        if (const int m = patch->findModule(module); m >= 0) {
+          d = registry_.find(patch->modules[static_cast<std::size_t>(m)].type)->descriptor;
+          if (d->findParam(param) >= 0) break;
+        }
+      if (!d) throw PatchError(source, place, "the patch has no module \"" + module + "\"");
+      const int p = d->findParam(param);
+      if (p < 0) throw PatchError(source, place, d->type + " \"" + module + "\" has no parameter \"" + param + "\"");
+      const ParamDescriptor& pd = d->params[static_cast<std::size_t>(p)];
       e.value = static_cast<float>(number(j, "value", place, source, pd.min, pd.max));
       e.moduleKey = fnv1a64(module);
       e.paramKey = fnv1a64(param);

@@ -17,6 +17,8 @@ enum class EventType : std::uint8_t {
 };
 
 inline constexpr std::int32_t kDefaultRamp = -1; // the parameter's own smoothing time
+// Frame of an event that applies at the start of the next block the VM computes (live control).
+inline constexpr std::uint64_t kFrameNow = ~std::uint64_t{0};
 
 struct Event {
   std::uint64_t frame = 0;        // absolute frame of the rendered stream

@@ -6,6 +6,7 @@
 // Input index space: the descriptor's inputs first, then one input per parameter carrying that
 // parameter's effective value per sample (smoothed set value + modulation cables x amount).
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -27,9 +28,15 @@ struct ProcessSetup {
   std::vector<float> params; // the patch's value of each parameter (channel counts may depend on them)
 };
 
+// Counts every module instance alive, so tests and soak runs can prove instances are freed.
+inline std::atomic<long> gLiveModuleCount{0};
+
 class DSPModule {
 public:
-  virtual ~DSPModule() = default;
+  DSPModule() noexcept { gLiveModuleCount.fetch_add(1, std::memory_order_relaxed); }
+  virtual ~DSPModule() { gLiveModuleCount.fetch_sub(1, std::memory_order_relaxed); }
+  DSPModule(const DSPModule&) = delete;
+  DSPModule& operator=(const DSPModule&) = delete;
 
   // control thread: port counts (inputs include the parameter inputs); called once, first.
   virtual void configure(int numInputs, int numOutputs) {
@@ -38,7 +45,8 @@ public:
     outputChannels_.assign(static_cast<std::size_t>(numOutputs), 1);
   }
 
-  // control thread: output channel counts from input channel counts. The default is VCV Rack's:
+  // control thread: output channel counts from input channel counts (isInputConnected() is valid
+  // here). The default is VCV Rack's:
   // a polyphonic output carries as many channels as the widest polyphonic input; mono outputs 1.
   virtual void resolveOutputChannels(const int* inputChannels, int* outputChannels) const {
     int widest = 1;

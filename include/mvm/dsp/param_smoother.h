@@ -41,6 +41,9 @@ public:
     }
   }
 
+  // control or audio thread: the smoothing time used for kDefaultRamp
+  void setDefaultRampFrames(std::uint32_t frames) noexcept { defaultRamp_ = frames; }
+
   bool settled() const noexcept { return remaining_ == 0; }
   float current() const noexcept { return current_; }
   float target() const noexcept { return target_; }

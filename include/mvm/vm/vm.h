@@ -3,9 +3,18 @@
 // adapts any host buffer size to that block: the rendered stream is the same whatever the host
 // asks for per call. Host audio inputs reach the program one block late (the price of that
 // independence). Events are applied at their exact frame.
+//
+// Hot swap (DESIGN.md decision 3): the control thread schedules a new program in an
+// AtomicGraphSlot; at the next block boundary the audio thread takes it, copies the state of every
+// module whose id and type persist (and live parameter values, and feedback-delay contents) into
+// it, crossfades old → new while both run, then hands the old program back through a queue to be
+// destroyed on a control thread. A swap scheduled during a fade waits for the fade to end (at
+// most one fade length); a newer schedule replaces a waiting one (the newest wins).
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -18,7 +27,10 @@
 #include "mvm/core/event.h"
 #include "mvm/core/output_guard.h"
 #include "mvm/core/rt_context.h"
+#include "mvm/rt/atomic_graph_slot.h"
 #include "mvm/rt/lock_free_queue.h"
+#include "mvm/vm/crossfade.h"
+#include "mvm/vm/swap_status.h"
 
 namespace mvm {
 
@@ -36,7 +48,15 @@ struct VMCounters {
   std::atomic<std::uint64_t> droppedEvents{0};   // no room in the pending buffer or the block
   std::atomic<std::uint64_t> unmatchedEvents{0}; // parameter events for no parameter of the program
   std::atomic<std::uint64_t> rejectedEvents{0};  // postEvent found the queue full
+  std::atomic<std::uint64_t> swaps{0};
+  std::atomic<std::uint64_t> deferredSwaps{0};   // blocks where a pending swap waited (fade running, retire queue full)
+  std::atomic<std::uint64_t> generation{0};      // generation of the program being run
 };
+
+inline std::uint64_t steadyNowNs() noexcept {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
 
 class VM {
 public:
@@ -44,11 +64,20 @@ public:
   static constexpr std::size_t kPendingCapacity = 4096;
   static constexpr std::size_t kBlockEventCapacity = 1024;
 
+  static constexpr std::size_t kRetireCapacity = 64;
+  static constexpr std::size_t kStatusCapacity = 256;
+
   explicit VM(VMConfig config = {}) : config_(config) {
     std::memset(outBlock_, 0, sizeof outBlock_);
     std::memset(inBlock_, 0, sizeof inBlock_);
+    setCrossfade(20.0, FadeCurve::EqualPower);
   }
-  virtual ~VM() { delete current_; }
+  ~VM() {
+    delete slot_.takePending();
+    delete slot_.exchangeCurrent(nullptr);
+    delete fadingOut_;
+    collectRetired();
+  }
   VM(const VM&) = delete;
   VM& operator=(const VM&) = delete;
 
@@ -56,11 +85,39 @@ public:
 
   // control thread, only while the audio thread is not running the VM: install a program now.
   void load_program(std::unique_ptr<Program> program) {
-    delete current_;
-    current_ = program.release();
+    delete slot_.exchangeCurrent(program.release());
+    counters_.generation.store(current() ? current()->generation : 0, std::memory_order_relaxed);
   }
 
-  // the thread that owns the event stream (one producer), wait-free. False when the queue is full.
+  // control thread, wait-free: swap to `program` at the next block boundary. Returns the program
+  // it replaced in the slot (scheduled earlier, never picked up), for the caller to destroy.
+  std::unique_ptr<Program> scheduleNewProgram(std::unique_ptr<Program> program) noexcept {
+    return std::unique_ptr<Program>(slot_.scheduleSwap(program.release()));
+  }
+
+  // any thread: the crossfade of the next swaps. 0 ms = hard switch at a block boundary.
+  void setCrossfade(double ms, FadeCurve curve) noexcept {
+    const double frames = std::max(0.0, ms) * 0.001 * config_.sampleRate;
+    fadeFramesSetting_.store(static_cast<std::uint32_t>(std::min(frames + 0.5, 3600.0 * config_.sampleRate)), std::memory_order_relaxed);
+    fadeCurveSetting_.store(curve, std::memory_order_relaxed);
+  }
+  std::uint32_t crossfadeFrames() const noexcept { return fadeFramesSetting_.load(std::memory_order_relaxed); }
+
+  // control thread: destroy programs the audio thread retired; returns how many.
+  std::size_t collectRetired() noexcept {
+    std::size_t n = 0;
+    Program* p;
+    while (retired_.try_pop(p)) {
+      delete p;
+      ++n;
+    }
+    retiredPopped_.fetch_add(n, std::memory_order_relaxed);
+    return n;
+  }
+  // control thread: the next swap report, if any
+  bool popSwapStatus(SwapStatus& out) noexcept { return status_.try_pop(out); }
+
+  // any thread, lock-free. False when the queue is full (counted).
   bool postEvent(const Event& e) noexcept {
     if (events_.try_push(e)) return true;
     counters_.rejectedEvents.fetch_add(1, std::memory_order_relaxed);
@@ -98,12 +155,13 @@ public:
 
   // Frames handed to the host so far / frames the VM has computed (a multiple of kBlockFrames).
   std::uint64_t framesOutput() const noexcept { return framesOut_; }
-  std::uint64_t framesComputed() const noexcept { return blocks_ * kBlockFrames; }
+  std::uint64_t framesComputed() const noexcept { return counters_.blocks.load(std::memory_order_relaxed) * kBlockFrames; }
   const VMCounters& counters() const noexcept { return counters_; }
   // The program the audio thread runs (control side: for inspection when the VM is idle).
-  Program* program() const noexcept { return current_; }
+  Program* program() const noexcept { return current(); }
+  bool isFading() const noexcept { return fading_.load(std::memory_order_relaxed); }
 
-protected:
+private:
   // audio thread: run one block of a program into its host bus
   void runProgram(Program& p, std::span<const Event> noteEvents) noexcept {
     for (std::uint32_t m : p.noteListeners) p.modules[m].instance->setBlockEvents(noteEvents);
@@ -117,8 +175,11 @@ protected:
   // audio thread: this block's events, sorted by frame, split by kind
   void gatherEvents() noexcept {
     Event e;
-    while (pendingCount_ < kPendingCapacity && events_.try_pop(e)) insertPending(e);
     const std::uint64_t start = blocks_ * kBlockFrames, end = start + kBlockFrames;
+    while (pendingCount_ < kPendingCapacity && events_.try_pop(e)) {
+      if (e.frame == kFrameNow) e.frame = start; // live control: this block, not late
+      insertPending(e);
+    }
     std::size_t taken = 0;
     noteCount_ = paramCount_ = 0;
     for (; taken < pendingCount_ && pending_[taken].frame < end; ++taken) {
@@ -155,26 +216,154 @@ protected:
     counters_.blocks.store(blocks_, std::memory_order_relaxed);
   }
 
-  // audio thread: the block for one program, no swap (the hot-swap VM overrides this)
-  virtual void computeBlock() noexcept {
+private:
+  Program* current() const noexcept { return slot_.getCurrentGraph(); }
+
+  // audio thread: one block, swapping first when a program is waiting
+  void computeBlock() noexcept {
+    trySwapProgram();
     gatherEvents();
-    if (current_) {
-      runProgram(*current_, blockNoteEvents());
-      for (int c = 0; c < config_.numOutputs; ++c)
-        std::memcpy(outBlock_[c], c < current_->bus.numOutputs ? current_->bus.outputs[c] : silence_, sizeof(float) * kBlockFrames);
-    } else {
+    Program* cur = current();
+    if (!cur) {
       std::memset(outBlock_, 0, sizeof outBlock_);
+    } else if (!fadingOut_) {
+      runProgram(*cur, blockNoteEvents());
+      copyBus(*cur, outBlock_);
+    } else {
+      runProgram(*fadingOut_, blockNoteEvents());
+      copyBus(*fadingOut_, fadeOld_);
+      runProgram(*cur, blockNoteEvents());
+      copyBus(*cur, outBlock_);
+      mixFade();
     }
     finishBlock();
   }
 
+public:
+  // audio thread, wait-free: take a waiting program at this block boundary (the seed's name).
+  // Returns true when a swap happened. Carries state over and starts the crossfade.
+  bool trySwapProgram() noexcept {
+    if (!slot_.hasPending()) return false;
+    if (fadingOut_ || retired_.capacity() - retiredInFlight() < 2) {
+      counters_.deferredSwaps.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    Program* prev = slot_.maybeSwap();
+    Program* next = current();
+    const std::uint64_t now = steadyNowNs();
+    if (prev) carryOver(*next, *prev);
+    const std::uint32_t fade = fadeFramesSetting_.load(std::memory_order_relaxed);
+    if (prev && fade > 0) {
+      fadingOut_ = prev;
+      fadeLength_ = fade;
+      fadePos_ = 0;
+      fadeStartFrame_ = blocks_ * kBlockFrames;
+      fadeCurve_ = fadeCurveSetting_.load(std::memory_order_relaxed);
+      fading_.store(true, std::memory_order_relaxed);
+    } else if (prev) {
+      retire(prev);
+    }
+    counters_.swaps.fetch_add(1, std::memory_order_relaxed);
+    counters_.generation.store(next->generation, std::memory_order_relaxed);
+    report(SwapStatus::Kind::FirstBlock, *next, now);
+    if (!fadingOut_) report(SwapStatus::Kind::FadeDone, *next, now);
+    return true;
+  }
+
+private:
+  void copyBus(const Program& p, float (*dst)[kBlockFrames]) noexcept {
+    for (int c = 0; c < config_.numOutputs; ++c)
+      std::memcpy(dst[c], c < p.bus.numOutputs ? p.bus.outputs[c] : silence_, sizeof(float) * kBlockFrames);
+  }
+
+  // outBlock_ = old * g_old + new * g_new, per sample; retires the old program when done.
+  void mixFade() noexcept {
+    const float inv = 1.0f / static_cast<float>(fadeLength_);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const std::uint32_t pos = fadePos_ + static_cast<std::uint32_t>(i) + 1;
+      const FadeGains g = crossfadeGains(fadeCurve_, pos >= fadeLength_ ? 1.0f : static_cast<float>(pos) * inv);
+      for (int c = 0; c < config_.numOutputs; ++c) outBlock_[c][i] = fadeOld_[c][i] * g.oldGain + outBlock_[c][i] * g.newGain;
+    }
+    fadePos_ += kBlockFrames;
+    if (fadePos_ >= fadeLength_) {
+      retire(fadingOut_);
+      fadingOut_ = nullptr;
+      fading_.store(false, std::memory_order_relaxed);
+      report(SwapStatus::Kind::FadeDone, *current(), steadyNowNs(), fadeStartFrame_ + fadeLength_);
+    }
+  }
+
+  // Module state, live parameter values and feedback-delay contents, from `prev` into `next`.
+  // Bounded: a binary search per module, parameter and delay; copyStateFrom is bounded per module.
+  static void carryOver(Program& next, const Program& prev) noexcept {
+    for (CompiledModule& m : next.modules) {
+      const int o = prev.findModuleByKey(m.key);
+      if (o >= 0 && prev.modules[static_cast<std::size_t>(o)].typeKey == m.typeKey)
+        m.instance->copyStateFrom(*prev.modules[static_cast<std::size_t>(o)].instance);
+    }
+    // A parameter keeps the value it was given live, unless the new patch gives it a new value;
+    // then it glides from where it was to the new value.
+    for (ParamSlot& s : next.params) {
+      const int o = prev.findParamSlot(s.moduleKey, s.paramKey);
+      if (o < 0) continue;
+      const ParamSlot& old = prev.params[static_cast<std::size_t>(o)];
+      if (prev.modules[old.module].typeKey != next.modules[s.module].typeKey) continue;
+      const std::uint32_t ramp = s.smoother.defaultRampFrames();
+      if (old.patchValue == s.patchValue) {
+        s.smoother = old.smoother;
+      } else {
+        s.smoother.reset(old.smoother.current(), ramp);
+        s.smoother.setTarget(s.patchValue, kDefaultRamp);
+      }
+      s.smoother.setDefaultRampFrames(ramp);
+      s.filled = false;
+    }
+    for (FeedbackDelay& d : next.feedback)
+      for (const FeedbackDelay& od : prev.feedback)
+        if (od.keyHash == d.keyHash) {
+          std::memcpy(next.arena.data() + d.buffer, prev.arena.data() + od.buffer, sizeof(float) * std::min(d.floats, od.floats));
+          break;
+        }
+  }
+
+  void retire(Program* p) noexcept {
+    if (retired_.try_push(p)) retiredPushed_.fetch_add(1, std::memory_order_relaxed);
+    // trySwapProgram keeps two places free, so the queue cannot be full here.
+  }
+  std::size_t retiredInFlight() const noexcept {
+    return static_cast<std::size_t>(retiredPushed_.load(std::memory_order_relaxed) - retiredPopped());
+  }
+  std::uint64_t retiredPopped() const noexcept { return retiredPopped_.load(std::memory_order_relaxed); }
+
+  void report(SwapStatus::Kind kind, const Program& p, std::uint64_t ns, std::uint64_t frame = ~std::uint64_t{0}) noexcept {
+    SwapStatus s;
+    s.kind = kind;
+    s.generation = p.generation;
+    s.requestNs = p.requestNs;
+    s.compiledNs = p.compiledNs;
+    s.frame = frame == ~std::uint64_t{0} ? blocks_ * kBlockFrames : frame;
+    s.ns = ns;
+    status_.try_push(s); // a full status queue drops reports, never blocks
+  }
+
   VMConfig config_;
-  Program* current_ = nullptr;
+  AtomicGraphSlot<Program> slot_;
   float outBlock_[kMaxHostChannels][kBlockFrames];
+  float fadeOld_[kMaxHostChannels][kBlockFrames];
   std::uint64_t blocks_ = 0;
   VMCounters counters_;
 
-private:
+  Program* fadingOut_ = nullptr;
+  std::uint32_t fadeLength_ = 0, fadePos_ = 0;
+  std::uint64_t fadeStartFrame_ = 0;
+  FadeCurve fadeCurve_ = FadeCurve::EqualPower;
+  std::atomic<bool> fading_{false};
+  std::atomic<std::uint32_t> fadeFramesSetting_{0};
+  std::atomic<FadeCurve> fadeCurveSetting_{FadeCurve::EqualPower};
+  LockFreeQueue<Program*, kRetireCapacity> retired_;
+  std::atomic<std::uint64_t> retiredPushed_{0}, retiredPopped_{0};
+  LockFreeQueue<SwapStatus, kStatusCapacity> status_;
+
   struct ParamEventRef {
     std::uint32_t slot;
     std::uint32_t frame;
@@ -272,7 +461,7 @@ private:
     }
   }
 
-  LockFreeQueue<Event, kEventQueueCapacity> events_;
+  MpmcLockFreeQueue<Event, kEventQueueCapacity> events_; // control, MIDI, OSC threads all post
   Event pending_[kPendingCapacity];
   std::size_t pendingCount_ = 0;
   Event noteEvents_[kBlockEventCapacity];

@@ -88,3 +88,18 @@ TEST(AD, CopyStateContinuesTheEnvelope) {
   const auto rest = second.run(640).output(0);
   for (std::size_t i = 0; i < 640; ++i) EXPECT_EQ(rest[i], ref[640 + i]) << i;
 }
+
+TEST(AD, FastLoopStillPulsesEocEveryCycle) {
+  ModuleHarness h("AD", {{"attack", 0.0f}, {"decay", 10.0f / 48000.0f}, {"loop", 1.0f}}); // 1 + 10 samples
+  const auto eoc = h.run(1100).output(1);
+  std::vector<std::size_t> rises, falls;
+  for (std::size_t i = 1; i < eoc.size(); ++i) {
+    ASSERT_TRUE(eoc[i] == 0.0f || eoc[i] == 1.0f);
+    if (eoc[i] == 1.0f && eoc[i - 1] == 0.0f) rises.push_back(i);
+    if (eoc[i] == 0.0f && eoc[i - 1] == 1.0f) falls.push_back(i);
+  }
+  ASSERT_GT(rises.size(), 90u);
+  EXPECT_EQ(rises[0], 10u);
+  for (std::size_t k = 1; k < rises.size(); ++k) EXPECT_EQ(rises[k] - rises[k - 1], 11u);
+  for (std::size_t k = 0; k < falls.size(); ++k) EXPECT_EQ(falls[k] - rises[k], 5u); // half the cycle
+}

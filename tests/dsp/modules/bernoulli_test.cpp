@@ -51,7 +51,9 @@ TEST(Bernoulli, LatchModeHoldsUntilTheNextToss) {
   const auto out = h.run(6400);
   for (std::size_t n = 0; n < 6400; ++n) {
     ASSERT_EQ(out.output(0)[n] + out.output(1)[n], 1.0f) << n;
-    if (n % 64 != 0) ASSERT_EQ(out.output(0)[n], out.output(0)[n - 1]) << n;
+    if (n % 64 != 0) {
+      ASSERT_EQ(out.output(0)[n], out.output(0)[n - 1]) << n;
+    }
   }
 }
 

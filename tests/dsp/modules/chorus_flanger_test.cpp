@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "module_harness.h"
 #include "signal_analysis.h"
@@ -69,6 +70,7 @@ TEST(Chorus, PitchModulationMatchesTheSweep) {
     hi = std::max(hi, est);
   }
   const double expected = f * D * 0.5 * depth * 2 * M_PI * rate; // 125.7 Hz
+  std::printf("chorus deviation: measured +-%.1f Hz, expected +-%.1f Hz, centre %.2f Hz\n", (hi - lo) / 2, expected, (hi + lo) / 2);
   EXPECT_NEAR((hi - lo) / 2, expected, expected * 0.1);
   EXPECT_NEAR((hi + lo) / 2, f, 5.0);
 }

@@ -94,3 +94,17 @@ TEST(Euclidean, ResetRestartsThePattern) {
   for (int k = 0; k < 10; ++k) s += out.output(0)[static_cast<std::size_t>(k) * 100] == 1.0f ? 'x' : '.';
   EXPECT_EQ(s, "x.x..x..x.");
 }
+
+TEST(Euclidean, PolyphonicClocksAdvanceIndependently) {
+  ModuleHarness h("Euclidean", {{"steps", 8.0f}, {"pulses", 3.0f}});
+  // channel 1's clock starts one period later
+  h.input("clock", [](int c, std::uint64_t n) { return n >= static_cast<std::uint64_t>(c) * 100 && n % 100 < 50 ? 1.0f : 0.0f; }, 2);
+  const auto out = h.run(800);
+  std::string s0, s1;
+  for (int k = 0; k < 8; ++k) {
+    s0 += out.output(0, 0)[static_cast<std::size_t>(k) * 100] == 1.0f ? 'x' : '.';
+    s1 += out.output(0, 1)[static_cast<std::size_t>(k) * 100] == 1.0f ? 'x' : '.';
+  }
+  EXPECT_EQ(s0, "x..x..x.");
+  EXPECT_EQ(s1, ".x..x..x");
+}

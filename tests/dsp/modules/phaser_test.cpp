@@ -67,3 +67,19 @@ TEST(Phaser, FeedbackStaysBoundedAndIsDeterministic) {
   EXPECT_EQ(a, render());
   EXPECT_LT(mvm::test::peak(a), 40.0);
 }
+
+TEST(Phaser, StateCarriesOverAHotSwap) {
+  auto src = [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.03 * static_cast<double>(n))); };
+  ModuleHarness ref("Phaser", {{"rate", 2.0f}, {"feedback", 0.5f}});
+  ref.input("in", src);
+  ref.run(4800);
+  const auto expected = ref.run(640).output(0);
+  ModuleHarness a("Phaser", {{"rate", 2.0f}, {"feedback", 0.5f}});
+  a.input("in", src);
+  a.run(4800);
+  ModuleHarness b("Phaser", {{"rate", 2.0f}, {"feedback", 0.5f}});
+  b.input("in", [src](int c, std::uint64_t n) { return src(c, n + 4800); });
+  b.module().copyStateFrom(a.module());
+  const auto got = b.run(640).output(0);
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_FLOAT_EQ(got[i], expected[i]) << i;
+}

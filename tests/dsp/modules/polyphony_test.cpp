@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "module_harness.h"
+#include "render_helpers.h"
 #include "signal_analysis.h"
 
 using namespace mvm;
@@ -23,20 +24,17 @@ TEST(Merge, ChannelsParamSetsWidthAndInputsMapToChannels) {
   EXPECT_EQ(y.output(0, 4)[10], 5.0f);
 }
 
-TEST(Merge, DefaultIsSixteenAndCountDoesNotDependOnConnections) {
+TEST(Merge, ByDefaultTheHighestConnectedInputSetsTheChannelCount) {
   ModuleHarness h("Merge");
   h.input("in2", [](int, std::uint64_t) { return 2.0f; });
+  h.input("in6", [](int, std::uint64_t) { return 6.0f; });
   const auto y = h.run(64);
-  ASSERT_EQ(y.ports[0].size(), 16u);
+  ASSERT_EQ(y.ports[0].size(), 6u);
   EXPECT_EQ(y.output(0, 1)[0], 2.0f);
-  for (int c = 2; c < 16; ++c) EXPECT_EQ(y.output(0, c)[0], 0.0f);
-  // the count is decided from the channel counts the compiler knows before connections are bound
-  int inCh[17];
-  for (int& v : inCh) v = 1;
-  int outCh[1] = {0};
-  ModuleHarness three("Merge", {{"channels", 3.0f}});
-  three.module().resolveOutputChannels(inCh, outCh);
-  EXPECT_EQ(outCh[0], 3);
+  EXPECT_EQ(y.output(0, 5)[0], 6.0f);
+  for (int c : {0, 2, 3, 4}) EXPECT_EQ(y.output(0, c)[0], 0.0f);
+  ModuleHarness none("Merge"); // nothing connected: one silent channel
+  EXPECT_EQ(none.run(64).ports[0].size(), 1u);
 }
 
 TEST(Merge, PolyphonicCableIntoAnInputUsesItsFirstChannel) {
@@ -72,4 +70,32 @@ TEST(Sum, SumAndMeanOfChannels) {
     ASSERT_EQ(y.output(0)[i], 10.0f * (i % 2 ? 1.0f : -1.0f));
     ASSERT_EQ(y.output(1)[i], 2.5f * (i % 2 ? 1.0f : -1.0f));
   }
+}
+
+// Through the parser, compiler and VM: the compiler resolves channel counts before it binds
+// connections, so this checks Merge's rule where it matters.
+TEST(Merge, CompiledPatchMergeSplitSum) {
+  const std::string patch = R"({
+    "format": "mvm-patch", "version": 1, "name": "merge split sum", "seed": 1,
+    "modules": [
+      {"id": "c1", "type": "Constant", "params": {"value": 0.1}},
+      {"id": "c3", "type": "Constant", "params": {"value": 0.3}},
+      {"id": "merge", "type": "Merge", "params": {"channels": 3}},
+      {"id": "split", "type": "Split"},
+      {"id": "sum", "type": "Sum"},
+      {"id": "out", "type": "AudioOut"}
+    ],
+    "connections": [
+      {"from": "c1.out", "to": "merge.in1"},
+      {"from": "c3.out", "to": "merge.in3"},
+      {"from": "merge.out", "to": "split.in"},
+      {"from": "merge.out", "to": "sum.in"},
+      {"from": "split.out3", "to": "out.left"},
+      {"from": "sum.mean", "to": "out.right"}
+    ]
+  })";
+  const auto r = renderJson(patch, 0.05);
+  ASSERT_EQ(r.channels.size(), 2u);
+  EXPECT_FLOAT_EQ(r.channels[0][1000], 0.3f);
+  EXPECT_FLOAT_EQ(r.channels[1][1000], (0.1f + 0.3f) / 3.0f);
 }

@@ -50,7 +50,9 @@ TEST(Random, TriggerClocksNewValuesAndSetsTheGlideTime) {
   const auto out = h.run(9600);
   const auto& s = out.output(0);
   for (std::size_t n = 1; n < s.size(); ++n)
-    if (s[n] != s[n - 1]) EXPECT_EQ(n % 300, 0u) << n;
+    if (s[n] != s[n - 1]) {
+      EXPECT_EQ(n % 300, 0u) << n;
+    }
   const auto& m = out.output(1);
   // glide over the measured 300-frame interval: linear from the previous to the new value
   for (std::size_t n = 1200; n < 9000; n += 300) EXPECT_NEAR(m[n + 150], 0.5f * (s[n - 1] + s[n]), 1e-4) << n;

@@ -45,7 +45,9 @@ TEST(SampleHold, UnconnectedInputSamplesSeededNoise) {
   std::set<float> values;
   double sum = 0, sq = 0;
   for (std::size_t n = 0; n < y.size(); ++n) {
-    if (n % 100 != 0) ASSERT_EQ(y[n], y[n - 1]) << n; // changes only on edges
+    if (n % 100 != 0) {
+      ASSERT_EQ(y[n], y[n - 1]) << n; // changes only on edges
+    }
     ASSERT_GE(y[n], -1.0f);
     ASSERT_LT(y[n], 1.0f);
     if (n % 100 == 0) {

@@ -58,7 +58,15 @@ TEST(Wavetable, HighNotesUseBandLimitedLevels) {
   const auto y = run(5000.0f, 0.4f);
   const double h1 = harmonicDb(y, 5000);
   for (double f : {1000.0, 2000.0, 3000.0, 4000.0, 7000.0, 8000.0, 13000.0, 23000.0}) EXPECT_LT(harmonicDb(y, f) - h1, -70.0) << f;
-  EXPECT_NEAR(harmonicDb(y, 20000) - h1, -20.0 * std::log10(4.0), 0.3);
+  // 4 x 5 kHz is 1.2x below Nyquist: 20 % of the 4-harmonic level, 80 % of the 2-harmonic one
+  EXPECT_NEAR(harmonicDb(y, 20000) - h1, 20.0 * std::log10(0.2 / 4.0), 0.3);
+  EXPECT_NEAR(harmonicDb(y, 10000) - h1, 20.0 * std::log10(1.0 / 2.0), 0.1);
+}
+
+TEST(Wavetable, CrossingAMipLevelIsSeamless) {
+  // 375 Hz: 64 harmonics reach exactly Nyquist. Just below and just above must sound the same.
+  const auto lo = run(374.99f, 0.4f, 0.0f, 64), hi = run(375.01f, 0.4f, 0.0f, 64);
+  for (std::size_t n = 0; n < 64; ++n) EXPECT_NEAR(lo[n], hi[n], 2e-3) << n;
 }
 
 TEST(Wavetable, PositionOffsetsThePhase) {

@@ -3,8 +3,9 @@
 // ADSR). A trigger at frame t starts the attack on that frame: with A = round((1 - level) *
 // attack * rate) (at least 1) and D = round(decay * rate) (at least 1) samples, the envelope
 // reaches 1 on frame t + A - 1 and 0 on frame t + A + D - 1, where `eoc` goes high for 1 ms
-// (at least one sample). With loop on the next attack starts on the following frame, so a cycle
-// lasts exactly A + D samples. A retrigger restarts the attack from the current level.
+// (at least one sample; half the cycle for looping cycles under 2 ms, so it still rises each
+// cycle). With loop on the next attack starts on the following frame, so a cycle lasts exactly
+// A + D samples. A retrigger restarts the attack from the current level.
 
 #include <cmath>
 #include <cstdint>
@@ -62,7 +63,9 @@ public:
         case Stage::Decay:
           if (++v.n >= v.length) {
             v.level = 0.0f;
-            v.eocLeft = pulseLength_;
+            // a looping cycle shorter than 2 ms gets a pulse of half the cycle, so eoc still rises each cycle
+            const std::uint32_t half = (v.attackLength + v.length) / 2;
+            v.eocLeft = loop && half < pulseLength_ ? (half < 1 ? 1u : half) : pulseLength_;
             if (loop) start(v, Stage::Attack, attack[i] * rate); // from 0, first step on the next frame
             else v.stage = Stage::Idle;
           } else v.level = 1.0f - static_cast<float>(v.n) / static_cast<float>(v.length);
@@ -90,6 +93,7 @@ private:
     std::uint32_t n = 0;
     std::uint32_t length = 0;
     std::uint32_t eocLeft = 0;
+    std::uint32_t attackLength = 0; // of the current cycle
   };
 
   static std::uint32_t pulseFrames(double rate) noexcept {
@@ -110,6 +114,7 @@ private:
   static void advanceAttack(Voice& v, float decayFrames) noexcept {
     if (++v.n >= v.length) {
       v.level = 1.0f;
+      v.attackLength = v.length;
       start(v, Stage::Decay, decayFrames);
     } else v.level = v.from + (1.0f - v.from) * (static_cast<float>(v.n) / static_cast<float>(v.length));
   }

@@ -47,7 +47,7 @@ public:
       float* line = buffer_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(length_);
       int& write = write_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const float delay = math::clamp(math::clamp(time[i], 0.05f, kMaxMs) * 0.001f * rate, 1.0f, maxDelay);
+        const float delay = math::clamp(math::clamp(time[i], 0.05f, kMaxMs) * rate / 1000.0f, 1.0f, maxDelay);
         const int di = static_cast<int>(delay);
         const float frac = delay - static_cast<float>(di);
         int r0 = write - di;

@@ -55,7 +55,6 @@ public:
       float* buf = buffer_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(length_);
       int w = write_[c];
       double phase = phase_[c];
-      float last = last_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
         const float lfo = math::sin2pi(static_cast<float>(phase));
         phase = math::wrap01(phase + static_cast<double>(math::clamp(rate[i], 0.0f, 20.0f)) * invRate);
@@ -75,11 +74,9 @@ public:
         if (++w >= length_) w = 0;
         const float m = math::clamp(mix[i], 0.0f, 1.0f);
         y[i] = x[i] * (1.0f - m) + wet * m;
-        last = wet;
       }
       write_[c] = w;
       phase_[c] = phase;
-      last_[c] = last;
     }
   }
 
@@ -99,7 +96,6 @@ public:
     }
     for (int c = 0; c < kMaxChannels; ++c) {
       phase_[c] = p.phase_[c];
-      last_[c] = p.last_[c];
     }
   }
 
@@ -109,7 +105,6 @@ private:
   int channels_ = 0;
   int write_[kMaxChannels] = {};
   double phase_[kMaxChannels] = {};
-  float last_[kMaxChannels] = {};
 };
 
 struct ChorusTraits {

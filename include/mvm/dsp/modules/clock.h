@@ -2,8 +2,9 @@
 // Clock and ClockDivider.
 //
 // Clock: pulses at bpm * division per minute. The position in pulses is computed from an integer
-// frame count since the last tempo change (anchor + frames / period, in double), never
-// accumulated, so pulse k starts at frame ceil(k * period) without drift however long it runs.
+// frame count since the last tempo change (anchor + frames * rate / (60 * sampleRate), in
+// double), never accumulated, so pulse k starts at frame ceil(k * period) without drift however
+// long it runs.
 // Swing delays every second pulse by swing * period. The gate is high for half of the
 // (unswung) pulse period scaled by (1 - swing); `trigger` is high on the first sample of each pulse.
 //
@@ -58,18 +59,21 @@ public:
       resetHigh_ = resetHigh;
       const bool running = !runConnected || run[i] >= 0.5f;
       const int div = math::clamp(static_cast<int>(division[i] + 0.5f), 1, 64);
-      const double period = sr * 60.0 / (math::clamp(static_cast<double>(bpm[i]), 1.0, 999.0) * div);
-      if (period != period_) {
-        if (period_ > 0.0) anchor_ += static_cast<double>(frames_) / period_;
+      // pulses per minute; position = frames * rate / (60 sr): one rounding of an exact product,
+      // so a pulse whose exact start is a whole frame is never late by rounding
+      const double rate = math::clamp(static_cast<double>(bpm[i]), 1.0, 999.0) * div;
+      const double framesPerMinute = 60.0 * sr;
+      if (rate != rate_) {
+        if (rate_ > 0.0) anchor_ += static_cast<double>(frames_) * rate_ / framesPerMinute;
         frames_ = 0;
-        period_ = period;
+        rate_ = rate;
       }
       if (!running) {
         gate[i] = 0.0f;
         trig[i] = 0.0f;
         continue;
       }
-      const double pos = anchor_ + static_cast<double>(frames_) / period_;
+      const double pos = anchor_ + static_cast<double>(frames_) * rate_ / framesPerMinute;
       ++frames_;
       const double sw = math::clamp(static_cast<double>(swing[i]), 0.0, 0.75);
       const double pair = std::floor(pos * 0.5);
@@ -89,7 +93,7 @@ public:
     const auto& p = static_cast<const Clock&>(previous);
     anchor_ = p.anchor_;
     frames_ = p.frames_;
-    period_ = p.period_;
+    rate_ = p.rate_;
     lastPulse_ = p.lastPulse_;
     resetHigh_ = p.resetHigh_;
   }
@@ -97,7 +101,7 @@ public:
 private:
   double anchor_ = 0.0;       // position in pulses at the anchor
   std::uint64_t frames_ = 0;  // frames run since the anchor
-  double period_ = 0.0;       // frames per pulse
+  double rate_ = 0.0;         // pulses per minute
   std::int64_t lastPulse_ = -1;
   bool resetHigh_ = false;
 };

@@ -59,7 +59,7 @@ public:
           const float hz = math::clamp(freq[i], 0.0f, 10000.0f) * math::exp2(math::clamp(pitch[i], -10.0f, 10.0f));
           delay = hz > 0.0f ? rate / hz : maxDelay;
         } else {
-          delay = math::clamp(time[i], 0.05f, kMaxMs) * 0.001f * rate;
+          delay = math::clamp(time[i], 0.05f, kMaxMs) * rate / 1000.0f;
         }
         delay = math::clamp(delay, 1.0f, maxDelay);
         const int di = static_cast<int>(delay);

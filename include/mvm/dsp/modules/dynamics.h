@@ -150,7 +150,7 @@ public:
         {{"ceiling", "dB", -40.0f, 0.0f, -0.3f, "maximum output peak"},
          {"release", "s", 0.001f, 5.0f, 0.1f, "gain recovery time constant"},
          {"lookahead", "s", 0.0f, kMaxLookahead, 0.002f, "latency used to ramp the gain down before a peak",
-          0.0f, {}, false}}};
+          5.0f, {}, false}}};
     return d;
   }
 

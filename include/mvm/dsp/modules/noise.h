@@ -22,7 +22,7 @@ public:
         "Noise", "Noise", "White, pink and brown noise, seeded.",
         {},
         {{"white", true, "white noise, uniform in +-amp (RMS 0.577 amp)"},
-         {"pink", true, "pink noise, -3 dB/octave (RMS about 0.5 amp)"},
+         {"pink", true, "pink noise, -3 dB/octave (RMS about 0.44 amp)"},
          {"brown", true, "brown noise, -6 dB/octave above 10 Hz (RMS about 0.5 amp)"}},
         {{"amp", "", 0.0f, 10.0f, 1.0f, "output level"}}};
     return d;

@@ -60,10 +60,10 @@ public:
         const float f = math::clamp(fb[i], -0.95f, 0.95f);
         float v = x[i] + math::tanh(f * s.last);
         for (int k = 0; k < stages; ++k) {
-          // H(z) = (a + z^-1) / (1 + a z^-1): phase -2 atan(f / fc)
-          const float o = s.a * v + s.x1[k] - s.a * s.y1[k];
-          s.x1[k] = v;
-          s.y1[k] = o;
+          // H(z) = (a + z^-1) / (1 + a z^-1): phase -2 atan(f / fc). Transposed direct form II:
+          // its state stays within (1 + |a|) x the input even when a changes every sample.
+          const float o = s.a * v + s.z[k];
+          s.z[k] = v - s.a * o;
           v = o;
         }
         s.last = v;
@@ -85,8 +85,7 @@ private:
     float lastOctaves = -1e9f;
     float lastCenter = -1.0f;
     float last = 0.0f;
-    float x1[kMaxStages] = {};
-    float y1[kMaxStages] = {};
+    float z[kMaxStages] = {};
   };
   State state_[kMaxChannels];
 };

@@ -2,11 +2,9 @@
 // Polyphony utilities: Merge (mono cables -> one polyphonic cable), Split (polyphonic -> mono
 // cables) and Sum (polyphonic -> mono sum and mean).
 //
-// Merge's channel count is its `channels` param, not "the highest connected input": the
-// compiler settles channel counts (resolveOutputChannels) before it binds connections, and an
-// unconnected input reports 1 channel exactly like a connected mono cable, so the connected
-// inputs cannot be counted at that point. Channel c carries in(c+1); inputs above `channels` are
-// ignored and unconnected inputs give 0.
+// Merge's channel count is the highest connected input (VCV Rack's rule), or its `channels`
+// param when that is set (1..16). Channel c carries in(c+1); inputs above the count are ignored
+// and unconnected inputs give 0.
 
 #include <string>
 
@@ -26,15 +24,19 @@ public:
                          {}, {{"out", true, "polyphonic, `channels` channels"}}, {}};
       for (int k = 1; k <= kMaxChannels; ++k)
         m.inputs.push_back({"in" + std::to_string(k), false, "mono signal for channel " + std::to_string(k)});
-      m.params.push_back({"channels", "", 1.0f, 16.0f, 16.0f,
-                          "output channels (in1..in<channels> are used; set it to the highest input you connect)", 0.0f, {}, false});
+      m.params.push_back({"channels", "", 0.0f, 16.0f, 0.0f,
+                          "output channels; 0 = up to the highest connected input", 0.0f, {}, false});
       return m;
     }();
     return d;
   }
 
   void resolveOutputChannels(const int*, int* outputChannels) const override {
-    outputChannels[kOut] = math::clamp(static_cast<int>(initialParam(kChannels) + 0.5f), 1, kMaxChannels);
+    int n = static_cast<int>(initialParam(kChannels) + 0.5f);
+    if (n == 0)
+      for (int k = 0; k < kMaxChannels; ++k)
+        if (isInputConnected(k)) n = k + 1;
+    outputChannels[kOut] = math::clamp(n, 1, kMaxChannels);
   }
 
   void process(const float** in, float** out) override {

@@ -2,7 +2,8 @@
 // Quantizer: snaps a 1 V/octave pitch to the nearest note of a scale built on `root` (semitones
 // above C). The input in semitones relative to the root, s = 12 in - root, goes to the nearest
 // scale note (a tie goes to the lower note), and the output is exactly (note + root) / 12 V.
-// `trig` gives a 1 ms trigger whenever the quantized note changes (not on the very first sample).
+// `trig` gives a 1 ms trigger whenever the quantized note changes (not on the very first sample;
+// a change during a pulse restarts the pulse, so changes under 1 ms apart merge into one pulse).
 
 #include <cmath>
 #include <cstdint>

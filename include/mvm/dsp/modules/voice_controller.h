@@ -41,7 +41,7 @@ public:
          {"bendRange", "semitones", 0.0f, 48.0f, 2.0f, "pitch bend range", 0.0f, {}, false},
          {"mode", "", 0.0f, 2.0f, 0.0f, "poly, mono (last note, retrigger) or legato (last note, no retrigger)",
           0.0f, {"poly", "mono", "legato"}, false},
-         {"portamento", "s", 0.0f, 10.0f, 0.0f, "pitch glide time to each new note", 0.0f, {}, false}},
+         {"portamento", "s", 0.0f, 10.0f, 0.0f, "pitch glide time to each new note (read at each note)", 5.0f, {}, false}},
         true};
     return d;
   }

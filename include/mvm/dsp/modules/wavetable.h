@@ -3,7 +3,8 @@
 // square and two formant-like harmonic spectra — that `morph` crossfades through in order.
 // Tables are built once (on the control thread, from prepare()) by additive synthesis with
 // mvm::math sines, as mip-maps: level L holds the first 512 >> L harmonics, and each sample
-// reads the richest level whose top harmonic stays below Nyquist. Reads interpolate linearly;
+// reads the richest level whose top harmonic stays below Nyquist, crossfaded toward the next
+// level as that harmonic nears Nyquist (so sweeps are click-free). Reads interpolate linearly;
 // `position` offsets the read phase (phase modulation in cycles).
 
 #include <cmath>
@@ -66,8 +67,12 @@ public:
       for (int i = 0; i < kBlockFrames; ++i) {
         const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) *
                           math::exp2(math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0));
+        // richest level whose top harmonic is below Nyquist, blended toward the next (half as many
+        // harmonics) as its top harmonic nears Nyquist, so sweeps cross levels without a click
         int level = 0;
         while (level < kLevels - 1 && static_cast<double>(512 >> level) * hz > nyquist) ++level;
+        const int level2 = level + 1 < kLevels ? level + 1 : level;
+        const float rich = static_cast<float>(math::clamp(nyquist / (static_cast<double>(512 >> level) * hz) - 1.0, 0.0, 1.0));
         const float m = math::clamp(morph[i], 0.0f, 1.0f) * static_cast<float>(kTables - 1);
         const int t0 = math::clamp(static_cast<int>(m), 0, kTables - 1);
         const int t1 = t0 + 1 < kTables ? t0 + 1 : t0;
@@ -75,10 +80,8 @@ public:
         const double p = math::wrap01(phase + math::clamp(static_cast<double>(position[i]), -10.0, 10.0)) * kSize;
         const int j = math::clamp(static_cast<int>(p), 0, kSize - 1);
         const float f = static_cast<float>(p - j);
-        const float* a = tables_->at(t0, level);
-        const float* b = tables_->at(t1, level);
-        const float va = a[j] + f * (a[j + 1] - a[j]);
-        const float vb = b[j] + f * (b[j + 1] - b[j]);
+        const float va = read(t0, level, level2, rich, j, f);
+        const float vb = t1 == t0 ? va : read(t1, level, level2, rich, j, f);
         y[i] = va + mf * (vb - va);
         phase = math::wrap01(phase + math::clamp(hz * invRate, 0.0, 0.5));
       }
@@ -92,6 +95,15 @@ public:
   }
 
 private:
+  // Table `table` at sample j + f, weight `rich` on `level` and 1 - rich on `level2`.
+  float read(int table, int level, int level2, float rich, int j, float f) const noexcept {
+    const float* a = tables_->at(table, level);
+    const float* b = tables_->at(table, level2);
+    const float va = a[j] + f * (a[j + 1] - a[j]);
+    const float vb = b[j] + f * (b[j + 1] - b[j]);
+    return vb + rich * (va - vb);
+  }
+
   // Amplitude of sine harmonic k (1-based) of a table.
   static double harmonic(int table, int k) {
     const double kd = static_cast<double>(k);

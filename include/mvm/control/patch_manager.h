@@ -1,0 +1,350 @@
+#pragma once
+// PatchManager: loads patches while the VM plays. One persistent compile thread takes requests
+// from a queue (the newest wins when several wait), parses and compiles off the audio thread,
+// and schedules the program on the VM, which swaps it in at a block boundary with a crossfade and
+// state carry-over. A request returns a SwapHandle that tells when the patch was compiled, swapped
+// in and faded — or why it failed; a failure leaves the running program untouched.
+// The same thread destroys programs the audio thread retires, and reads its swap reports.
+//
+// Thread contract: every public function is for control threads (any number of them); none may
+// be called from the audio thread.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "mvm/compiler/compiler.h"
+#include "mvm/core/hash.h"
+#include "mvm/patch/patch_parser.h"
+#include "mvm/vm/vm.h"
+
+namespace mvm {
+
+enum class SwapState {
+  Queued,     // waiting for the compile thread
+  Compiling,
+  Scheduled,  // compiled, waiting for the audio thread's next block boundary
+  Swapped,    // the new program is running (fading in)
+  Faded,      // the fade is done: the old program is gone
+  Unchanged,  // compiled to the program already running: no swap needed
+  Failed,     // parse, validation or compile error (see error()); the running program is untouched
+  Superseded, // a newer request replaced this one before it was swapped in
+};
+
+inline const char* swapStateName(SwapState s) {
+  switch (s) {
+  case SwapState::Queued: return "queued";
+  case SwapState::Compiling: return "compiling";
+  case SwapState::Scheduled: return "scheduled";
+  case SwapState::Swapped: return "swapped";
+  case SwapState::Faded: return "faded";
+  case SwapState::Unchanged: return "unchanged";
+  case SwapState::Failed: return "failed";
+  case SwapState::Superseded: return "superseded";
+  }
+  return "?";
+}
+
+// Times of one swap, steady-clock nanoseconds and frames of the rendered stream.
+struct SwapTimes {
+  std::uint64_t requestNs = 0, compiledNs = 0, firstBlockNs = 0, fadeDoneNs = 0;
+  std::uint64_t requestFrame = 0, compiledFrame = 0, firstBlockFrame = 0, fadeDoneFrame = 0;
+  double compileMs() const { return static_cast<double>(compiledNs - requestNs) * 1e-6; }
+  double audibleMs() const { return static_cast<double>(firstBlockNs - requestNs) * 1e-6; }
+  double fadedMs() const { return static_cast<double>(fadeDoneNs - requestNs) * 1e-6; }
+};
+
+class PatchManager;
+
+class SwapHandle {
+public:
+  SwapHandle() = default;
+  SwapState state() const {
+    std::lock_guard lock(r_->mutex);
+    return r_->state;
+  }
+  bool finished() const { return isFinal(state()); }
+  // Waits until the request is final (faded, unchanged, failed or superseded) or the timeout passes.
+  SwapState wait(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    std::unique_lock lock(r_->mutex);
+    r_->cv.wait_for(lock, timeout, [&] { return isFinal(r_->state); });
+    return r_->state;
+  }
+  // Waits until the request reached `at least` (in the order of SwapState) or is final.
+  SwapState waitFor(SwapState atLeast, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    std::unique_lock lock(r_->mutex);
+    r_->cv.wait_for(lock, timeout, [&] { return r_->state >= atLeast || isFinal(r_->state); });
+    return r_->state;
+  }
+  std::string error() const {
+    std::lock_guard lock(r_->mutex);
+    return r_->error;
+  }
+  SwapTimes times() const {
+    std::lock_guard lock(r_->mutex);
+    return r_->times;
+  }
+  std::uint64_t generation() const {
+    std::lock_guard lock(r_->mutex);
+    return r_->generation;
+  }
+  explicit operator bool() const { return r_ != nullptr; }
+
+  static bool isFinal(SwapState s) {
+    return s == SwapState::Faded || s == SwapState::Unchanged || s == SwapState::Failed || s == SwapState::Superseded;
+  }
+
+private:
+  friend class PatchManager;
+  struct Request {
+    enum class Kind { Text, File, Rollback } kind = Kind::Text;
+    std::string text, source;
+    mutable std::mutex mutex;
+    std::condition_variable cv;
+    SwapState state = SwapState::Queued;
+    std::string error;
+    std::uint64_t generation = 0;
+    SwapTimes times;
+  };
+  explicit SwapHandle(std::shared_ptr<Request> r) : r_(std::move(r)) {}
+  std::shared_ptr<Request> r_;
+};
+
+struct PatchManagerStats {
+  std::uint64_t requests = 0, swapped = 0, failed = 0, superseded = 0, unchanged = 0, retired = 0;
+};
+
+class PatchManager {
+public:
+  PatchManager(VM& vm, CompileOptions options, const ModuleRegistry& registry = builtinModules())
+      : vm_(vm), options_(options), registry_(registry), thread_([this] { run(); }) {}
+  ~PatchManager() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    for (auto& r : queue_) finish(*r, SwapState::Superseded, "the patch manager stopped");
+  }
+  PatchManager(const PatchManager&) = delete;
+  PatchManager& operator=(const PatchManager&) = delete;
+
+  SwapHandle loadPatch(const std::string& path) { return enqueue(Kind::File, "", path); }
+  SwapHandle loadPatchFromString(const std::string& json, const std::string& source = "<string>") {
+    return enqueue(Kind::Text, json, source);
+  }
+  // Swaps back to the patch that ran before the current one (with the same swap mechanism).
+  SwapHandle rollback() { return enqueue(Kind::Rollback, "", "rollback"); }
+
+  // Sets a parameter live: smoothed on the audio thread; kept across swaps unless the new patch
+  // gives that parameter a new value (docs/hot-swap.md). rampSeconds < 0: the parameter's own smoothing.
+  bool setParam(const std::string& module, const std::string& param, float value, double rampSeconds = -1) {
+    Event e;
+    e.type = EventType::ParamSet;
+    e.frame = kFrameNow;
+    e.moduleKey = fnv1a64(module);
+    e.paramKey = fnv1a64(param);
+    e.value = value;
+    e.rampFrames = rampSeconds < 0 ? kDefaultRamp : static_cast<std::int32_t>(rampSeconds * options_.sampleRate + 0.5);
+    return vm_.postEvent(e);
+  }
+
+  // The patch most recently swapped in (what is playing), and the one rollback() returns to.
+  std::optional<PatchGraph> currentPatch() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
+  std::optional<PatchGraph> previousPatch() const {
+    std::lock_guard lock(mutex_);
+    return previous_;
+  }
+  PatchManagerStats stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+  }
+  // Requests that are scheduled but whose fade is not done yet.
+  std::size_t inFlight() const {
+    std::lock_guard lock(mutex_);
+    return inflight_.size();
+  }
+
+private:
+  using Request = SwapHandle::Request;
+  using Kind = Request::Kind;
+
+  struct InFlight {
+    std::shared_ptr<Request> request;
+    PatchGraph graph;
+    std::uint64_t signature;
+  };
+
+  SwapHandle enqueue(Kind kind, std::string text, std::string source) {
+    auto r = std::make_shared<Request>();
+    r->kind = kind;
+    r->text = std::move(text);
+    r->source = std::move(source);
+    r->times.requestNs = steadyNowNs();
+    r->times.requestFrame = vm_.framesComputed();
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.requests;
+      queue_.push_back(r);
+    }
+    cv_.notify_all();
+    return SwapHandle(r);
+  }
+
+  void run() {
+    for (;;) {
+      std::shared_ptr<Request> next;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, std::chrono::milliseconds(2), [&] { return stop_ || !queue_.empty(); });
+        if (stop_) break;
+        if (!queue_.empty()) {
+          next = queue_.back(); // the newest wins
+          queue_.pop_back();
+          for (auto& older : queue_) {
+            ++stats_.superseded;
+            finish(*older, SwapState::Superseded, "a newer request replaced it");
+          }
+          queue_.clear();
+        }
+      }
+      if (next) handle(next);
+      pump();
+    }
+    pump();
+  }
+
+  void handle(const std::shared_ptr<Request>& r) {
+    setState(*r, SwapState::Compiling);
+    PatchGraph graph;
+    std::unique_ptr<Program> program;
+    try {
+      if (r->kind == Kind::Rollback) {
+        std::lock_guard lock(mutex_);
+        if (!previous_) throw PatchError("rollback", "", "there is no previous patch to roll back to");
+        graph = *previous_;
+      } else {
+        const std::string text = r->kind == Kind::File ? PatchParser::readTextFile(r->source) : r->text;
+        graph = PatchParser(registry_).parseFromJson(text, r->source);
+      }
+      program = Compiler(registry_).compile(graph, options_);
+    } catch (const std::bad_alloc&) {
+      fail(*r, r->source + ": out of memory while compiling");
+      return;
+    } catch (const std::exception& e) {
+      fail(*r, e.what());
+      return;
+    }
+    const std::uint64_t compiledNs = steadyNowNs();
+    {
+      std::lock_guard lock(mutex_);
+      if (program->signature == latestSignature_ && inflight_.empty()) {
+        ++stats_.unchanged;
+        std::lock_guard rl(r->mutex);
+        r->times.compiledNs = compiledNs;
+        r->state = SwapState::Unchanged;
+        r->cv.notify_all();
+        return;
+      }
+      latestSignature_ = program->signature;
+      program->generation = ++generation_;
+      program->requestNs = r->times.requestNs;
+      program->compiledNs = compiledNs;
+      inflight_[program->generation] = InFlight{r, graph, program->signature};
+    }
+    {
+      std::lock_guard rl(r->mutex);
+      r->generation = program->generation;
+      r->times.compiledNs = compiledNs;
+      r->times.compiledFrame = vm_.framesComputed();
+      r->state = SwapState::Scheduled;
+      r->cv.notify_all();
+    }
+    if (std::unique_ptr<Program> replaced = vm_.scheduleNewProgram(std::move(program))) {
+      std::lock_guard lock(mutex_);
+      if (auto it = inflight_.find(replaced->generation); it != inflight_.end()) {
+        ++stats_.superseded;
+        finish(*it->second.request, SwapState::Superseded, "a newer patch was scheduled before it was swapped in");
+        inflight_.erase(it);
+      }
+    }
+  }
+
+  // Destroys retired programs and turns the audio thread's reports into handle states.
+  void pump() {
+    const std::size_t retired = vm_.collectRetired();
+    SwapStatus s;
+    std::lock_guard lock(mutex_);
+    stats_.retired += retired;
+    while (vm_.popSwapStatus(s)) {
+      auto it = inflight_.find(s.generation);
+      if (it == inflight_.end()) continue;
+      Request& r = *it->second.request;
+      if (s.kind == SwapStatus::Kind::FirstBlock) {
+        ++stats_.swapped;
+        previous_ = std::move(current_);
+        current_ = it->second.graph;
+        std::lock_guard rl(r.mutex);
+        r.times.firstBlockNs = s.ns;
+        r.times.firstBlockFrame = s.frame;
+        r.state = SwapState::Swapped;
+        r.cv.notify_all();
+      } else {
+        {
+          std::lock_guard rl(r.mutex);
+          r.times.fadeDoneNs = s.ns;
+          r.times.fadeDoneFrame = s.frame;
+          r.state = SwapState::Faded;
+          r.cv.notify_all();
+        }
+        inflight_.erase(it);
+      }
+    }
+  }
+
+  void fail(Request& r, const std::string& error) {
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.failed;
+    }
+    finish(r, SwapState::Failed, error);
+  }
+  static void finish(Request& r, SwapState state, const std::string& error) {
+    std::lock_guard rl(r.mutex);
+    r.state = state;
+    r.error = error;
+    r.cv.notify_all();
+  }
+  static void setState(Request& r, SwapState state) {
+    std::lock_guard rl(r.mutex);
+    r.state = state;
+    r.cv.notify_all();
+  }
+
+  VM& vm_;
+  const CompileOptions options_;
+  const ModuleRegistry& registry_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Request>> queue_;
+  std::map<std::uint64_t, InFlight> inflight_;
+  std::optional<PatchGraph> current_, previous_;
+  std::uint64_t generation_ = 0;
+  std::uint64_t latestSignature_ = 0;
+  PatchManagerStats stats_;
+  bool stop_ = false;
+  std::thread thread_; // last: starts after everything above is constructed
+};
+
+} // namespace mvm
