@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   int block = 512;
   std::uint64_t seed = 0;
   std::vector<std::string> swapArgs;
+  std::string inputPath;
   double crossfadeMs = 20.0;
   std::string curveName = "equal-power";
   visible.add_options()
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
       ("rate,r", po::value(&rate)->default_value(48000), "sample rate in Hz")
       ("format,f", po::value(&formatName)->default_value("float32"), "float32 | pcm24 | pcm16 (pcm16 is TPDF-dithered)")
       ("score", po::value(&score), "score of timed events (JSON, docs/score-format.md)")
+      ("input,i", po::value(&inputPath), "WAV file fed to the patch's AudioIn modules (its rate must equal --rate)")
       ("block", po::value(&block)->default_value(512), "host buffer size in frames (does not change the output)")
       ("seed", po::value(&seed), "random seed (default: the patch's)")
       ("swap", po::value(&swapArgs)->composing(), "TIME=PATCH.json: hot-swap to PATCH at the first block boundary at or after TIME seconds (repeatable)")
@@ -186,7 +188,27 @@ int main(int argc, char** argv) {
     return kBadInput;
   }
 
+  render::WavData input;
+  if (!inputPath.empty()) {
+    try {
+      input = render::readWav(inputPath);
+    } catch (const std::exception& e) {
+      std::cerr << "mvm-render: --input: " << e.what() << "\n";
+      return kIoError;
+    }
+    if (input.sampleRate != static_cast<int>(rate)) {
+      std::cerr << "mvm-render: --input " << inputPath << " is " << input.sampleRate << " Hz; render at --rate "
+                << input.sampleRate << " or convert it (no resampling)\n";
+      return kUsage;
+    }
+    if (input.channels.size() > static_cast<std::size_t>(kMaxHostChannels)) {
+      std::cerr << "mvm-render: --input " << inputPath << " has " << input.channels.size() << " channels; at most "
+                << kMaxHostChannels << "\n";
+      return kUsage;
+    }
+  }
   render::RenderOptions ro;
+  ro.input = inputPath.empty() ? nullptr : &input.channels;
   ro.sampleRate = rate;
   ro.hostBlock = block;
   ro.seconds = seconds;

@@ -30,6 +30,8 @@ struct RenderOptions {
   std::vector<ScheduledSwap> swaps;  // in any order
   double crossfadeMs = 20.0;
   FadeCurve crossfadeCurve = FadeCurve::EqualPower;
+  // Host input for AudioIn (non-interleaved channels at sampleRate); silence after its end.
+  const std::vector<std::vector<float>>* input = nullptr;
 };
 
 struct RenderStats {
@@ -74,7 +76,9 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   co.numOutputs = o.channels;
   co.overrideSeed = o.overrideSeed;
   co.seed = o.seed;
-  VM vm(VMConfig{o.sampleRate, o.channels, 0});
+  const int numInputs = o.input ? static_cast<int>(o.input->size()) : 0;
+  co.numInputs = numInputs;
+  VM vm(VMConfig{o.sampleRate, o.channels, numInputs});
   vm.setCrossfade(o.crossfadeMs, o.crossfadeCurve);
   vm.load_program(Compiler().compile(patch, co));
 
@@ -99,6 +103,9 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   std::vector<std::vector<float>> buffers(static_cast<std::size_t>(o.channels), std::vector<float>(static_cast<std::size_t>(block)));
   std::vector<float*> ptrs;
   for (auto& b : buffers) ptrs.push_back(b.data());
+  std::vector<std::vector<float>> inBuffers(static_cast<std::size_t>(numInputs), std::vector<float>(static_cast<std::size_t>(block)));
+  std::vector<const float*> inPtrs;
+  for (auto& b : inBuffers) inPtrs.push_back(b.data());
 
   RenderStats stats;
   stats.channels = o.channels;
@@ -120,7 +127,14 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
       if (blockStart > done) n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(n), blockStart - done));
       else n = std::min(n, kBlockFrames);
     }
-    vm.process(nullptr, ptrs.data(), n);
+    for (int c = 0; c < numInputs; ++c) {
+      const std::vector<float>& src = (*o.input)[static_cast<std::size_t>(c)];
+      for (int i = 0; i < n; ++i) {
+        const std::uint64_t f = done + static_cast<std::uint64_t>(i);
+        inBuffers[static_cast<std::size_t>(c)][static_cast<std::size_t>(i)] = f < src.size() ? src[f] : 0.0f;
+      }
+    }
+    vm.process(numInputs ? inPtrs.data() : nullptr, ptrs.data(), n);
     for (int c = 0; c < o.channels; ++c)
       for (int i = 0; i < n; ++i) {
         const float x = ptrs[static_cast<std::size_t>(c)][i];

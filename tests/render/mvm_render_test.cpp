@@ -123,6 +123,22 @@ TEST(MvmRender, AnInterruptedRenderLeavesNoFile) {
   EXPECT_EQ(dir.fileCount(), 0u);
 }
 
+TEST(MvmRender, InputFeedsAudioInOneBlockLate) {
+  TempDir dir;
+  // A stereo input made by rendering the demo, then a patch that passes AudioIn through.
+  ASSERT_EQ(runCommand(kRender + " " + kDemo + " -s 0.5 -o " + (dir / "in.wav")).exitCode, 0);
+  const std::string thru = write(dir, "thru.json", R"({"modules": [{"id": "in", "type": "AudioIn"}, {"id": "out", "type": "AudioOut"}],
+      "connections": [{"from": "in.left", "to": "out.left"}, {"from": "in.right", "to": "out.right"}]})");
+  const auto r = runCommand(kRender + " " + thru + " -i " + (dir / "in.wav") + " -s 0.5 -o " + (dir / "out.wav"));
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const auto in = mvm::render::readWav(dir / "in.wav"), out = mvm::render::readWav(dir / "out.wav");
+  for (std::size_t n = 0; n < out.frames(); ++n)
+    for (int c = 0; c < 2; ++c) ASSERT_EQ(out.channels[static_cast<std::size_t>(c)][n], n < 64 ? 0.0f : in.channels[static_cast<std::size_t>(c)][n - 64]) << n;
+  const auto wrongRate = runCommand(kRender + " " + thru + " -i " + (dir / "in.wav") + " --rate 44100 -o " + (dir / "x.wav"));
+  EXPECT_EQ(wrongRate.exitCode, 2);
+  EXPECT_NE(wrongRate.output.find("is 48000 Hz; render at --rate 48000"), std::string::npos) << wrongRate.output;
+}
+
 TEST(MvmRender, DisassemblesAndListsModules) {
   auto r = runCommand(kRender + " " + kDemo + " --disasm");
   EXPECT_EQ(r.exitCode, 0);
