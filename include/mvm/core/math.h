@@ -108,6 +108,12 @@ inline float tanh(float x) noexcept {
   return (e - 1.0f) / (e + 1.0f);
 }
 
+// A base frequency (clamped to [lo, hi] Hz) moved by a 1 V/octave pitch (clamped to +-10 octaves):
+// how every pitched module turns its freq/cutoff parameter and pitch input into Hz.
+inline double pitchedHz(float hz, float pitch, double lo = 0.01, double hi = 20000.0) noexcept {
+  return clamp(static_cast<double>(hz), lo, hi) * exp2(clamp(static_cast<double>(pitch), -10.0, 10.0));
+}
+
 // Frequency in Hz of a 1 V/octave pitch (0 V = C4).
 inline float pitchToHz(float volts) noexcept { return static_cast<float>(kC4Hz) * exp2(volts); }
 

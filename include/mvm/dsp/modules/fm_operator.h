@@ -41,8 +41,7 @@ public:
       float* y = DSPModule::out(out, kOut, c);
       Voice& v = voices_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) *
-                          math::exp2(math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0)) *
+        const double hz = math::pitchedHz(freq[i], pitch[i]) *
                           math::clamp(static_cast<double>(ratio[i]), 0.0625, 32.0);
         const double mod = static_cast<double>(math::clamp(index[i], 0.0f, 10.0f)) * math::clamp(static_cast<double>(pm[i]), -10.0, 10.0) +
                            static_cast<double>(math::clamp(feedback[i], 0.0f, 1.0f)) * 0.25 * (static_cast<double>(v.y1) + v.y2);

@@ -43,9 +43,7 @@ public:
         if (cutoff[i] != v.lastCutoff || pitch[i] != v.lastPitch) {
           v.lastCutoff = cutoff[i];
           v.lastPitch = pitch[i];
-          const double fc = math::clamp(static_cast<double>(math::clamp(cutoff[i], 20.0f, 20000.0f)) *
-                                            math::exp2(math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0)),
-                                        10.0, 0.49 * sampleRate());
+          const double fc = math::clamp(math::pitchedHz(cutoff[i], pitch[i], 20.0, 20000.0), 10.0, 0.49 * sampleRate());
           const double g = math::tanPi(fc * invRate);
           v.G = static_cast<float>(g / (1.0 + g));
         }

@@ -34,8 +34,7 @@ public:
       float* y = DSPModule::out(out, kOut, c);
       auto& osc = osc_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) *
-                          math::exp2(math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0));
+        const double hz = math::pitchedHz(freq[i], pitch[i]);
         float v[4];
         osc.tick(blep::phaseIncrement(hz, invRate), math::clamp(static_cast<double>(pw[i]), 0.01, 0.99), 0.0, v);
         y[i] = v[3];

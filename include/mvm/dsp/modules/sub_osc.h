@@ -44,8 +44,7 @@ public:
       float* n1 = DSPModule::out(out, kSine1, c);
       float* n2 = DSPModule::out(out, kSine2, c);
       for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) *
-                          math::exp2(math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0));
+        const double hz = math::pitchedHz(freq[i], pitch[i]);
         float a[4], b[4];
         one_[c].tick(blep::phaseIncrement(0.5 * hz, invRate), 0.5, 0.0, a);
         two_[c].tick(blep::phaseIncrement(0.25 * hz, invRate), 0.5, 0.0, b);

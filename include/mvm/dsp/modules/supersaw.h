@@ -48,8 +48,7 @@ public:
       const float* mix = param(in, kMix, c);
       float* y = DSPModule::out(out, kOut, c);
       for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) *
-                          math::exp2(math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0));
+        const double hz = math::pitchedHz(freq[i], pitch[i]);
         const double det = math::clamp(static_cast<double>(detune[i]), 0.0, 1.0);
         const float m = math::clamp(mix[i], 0.0f, 1.0f);
         const float centre = 1.0f - 0.5f * m, side = m;

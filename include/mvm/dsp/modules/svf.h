@@ -76,9 +76,7 @@ public:
           v.lastCutoff = cutoff[i];
           v.lastRes = res[i];
           v.lastPitch = pitch[i];
-          const double fc = math::clamp(static_cast<double>(math::clamp(cutoff[i], 20.0f, 20000.0f)) *
-                                            math::exp2(math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0)),
-                                        10.0, 0.49 * sampleRate());
+          const double fc = math::clamp(math::pitchedHz(cutoff[i], pitch[i], 20.0, 20000.0), 10.0, 0.49 * sampleRate());
           const double r = math::clamp(static_cast<double>(res[i]), 0.0, 1.0);
           v.coeffs.set(math::tanPi(fc * invRate), 1.4142135623730951 * (1.0 - 0.99 * r));
         }

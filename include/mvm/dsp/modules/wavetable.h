@@ -65,8 +65,7 @@ public:
       float* y = DSPModule::out(out, kOut, c);
       double phase = phase_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) *
-                          math::exp2(math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0));
+        const double hz = math::pitchedHz(freq[i], pitch[i]);
         // richest level whose top harmonic is below Nyquist, blended toward the next (half as many
         // harmonics) as its top harmonic nears Nyquist, so sweeps cross levels without a click
         int level = 0;
