@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
       co.sampleRate = rate;
       co.overrideSeed = vm.count("seed") > 0;
       co.seed = seed;
+      co.annotate = true;
       std::cout << disassemble(*Compiler().compile(patch, co));
       return kOk;
     }

@@ -55,8 +55,12 @@ TEST(Compiler, TiesGoInPatchOrder) {
 }
 
 TEST(Compiler, IsDeterministic) {
-  auto a = Compiler().compile(parse(chain(20, true)));
-  auto b = Compiler().compile(parse(chain(20, true)));
+  CompileOptions annotated;
+  annotated.annotate = true;
+  auto a = Compiler().compile(parse(chain(20, true)), annotated);
+  auto b = Compiler().compile(parse(chain(20, true)), annotated);
+  EXPECT_FALSE(a->annotations.empty());
+  EXPECT_EQ(a->code, Compiler().compile(parse(chain(20, true)))->code); // notes do not change the code
   EXPECT_EQ(a->code, b->code);
   EXPECT_EQ(a->signature, b->signature);
   EXPECT_EQ(disassemble(*a), disassemble(*b));

@@ -36,6 +36,7 @@ struct CompileOptions {
   bool overrideSeed = false;  // use `seed` instead of the patch's
   std::uint64_t seed = 0;
   bool optimizeForRealTime = true; // reuse signal buffers by liveness
+  bool annotate = false;            // a note per instruction, for disassembly (costs compile time)
 };
 
 class Compiler {
@@ -320,8 +321,13 @@ private:
       return off;
     }
 
-    void emit(Op op, std::initializer_list<std::uint32_t> operands, std::string note = {}) {
-      if (!note.empty()) prog->annotations.push_back({static_cast<std::uint32_t>(prog->code.size()), std::move(note)});
+    // `note` is only called when annotating.
+    template <class Note>
+    void emit(Op op, std::initializer_list<std::uint32_t> operands, const Note& note) {
+      if (opt.annotate) prog->annotations.push_back({static_cast<std::uint32_t>(prog->code.size()), note()});
+      emit(op, operands);
+    }
+    void emit(Op op, std::initializer_list<std::uint32_t> operands) {
       prog->code.push_back(static_cast<std::uint32_t>(op));
       prog->code.insert(prog->code.end(), operands);
     }
@@ -344,7 +350,7 @@ private:
       prog->busOutputOffset = dedicated(static_cast<std::size_t>(opt.numOutputs) * kBlockFrames);
       prog->busInputOffset = dedicated(static_cast<std::size_t>(opt.numInputs) * kBlockFrames);
       if (opt.numOutputs > 0)
-        emit(Op::Clear, {prog->busOutputOffset, static_cast<std::uint32_t>(opt.numOutputs * kBlockFrames)}, "host outputs");
+        emit(Op::Clear, {prog->busOutputOffset, static_cast<std::uint32_t>(opt.numOutputs * kBlockFrames)}, [] { return std::string("host outputs"); });
 
       for (Edge& e : edges)
         if (e.delayed) {
@@ -396,14 +402,15 @@ private:
             slot.smoother.reset(slot.patchValue, static_cast<std::uint32_t>(pd.smoothingMs * 0.001 * opt.sampleRate + 0.5));
             const auto s = static_cast<std::uint32_t>(prog->params.size());
             prog->params.push_back(slot);
-            emit(Op::Param, {s}, portName(m, p));
+            emit(Op::Param, {s}, [&] { return portName(m, p); });
             inBuf[um][up] = slot.buffer;
             for (const Edge* e : cables) emitMix(*e, slot.buffer, ch, m, p);
           } else if (cables.size() == 1 && cables[0]->amount == 1.0f) {
             inBuf[um][up] = sourceBuffer(*cables[0]); // read the cable in place
           } else if (!cables.empty()) {
             const std::uint32_t buf = allocate(floats);
-            emit(Op::Clear, {buf, static_cast<std::uint32_t>(floats)}, portName(m, p) + " (sum of " + std::to_string(cables.size()) + ")");
+            emit(Op::Clear, {buf, static_cast<std::uint32_t>(floats)},
+                 [&] { return portName(m, p) + " (sum of " + std::to_string(cables.size()) + ")"; });
             for (const Edge* e : cables) emitMix(*e, buf, ch, m, p);
             inBuf[um][up] = buf;
             scratch.push_back({buf, floats});
@@ -412,10 +419,10 @@ private:
         outBuf[um].assign(d.outputs.size(), 0);
         for (std::size_t o = 0; o < d.outputs.size(); ++o)
           outBuf[um][o] = allocate(static_cast<std::size_t>(outCh[um][o]) * kBlockFrames);
-        emit(Op::Process, {static_cast<std::uint32_t>(m)}, g.modules[um].id + " (" + d.type + ")");
+        emit(Op::Process, {static_cast<std::uint32_t>(m)}, [&] { return g.modules[um].id + " (" + d.type + ")"; });
         for (const Edge* e : delayedFrom[um]) {
           const auto floats = static_cast<std::uint32_t>(outCh[um][static_cast<std::size_t>(e->fromPort)] * kBlockFrames);
-          emit(Op::Delay, {e->delayBuffer, outBuf[um][static_cast<std::size_t>(e->fromPort)], floats}, "feedback " + edgeName(*e));
+          emit(Op::Delay, {e->delayBuffer, outBuf[um][static_cast<std::size_t>(e->fromPort)], floats}, [&] { return "feedback " + edgeName(*e); });
         }
         for (auto [buf, floats] : scratch) release(buf, floats);
         for (std::size_t i : into[um]) {
@@ -437,12 +444,13 @@ private:
 
     void emitMix(const Edge& e, std::uint32_t dst, int dstCh, int m, int p) {
       const int srcCh = outCh[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)];
-      std::ostringstream note;
-      note << g.connections[e.index].from.str() << " -> " << portName(m, p);
-      if (e.amount != 1.0f) note << " * " << e.amount;
-      if (e.delayed) note << " (delayed)";
-      emit(Op::Mix, {dst, static_cast<std::uint32_t>(dstCh), sourceBuffer(e), static_cast<std::uint32_t>(srcCh), bits(e.amount)},
-           note.str());
+      emit(Op::Mix, {dst, static_cast<std::uint32_t>(dstCh), sourceBuffer(e), static_cast<std::uint32_t>(srcCh), bits(e.amount)}, [&] {
+        std::ostringstream note;
+        note << g.connections[e.index].from.str() << " -> " << portName(m, p);
+        if (e.amount != 1.0f) note << " * " << e.amount;
+        if (e.delayed) note << " (delayed)";
+        return note.str();
+      });
     }
 
     void bind() {
@@ -480,18 +488,31 @@ private:
       prog->signature = signature();
     }
 
-    // Everything that determines the program's output, hashed.
+    // Everything that determines the program's output, hashed (FNV-1a over the values' bytes;
+    // a '\0' ends each string so that "ab"+"c" and "a"+"bc" differ).
     std::uint64_t signature() const {
-      std::ostringstream s;
-      s.precision(9);
-      s << opt.sampleRate << '|' << opt.numOutputs << '|' << opt.numInputs << '|' << patchSeed() << '|';
+      std::uint64_t h = fnv1a64("mvm-program");
+      auto add = [&h](const auto& value) {
+        h = fnv1a64(std::string_view(reinterpret_cast<const char*>(&value), sizeof value), h);
+      };
+      auto addString = [&h](const std::string& s) { h = fnv1a64(std::string_view(s.c_str(), s.size() + 1), h); };
+      add(opt.sampleRate);
+      add(opt.numOutputs);
+      add(opt.numInputs);
+      add(patchSeed());
       for (std::size_t m = 0; m < g.modules.size(); ++m) {
-        s << g.modules[m].id << ':' << g.modules[m].type;
-        for (float v : values[m]) s << ',' << v;
-        s << ';';
+        addString(g.modules[m].id);
+        addString(g.modules[m].type);
+        for (float v : values[m]) add(v);
       }
-      for (const Connection& c : g.connections) s << c.from.str() << '>' << c.to.str() << '*' << c.amount << ';';
-      return fnv1a64(s.str());
+      for (const Connection& c : g.connections) {
+        addString(c.from.module);
+        addString(c.from.port);
+        addString(c.to.module);
+        addString(c.to.port);
+        add(c.amount);
+      }
+      return h;
     }
   };
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -119,10 +120,10 @@ private:
     if (modules.size() > limits::kMaxModules)
       throw PatchError(source, "modules", std::to_string(modules.size()) + " modules; the limit is " +
                                               std::to_string(limits::kMaxModules));
-    std::set<std::string> ids;
+    std::unordered_map<std::string, int> ids; // id → index, for cables
     for (std::size_t i = 0; i < modules.size(); ++i) {
       ModuleSpec m = parseModule(modules[i], i, source);
-      if (!ids.insert(m.id).second) throw PatchError(source, "module \"" + m.id + "\"", "duplicate module id");
+      if (!ids.emplace(m.id, static_cast<int>(i)).second) throw PatchError(source, "module \"" + m.id + "\"", "duplicate module id");
       g.modules.push_back(std::move(m));
     }
 
@@ -134,7 +135,7 @@ private:
                                                     std::to_string(limits::kMaxConnections));
       std::set<std::pair<std::string, std::string>> seen;
       for (std::size_t i = 0; i < cables.size(); ++i) {
-        Connection c = parseConnection(cables[i], i, g, source);
+        Connection c = parseConnection(cables[i], i, g, ids, source);
         if (!seen.insert({c.from.str(), c.to.str()}).second)
           throw PatchError(source, connectionPlace(i, c), "duplicate connection");
         g.connections.push_back(std::move(c));
@@ -144,65 +145,71 @@ private:
   }
 
   ModuleSpec parseModule(const json& j, std::size_t index, const std::string& source) const {
-    const std::string at = "modules[" + std::to_string(index) + "]";
-    if (!j.is_object()) throw PatchError(source, at, "expected an object, got " + typeName(j));
+    // Places are built only when an error is thrown: parsing a large patch stays cheap.
+    auto at = [index] { return "modules[" + std::to_string(index) + "]"; };
+    if (!j.is_object()) throw PatchError(source, at(), "expected an object, got " + typeName(j));
     for (auto it = j.begin(); it != j.end(); ++it)
       if (it.key() != "id" && it.key() != "type" && it.key() != "params" && it.key() != "ui")
-        throw PatchError(source, at + " key \"" + it.key() + "\"", "unknown key (expected id, type, params)");
-    if (!j.contains("id") || !j["id"].is_string()) throw PatchError(source, at, "missing string \"id\"");
+        throw PatchError(source, at() + " key \"" + it.key() + "\"", "unknown key (expected id, type, params)");
+    if (!j.contains("id") || !j["id"].is_string()) throw PatchError(source, at(), "missing string \"id\"");
     ModuleSpec m;
     m.id = j["id"].get<std::string>();
-    checkId(m.id, at, source);
-    const std::string place = "module \"" + m.id + "\"";
-    if (!j.contains("type") || !j["type"].is_string()) throw PatchError(source, place, "missing string \"type\"");
+    checkId(m.id, index, source);
+    auto place = [&m] { return "module \"" + m.id + "\""; };
+    if (!j.contains("type") || !j["type"].is_string()) throw PatchError(source, place(), "missing string \"type\"");
     m.type = j["type"].get<std::string>();
     const ModuleRegistry::Entry* entry = registry_.find(m.type);
-    if (!entry) throw PatchError(source, place, "unknown module type \"" + m.type + "\"" + suggestType(m.type));
+    if (!entry) throw PatchError(source, place(), "unknown module type \"" + m.type + "\"" + suggestType(m.type));
     const ModuleDescriptor& d = *entry->descriptor;
     if (j.contains("params")) {
       const json& params = j["params"];
-      if (!params.is_object()) throw PatchError(source, place + " params", "expected an object, got " + typeName(params));
+      if (!params.is_object()) throw PatchError(source, place() + " params", "expected an object, got " + typeName(params));
       for (auto it = params.begin(); it != params.end(); ++it) {
         const int p = d.findParam(it.key());
-        const std::string pplace = place + " parameter \"" + it.key() + "\"";
-        if (p < 0) throw PatchError(source, pplace, "unknown parameter of " + m.type + " (has: " + names(d.params) + ")");
+        auto pplace = [&] { return place() + " parameter \"" + it.key() + "\""; };
+        if (p < 0) throw PatchError(source, pplace(), "unknown parameter of " + m.type + " (has: " + names(d.params) + ")");
         m.params[it.key()] = parseParamValue(it.value(), d.params[static_cast<std::size_t>(p)], pplace, source);
       }
     }
     return m;
   }
 
-  static float parseParamValue(const json& v, const ParamDescriptor& pd, const std::string& place,
-                               const std::string& source) {
+  template <class Place>
+  static float parseParamValue(const json& v, const ParamDescriptor& pd, const Place& place, const std::string& source) {
     double x;
     if (v.is_string() && !pd.choices.empty()) {
       const auto s = v.get<std::string>();
       auto it = std::find(pd.choices.begin(), pd.choices.end(), s);
-      if (it == pd.choices.end()) throw PatchError(source, place, "\"" + s + "\" is not one of: " + join(pd.choices));
+      if (it == pd.choices.end()) throw PatchError(source, place(), "\"" + s + "\" is not one of: " + join(pd.choices));
       return static_cast<float>(it - pd.choices.begin());
     }
     if (v.is_boolean()) x = v.get<bool>() ? 1.0 : 0.0;
     else if (v.is_number()) x = v.get<double>();
-    else throw PatchError(source, place, "expected a number, got " + typeName(v) + (pd.choices.empty() ? "" : " (or one of: " + join(pd.choices) + ")"));
-    if (!std::isfinite(x)) throw PatchError(source, place, "not a finite number");
+    else throw PatchError(source, place(), "expected a number, got " + typeName(v) + (pd.choices.empty() ? "" : " (or one of: " + join(pd.choices) + ")"));
+    if (!std::isfinite(x)) throw PatchError(source, place(), "not a finite number");
     if (x < pd.min || x > pd.max) {
       std::ostringstream ss;
       ss << x << " is out of range [" << pd.min << ", " << pd.max << "]" << (pd.unit.empty() ? "" : " " + pd.unit);
-      throw PatchError(source, place, ss.str());
+      throw PatchError(source, place(), ss.str());
     }
-    if (pd.isStepped() && x != std::floor(x)) throw PatchError(source, place, "must be a whole number");
+    if (pd.isStepped() && x != std::floor(x)) throw PatchError(source, place(), "must be a whole number");
     return static_cast<float>(x);
   }
 
-  Connection parseConnection(const json& j, std::size_t index, const PatchGraph& g, const std::string& source) const {
-    const std::string at = "connections[" + std::to_string(index) + "]";
-    if (!j.is_object()) throw PatchError(source, at, "expected an object, got " + typeName(j));
+  Connection parseConnection(const json& j, std::size_t index, const PatchGraph& g,
+                             const std::unordered_map<std::string, int>& ids, const std::string& source) const {
+    auto findModule = [&ids](const std::string& id) {
+      auto it = ids.find(id);
+      return it == ids.end() ? -1 : it->second;
+    };
+    auto at = [index] { return "connections[" + std::to_string(index) + "]"; };
+    if (!j.is_object()) throw PatchError(source, at(), "expected an object, got " + typeName(j));
     for (auto it = j.begin(); it != j.end(); ++it)
       if (it.key() != "from" && it.key() != "to" && it.key() != "amount")
-        throw PatchError(source, at + " key \"" + it.key() + "\"", "unknown key (expected from, to, amount)");
+        throw PatchError(source, at() + " key \"" + it.key() + "\"", "unknown key (expected from, to, amount)");
     Connection c;
-    c.from = parseEndpoint(j, "from", at, source);
-    c.to = parseEndpoint(j, "to", at, source);
+    c.from = parseEndpoint(j, "from", index, source);
+    c.to = parseEndpoint(j, "to", index, source);
     if (j.contains("amount")) {
       const json& a = j["amount"];
       if (!a.is_number()) throw PatchError(source, connectionPlace(index, c) + " amount", "expected a number, got " + typeName(a));
@@ -211,23 +218,24 @@ private:
         throw PatchError(source, connectionPlace(index, c) + " amount", "must be a finite number within +-1e6");
       c.amount = static_cast<float>(x);
     }
-    const std::string place = connectionPlace(index, c);
-    const int fromModule = g.findModule(c.from.module);
-    if (fromModule < 0) throw PatchError(source, place, "no module \"" + c.from.module + "\"");
+    auto place = [&] { return connectionPlace(index, c); };
+    const int fromModule = findModule(c.from.module);
+    if (fromModule < 0) throw PatchError(source, place(), "no module \"" + c.from.module + "\"");
     const ModuleDescriptor& fd = *registry_.find(g.modules[static_cast<std::size_t>(fromModule)].type)->descriptor;
     if (fd.findOutput(c.from.port) < 0)
-      throw PatchError(source, place, fd.type + " \"" + c.from.module + "\" has no output \"" + c.from.port +
+      throw PatchError(source, place(), fd.type + " \"" + c.from.module + "\" has no output \"" + c.from.port +
                                           "\" (outputs: " + names(fd.outputs) + ")");
-    const int toModule = g.findModule(c.to.module);
-    if (toModule < 0) throw PatchError(source, place, "no module \"" + c.to.module + "\"");
+    const int toModule = findModule(c.to.module);
+    if (toModule < 0) throw PatchError(source, place(), "no module \"" + c.to.module + "\"");
     const ModuleDescriptor& td = *registry_.find(g.modules[static_cast<std::size_t>(toModule)].type)->descriptor;
     if (td.findInput(c.to.port) < 0 && td.findParam(c.to.port) < 0)
-      throw PatchError(source, place, td.type + " \"" + c.to.module + "\" has no input or parameter \"" + c.to.port +
+      throw PatchError(source, place(), td.type + " \"" + c.to.module + "\" has no input or parameter \"" + c.to.port +
                                           "\" (inputs: " + names(td.inputs) + "; parameters: " + names(td.params) + ")");
     return c;
   }
 
-  static PortRef parseEndpoint(const json& j, const char* key, const std::string& at, const std::string& source) {
+  static PortRef parseEndpoint(const json& j, const char* key, std::size_t index, const std::string& source) {
+    const std::string at = "connections[" + std::to_string(index) + "]";
     if (!j.contains(key)) throw PatchError(source, at, std::string("missing \"") + key + "\"");
     const json& v = j[key];
     if (!v.is_string()) throw PatchError(source, at + " " + key, "expected \"module.port\", got " + typeName(v));
@@ -242,13 +250,14 @@ private:
     return "connections[" + std::to_string(index) + "] (" + c.from.str() + " -> " + c.to.str() + ")";
   }
 
-  static void checkId(const std::string& id, const std::string& at, const std::string& source) {
-    if (id.empty()) throw PatchError(source, at, "module id is empty");
+  static void checkId(const std::string& id, std::size_t index, const std::string& source) {
+    const auto at = [index] { return "modules[" + std::to_string(index) + "]"; };
+    if (id.empty()) throw PatchError(source, at(), "module id is empty");
     if (id.size() > limits::kMaxIdLength)
-      throw PatchError(source, at, "module id is longer than " + std::to_string(limits::kMaxIdLength) + " characters");
+      throw PatchError(source, at(), "module id is longer than " + std::to_string(limits::kMaxIdLength) + " characters");
     for (unsigned char ch : id)
       if (!(std::isalnum(ch) || ch == '_' || ch == '-'))
-        throw PatchError(source, at + " id \"" + id + "\"", "module ids may hold only letters, digits, '_' and '-'");
+        throw PatchError(source, at() + " id \"" + id + "\"", "module ids may hold only letters, digits, '_' and '-'");
   }
 
   std::string suggestType(const std::string& type) const {
