@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "mvm/mvm.h"
+#include "audio_driver.h"
 #include "render_helpers.h"
 #include "rt_probe.h"
 #include "signal_analysis.h"
@@ -211,4 +214,25 @@ TEST(VM, ProcessWithEventsPerformsNoAllocation) {
   EXPECT_EQ(test::rtCounts().allocations, 0u);
   EXPECT_EQ(test::rtCounts().deallocations, 0u);
   EXPECT_GT(test::peak(l), 0.01);
+}
+
+TEST(VM, AudioDrivenProcessingKeepsPaceWithADriverThread) {
+  // The seed's audio-driven test: a driver thread calls processBlock every 128 frames of wall
+  // time; the VM computes exactly two 64-frame blocks per callback, never allocating.
+  VM vm;
+  vm.load_program(compile(kPoly));
+  test::resetRtCounts();
+  const auto start = std::chrono::steady_clock::now();
+  test::AudioDriver driver(vm, 128);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  driver.stop();
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::uint64_t callbacks = driver.callbacks();
+  EXPECT_EQ(vm.counters().blocks.load(), callbacks * 2);
+  EXPECT_EQ(vm.framesOutput(), callbacks * 128);
+  // The schedule is absolute (sleep_until), so the count follows wall time; loose bounds because
+  // this machine is shared.
+  EXPECT_GT(static_cast<double>(callbacks), 0.5 * elapsed * 48000.0 / 128.0);
+  EXPECT_LE(static_cast<double>(callbacks), elapsed * 48000.0 / 128.0 + 2.0);
+  EXPECT_EQ(test::rtCounts().allocations, 0u);
 }
