@@ -99,6 +99,9 @@ std::string compare(const Channels& expected, const Channels& actual) {
          "), largest difference " + std::to_string(largest);
 }
 
+// Readable test names in ctest's output instead of the struct's bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class Golden : public ::testing::TestWithParam<Case> {};
 
 } // namespace

@@ -1,0 +1,129 @@
+#pragma once
+// What the audio callback measures about itself: callbacks, xruns (ours or the system's), the
+// callback's duration against its time budget, the output peak. Written by the callback with
+// relaxed atomics only (no lock, no allocation, no syscall), read by the control thread at any time.
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+
+namespace mvm::live {
+
+// Callback load (duration / budget, in %) in fixed buckets of 0.1 % up to 400 %, one overflow
+// bucket above; the maximum is kept exactly. One writer (the audio thread), any readers.
+class LoadHistogram {
+public:
+  static constexpr int kBucketsPerPercent = 10;
+  static constexpr int kMaxPercent = 400;
+  static constexpr std::size_t kBuckets = static_cast<std::size_t>(kMaxPercent * kBucketsPerPercent) + 1; // + overflow
+  static_assert(std::atomic<double>::is_always_lock_free && std::atomic<std::uint64_t>::is_always_lock_free);
+
+  // audio thread, wait-free (a single writer)
+  void record(double loadPercent) noexcept {
+    if (!(loadPercent >= 0)) loadPercent = 0; // NaN or negative: a clock that went backwards
+    const double b = loadPercent * kBucketsPerPercent;
+    const std::size_t i = b >= static_cast<double>(kBuckets - 1) ? kBuckets - 1 : static_cast<std::size_t>(b);
+    buckets_[i].fetch_add(1, std::memory_order_relaxed);
+    count_.fetch_add(1, std::memory_order_relaxed);
+    if (loadPercent > max_.load(std::memory_order_relaxed)) max_.store(loadPercent, std::memory_order_relaxed);
+  }
+
+  // any thread
+  std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
+  double maxPercent() const noexcept { return max_.load(std::memory_order_relaxed); }
+
+  // any thread: the q-quantile (0 < q <= 1), as the upper edge of the bucket that holds it (so
+  // never below the true value by more than 0.1 %); the exact maximum when it is in the overflow
+  // bucket or when that is smaller. 0 when nothing was recorded.
+  double percentile(double q) const noexcept {
+    std::uint64_t total = 0;
+    for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
+    if (total == 0) return 0.0;
+    const auto rank = static_cast<std::uint64_t>(std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(total)));
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < kBuckets; ++i) {
+      seen += buckets_[i].load(std::memory_order_relaxed);
+      if (seen >= std::max<std::uint64_t>(rank, 1)) {
+        if (i == kBuckets - 1) return maxPercent();
+        return std::min(static_cast<double>(i + 1) / kBucketsPerPercent, maxPercent());
+      }
+    }
+    return maxPercent();
+  }
+
+private:
+  std::array<std::atomic<std::uint64_t>, kBuckets> buckets_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<double> max_{0.0};
+};
+
+// Everything the callback records. One writer (the audio thread), any readers.
+class CallbackMetrics {
+public:
+  // control thread, before the stream starts
+  explicit CallbackMetrics(double sampleRate) : nsPerFrame_(1e9 / sampleRate) {}
+
+  // audio thread, wait-free: one callback of `frames` frames that started at startNs and ended at
+  // endNs (steady clock); `underflow` is the API's report that output was lost before it. An xrun
+  // is ours when the callback before it overran its budget, else the system's.
+  void record(std::uint64_t startNs, std::uint64_t endNs, int frames, bool underflow) noexcept {
+    const double budgetNs = nsPerFrame_ * static_cast<double>(frames);
+    const double load = budgetNs > 0 ? 100.0 * static_cast<double>(endNs - startNs) / budgetNs : 0.0;
+    if (underflow) {
+      xruns_.fetch_add(1, std::memory_order_relaxed);
+      (previousOver_ ? xrunsOurs_ : xrunsSystem_).fetch_add(1, std::memory_order_relaxed);
+    }
+    previousOver_ = load > 100.0;
+    if (previousOver_) overBudget_.fetch_add(1, std::memory_order_relaxed);
+    load_.record(load);
+    if (callbacks_.load(std::memory_order_relaxed) == 0) firstNs_.store(startNs, std::memory_order_relaxed);
+    lastNs_.store(startNs, std::memory_order_relaxed);
+    frames_.fetch_add(static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
+    callbacks_.fetch_add(1, std::memory_order_release);
+  }
+
+  // audio thread, wait-free: the largest |sample| of this callback's output
+  void recordPeak(float peak) noexcept {
+    if (peak > peak_.load(std::memory_order_relaxed)) peak_.store(peak, std::memory_order_relaxed);
+  }
+
+  // audio thread, once (the first callback): how the thread is scheduled. A non-blocking query.
+  void recordScheduling() noexcept {
+    int policy = 0;
+    sched_param p{};
+    if (pthread_getschedparam(pthread_self(), &policy, &p) == 0) {
+      policy_.store(policy, std::memory_order_relaxed);
+      priority_.store(p.sched_priority, std::memory_order_relaxed);
+    }
+  }
+
+  // any thread
+  std::uint64_t callbacks() const noexcept { return callbacks_.load(std::memory_order_acquire); }
+  std::uint64_t frames() const noexcept { return frames_.load(std::memory_order_relaxed); }
+  std::uint64_t xruns() const noexcept { return xruns_.load(std::memory_order_relaxed); }
+  std::uint64_t xrunsOurs() const noexcept { return xrunsOurs_.load(std::memory_order_relaxed); }
+  std::uint64_t xrunsSystem() const noexcept { return xrunsSystem_.load(std::memory_order_relaxed); }
+  std::uint64_t overBudget() const noexcept { return overBudget_.load(std::memory_order_relaxed); }
+  std::uint64_t firstCallbackNs() const noexcept { return firstNs_.load(std::memory_order_relaxed); }
+  std::uint64_t lastCallbackNs() const noexcept { return lastNs_.load(std::memory_order_relaxed); }
+  float peak() const noexcept { return peak_.load(std::memory_order_relaxed); }
+  int schedPolicy() const noexcept { return policy_.load(std::memory_order_relaxed); }
+  int schedPriority() const noexcept { return priority_.load(std::memory_order_relaxed); }
+  const LoadHistogram& load() const noexcept { return load_; }
+
+private:
+  const double nsPerFrame_;
+  bool previousOver_ = false; // audio thread only
+  std::atomic<std::uint64_t> callbacks_{0}, frames_{0}, xruns_{0}, xrunsOurs_{0}, xrunsSystem_{0}, overBudget_{0};
+  std::atomic<std::uint64_t> firstNs_{0}, lastNs_{0};
+  std::atomic<float> peak_{0.0f};
+  std::atomic<int> policy_{-1}, priority_{0};
+  LoadHistogram load_;
+};
+
+} // namespace mvm::live
