@@ -1,52 +1,17 @@
 #pragma once
-// SawOsc: band-limited rising sawtooth oscillator.
-// f = freq * 2^pitch; band-limited with the 4-point PolyBLEP of polyblep.h (two samples of latency).
+// SawOsc: band-limited rising sawtooth oscillator, f = freq * 2^pitch.
 
-#include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
-#include "mvm/dsp/modules/polyblep.h"
+#include "mvm/dsp/modules/single_shape_osc.h"
 
 namespace mvm::modules {
 
-class SawOsc final : public DSPModule {
-public:
-  enum Inputs { kPitch };
-  enum Params { kFreq };
-  enum Outputs { kOut };
-
-  static const ModuleDescriptor& describe() {
-    static const ModuleDescriptor d{
-        "SawOsc", "Oscillators", "Band-limited sawtooth oscillator; frequency = freq * 2^pitch.",
-        {{"pitch", true, "1 V/octave offset applied to freq"}},
-        {{"out", true, "rising sawtooth, +-1"}},
-        {{"freq", "Hz", 0.01f, 20000.0f, static_cast<float>(math::kC4Hz), "base frequency (at pitch 0 V)"}}};
-    return d;
-  }
-
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
-    const double invRate = 1.0 / sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* pitch = this->in(in, kPitch, c);
-      const float* freq = param(in, kFreq, c);
-      float* y = DSPModule::out(out, kOut, c);
-      auto& osc = osc_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::pitchedHz(freq[i], pitch[i]);
-        float v[4];
-        osc.tick(blep::phaseIncrement(hz, invRate), 0.5, 0.0, v);
-        y[i] = v[2];
-      }
-    }
-  }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const SawOsc&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) osc_[c] = p.osc_[c];
-  }
-
-private:
-  blep::Oscillator<blep::kSaw> osc_[kMaxChannels];
+struct SawOscTraits {
+  static constexpr const char* kType = "SawOsc";
+  static constexpr const char* kDoc = "Band-limited sawtooth oscillator; frequency = freq * 2^pitch.";
+  static constexpr const char* kOutDoc = "rising sawtooth, +-1";
+  static constexpr auto kShape = blep::kSaw;
+  static constexpr int kOutput = 2; // blep::Oscillator's saw output
 };
+using SawOsc = SingleShapeOsc<SawOscTraits>;
 
 } // namespace mvm::modules

@@ -1,52 +1,17 @@
 #pragma once
-// TriangleOsc: band-limited triangle oscillator.
-// f = freq * 2^pitch; band-limited with the 4-point PolyBLEP / PolyBLAMP of polyblep.h (two samples of latency).
+// TriangleOsc: band-limited triangle oscillator, f = freq * 2^pitch.
 
-#include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
-#include "mvm/dsp/modules/polyblep.h"
+#include "mvm/dsp/modules/single_shape_osc.h"
 
 namespace mvm::modules {
 
-class TriangleOsc final : public DSPModule {
-public:
-  enum Inputs { kPitch };
-  enum Params { kFreq };
-  enum Outputs { kOut };
-
-  static const ModuleDescriptor& describe() {
-    static const ModuleDescriptor d{
-        "TriangleOsc", "Oscillators", "Band-limited triangle oscillator; frequency = freq * 2^pitch.",
-        {{"pitch", true, "1 V/octave offset applied to freq"}},
-        {{"out", true, "triangle, +-1, starting at 0 rising"}},
-        {{"freq", "Hz", 0.01f, 20000.0f, static_cast<float>(math::kC4Hz), "base frequency (at pitch 0 V)"}}};
-    return d;
-  }
-
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
-    const double invRate = 1.0 / sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* pitch = this->in(in, kPitch, c);
-      const float* freq = param(in, kFreq, c);
-      float* y = DSPModule::out(out, kOut, c);
-      auto& osc = osc_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::pitchedHz(freq[i], pitch[i]);
-        float v[4];
-        osc.tick(blep::phaseIncrement(hz, invRate), 0.5, 0.0, v);
-        y[i] = v[1];
-      }
-    }
-  }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const TriangleOsc&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) osc_[c] = p.osc_[c];
-  }
-
-private:
-  blep::Oscillator<blep::kTriangle> osc_[kMaxChannels];
+struct TriangleOscTraits {
+  static constexpr const char* kType = "TriangleOsc";
+  static constexpr const char* kDoc = "Band-limited triangle oscillator; frequency = freq * 2^pitch.";
+  static constexpr const char* kOutDoc = "triangle, +-1, starting at 0 rising";
+  static constexpr auto kShape = blep::kTriangle;
+  static constexpr int kOutput = 1; // blep::Oscillator's triangle output
 };
+using TriangleOsc = SingleShapeOsc<TriangleOscTraits>;
 
 } // namespace mvm::modules

@@ -1,0 +1,54 @@
+#pragma once
+// SingleShapeOsc: a module of one band-limited waveform (SawOsc, TriangleOsc).
+// f = freq * 2^pitch; band-limited with the 4-point PolyBLEP of polyblep.h (two samples of latency).
+
+#include "mvm/core/math.h"
+#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/modules/polyblep.h"
+
+namespace mvm::modules {
+
+// One band-limited waveform of blep::Oscillator as a module; Traits names it and picks the shape.
+template <class Traits>
+class SingleShapeOsc final : public DSPModule {
+public:
+  enum Inputs { kPitch };
+  enum Params { kFreq };
+  enum Outputs { kOut };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d{
+        Traits::kType, "Oscillators", Traits::kDoc,
+        {{"pitch", true, "1 V/octave offset applied to freq"}},
+        {{"out", true, Traits::kOutDoc}},
+        {{"freq", "Hz", 0.01f, 20000.0f, static_cast<float>(math::kC4Hz), "base frequency (at pitch 0 V)"}}};
+    return d;
+  }
+
+  void process(const float** in, float** out) override {
+    const int channels = outputChannels(kOut);
+    const double invRate = 1.0 / sampleRate();
+    for (int c = 0; c < channels; ++c) {
+      const float* pitch = this->in(in, kPitch, c);
+      const float* freq = param(in, kFreq, c);
+      float* y = DSPModule::out(out, kOut, c);
+      auto& osc = osc_[c];
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const double hz = math::pitchedHz(freq[i], pitch[i]);
+        float v[4];
+        osc.tick(blep::phaseIncrement(hz, invRate), 0.5, 0.0, v);
+        y[i] = v[Traits::kOutput];
+      }
+    }
+  }
+
+  void copyStateFrom(const DSPModule& previous) override {
+    const auto& p = static_cast<const SingleShapeOsc&>(previous);
+    for (int c = 0; c < kMaxChannels; ++c) osc_[c] = p.osc_[c];
+  }
+
+private:
+  blep::Oscillator<Traits::kShape> osc_[kMaxChannels];
+};
+
+} // namespace mvm::modules
