@@ -80,6 +80,7 @@ private:
     std::vector<std::vector<float>> values;     // every parameter's patch value or default
     std::vector<Edge> edges;
     std::vector<std::vector<std::size_t>> into;  // per module: indices of edges into it, patch order
+    std::vector<std::vector<char>> connected;    // per module and input port: has a cable
     std::vector<int> topo;
     std::vector<std::vector<int>> inCh, outCh;  // resolved channel counts
     std::vector<std::vector<std::uint32_t>> inBuf, outBuf; // arena offsets per port
@@ -142,7 +143,12 @@ private:
         edges.push_back(Edge{from, fromPort, to, toPort, c.amount, i});
       }
       into.resize(g.modules.size());
-      for (std::size_t i = 0; i < edges.size(); ++i) into[static_cast<std::size_t>(edges[i].to)].push_back(i);
+      connected.resize(g.modules.size());
+      for (std::size_t m = 0; m < g.modules.size(); ++m) connected[m].assign(static_cast<std::size_t>(desc[m]->inputPortCount()), 0);
+      for (std::size_t i = 0; i < edges.size(); ++i) {
+        into[static_cast<std::size_t>(edges[i].to)].push_back(i);
+        connected[static_cast<std::size_t>(edges[i].to)][static_cast<std::size_t>(edges[i].toPort)] = 1;
+      }
     }
 
     std::string edgeName(const Edge& e) const {
@@ -278,11 +284,7 @@ private:
             }
           // Connectivity and input channel counts are visible to resolveOutputChannels (e.g. Merge).
           DSPModule& mod = *prog->modules[um].instance;
-          for (std::size_t p = 0; p < inCh[um].size(); ++p) {
-            bool connected = false;
-            for (std::size_t i : into[um]) connected = connected || edges[i].toPort == static_cast<int>(p);
-            mod.setInputLayout(static_cast<int>(p), inCh[um][p], connected);
-          }
+          for (std::size_t p = 0; p < inCh[um].size(); ++p) mod.setInputLayout(static_cast<int>(p), inCh[um][p], connected[um][p] != 0);
           std::vector<int> out(outCh[um].size(), 1);
           mod.resolveOutputChannels(inCh[um].data(), out.data());
           for (int& c : out) c = std::clamp(c, 1, kMaxChannels);
@@ -467,9 +469,7 @@ private:
         cm.firstOutput = static_cast<std::uint32_t>(prog->outputPointers.size());
         for (std::size_t p = 0; p < inBuf[m].size(); ++p) {
           prog->inputPointers.push_back(base + inBuf[m][p]);
-          bool connected = false;
-          for (std::size_t i : into[m]) connected = connected || edges[i].toPort == static_cast<int>(p);
-          cm.instance->setInputLayout(static_cast<int>(p), inCh[m][p], connected);
+          cm.instance->setInputLayout(static_cast<int>(p), inCh[m][p], connected[m][p] != 0);
         }
         for (std::size_t o = 0; o < outBuf[m].size(); ++o) {
           prog->outputPointers.push_back(base + outBuf[m][o]);
