@@ -8,26 +8,14 @@
 #include <vector>
 
 #include "audio_driver.h"
+#include "bench_patches.h"
 #include "mvm/mvm.h"
 
 using namespace mvm;
 
 namespace {
 
-// A patch of n modules: oscillators into a chain of gains, like a real patch's mix of sources and processing.
-std::string patch(int n, float freq) {
-  std::string modules = R"({"id": "out", "type": "AudioOut"})", cables;
-  const int sources = std::max(1, n / 4);
-  for (int i = 0; i < sources; ++i)
-    modules += R"(, {"id": "s)" + std::to_string(i) + R"(", "type": "SineGen", "params": {"freq": )" +
-               std::to_string(freq + static_cast<float>(i)) + R"(, "amp": 0.01}})";
-  for (int i = 0; i + sources + 1 < n; ++i) {
-    modules += R"(, {"id": "g)" + std::to_string(i) + R"(", "type": "Gain", "params": {"gain": 0.99}})";
-    cables += std::string(cables.empty() ? "" : ", ") + R"({"from": ")" + (i == 0 ? "s0" : "g" + std::to_string(i - 1)) +
-              R"(.out", "to": "g)" + std::to_string(i) + R"(.in"})";
-  }
-  return R"({"modules": [)" + modules + R"(], "connections": [)" + cables + "]}";
-}
+std::string patch(int n, float freq) { return bench::compilePatchJson(n, freq); }
 
 void BM_Compile(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));

@@ -7,8 +7,11 @@
 #include <cmath>
 #include <cstdint>
 
+#include "audio_clock.h"
 #include "callback_metrics.h"
 #include "mvm/core/block.h"
+#include "mvm/core/rt_context.h"
+#include "overload_policy.h"
 #include "mvm/vm/vm.h"
 
 namespace mvm::live {
@@ -21,17 +24,22 @@ struct AudioState {
   CallbackMetrics* metrics = nullptr;
   int channels = 0; // output channels, at most kMaxHostChannels
   bool scheduleRecorded = false; // audio thread only
+  OverloadPolicy* overload = nullptr; // optional: fed every callback's load, sets the VM's voice limit
+  std::uint64_t (*clock)() noexcept = &steadyNowNs; // the callback's clock (tests drive their own)
+  AudioClock* audioClock = nullptr; // optional: where MIDI and OSC arrivals are stamped against (audio_clock.h)
 };
 
 // audio thread, wait-free: RtAudioCallback's signature. `outputBuffer` holds `channels` blocks of
 // nFrames floats, one per channel. Never asks the API to stop (returns 0).
-inline int audioCallback(void* outputBuffer, void*, unsigned int nFrames, double, unsigned int status, void* user) noexcept {
-  const std::uint64_t start = steadyNowNs();
+inline int audioCallback(void* outputBuffer, void*, unsigned int nFrames, double, unsigned int status, void* user) noexcept MVM_NONBLOCKING {
+  AudioThreadScope audioThread; // the whole callback, for the allocation probe of test builds
   AudioState& s = *static_cast<AudioState*>(user);
+  const std::uint64_t start = s.clock();
   float* const base = static_cast<float*>(outputBuffer);
   const int frames = static_cast<int>(nFrames);
   float* channels[kMaxHostChannels];
   for (int c = 0; c < s.channels; ++c) channels[c] = base + static_cast<std::size_t>(c) * nFrames;
+  if (s.audioClock) s.audioClock->publish(start, s.vm->framesOutput(), nFrames);
   s.vm->process(nullptr, channels, frames);
   float peak = 0.0f;
   for (int c = 0; c < s.channels; ++c)
@@ -41,7 +49,11 @@ inline int audioCallback(void* outputBuffer, void*, unsigned int nFrames, double
     s.metrics->recordScheduling();
     s.scheduleRecorded = true;
   }
-  s.metrics->record(start, steadyNowNs(), frames, (status & kOutputUnderflow) != 0);
+  const double load = s.metrics->record(start, s.clock(), frames, (status & kOutputUnderflow) != 0);
+  if (s.overload) {
+    const int limit = s.overload->update(load);
+    if (limit != s.vm->voiceLimit()) s.vm->setVoiceLimit(limit);
+  }
   return 0;
 }
 

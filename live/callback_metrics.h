@@ -33,6 +33,26 @@ public:
     if (loadPercent > max_.load(std::memory_order_relaxed)) max_.store(loadPercent, std::memory_order_relaxed);
   }
 
+  using Counts = std::array<std::uint64_t, kBuckets>;
+
+  // any thread: the bucket counts so far (a window's histogram is the difference of two snapshots)
+  void snapshot(Counts& out) const noexcept {
+    for (std::size_t i = 0; i < kBuckets; ++i) out[i] = buckets_[i].load(std::memory_order_relaxed);
+  }
+  // The q-quantile of `counts` (upper bucket edge); the overflow bucket reads as `overflowValue`.
+  static double percentileOf(const Counts& counts, double q, double overflowValue) noexcept {
+    std::uint64_t total = 0;
+    for (std::uint64_t c : counts) total += c;
+    if (total == 0) return 0.0;
+    const auto rank = std::max<std::uint64_t>(static_cast<std::uint64_t>(std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(total))), 1);
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < kBuckets; ++i) {
+      seen += counts[i];
+      if (seen >= rank) return i == kBuckets - 1 ? overflowValue : static_cast<double>(i + 1) / kBucketsPerPercent;
+    }
+    return overflowValue;
+  }
+
   // any thread
   std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
   double maxPercent() const noexcept { return max_.load(std::memory_order_relaxed); }
@@ -71,7 +91,8 @@ public:
   // audio thread, wait-free: one callback of `frames` frames that started at startNs and ended at
   // endNs (steady clock); `underflow` is the API's report that output was lost before it. An xrun
   // is ours when the callback before it overran its budget, else the system's.
-  void record(std::uint64_t startNs, std::uint64_t endNs, int frames, bool underflow) noexcept {
+  // Returns the callback's load (% of its budget).
+  double record(std::uint64_t startNs, std::uint64_t endNs, int frames, bool underflow) noexcept {
     const double budgetNs = nsPerFrame_ * static_cast<double>(frames);
     const double load = budgetNs > 0 ? 100.0 * static_cast<double>(endNs - startNs) / budgetNs : 0.0;
     if (underflow) {
@@ -81,16 +102,24 @@ public:
     previousOver_ = load > 100.0;
     if (previousOver_) overBudget_.fetch_add(1, std::memory_order_relaxed);
     load_.record(load);
+    if (load > recentMaxLoad_.load(std::memory_order_relaxed)) recentMaxLoad_.store(load, std::memory_order_relaxed);
     if (callbacks_.load(std::memory_order_relaxed) == 0) firstNs_.store(startNs, std::memory_order_relaxed);
     lastNs_.store(startNs, std::memory_order_relaxed);
     frames_.fetch_add(static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
     callbacks_.fetch_add(1, std::memory_order_release);
+    return load;
   }
 
   // audio thread, wait-free: the largest |sample| of this callback's output
   void recordPeak(float peak) noexcept {
     if (peak > peak_.load(std::memory_order_relaxed)) peak_.store(peak, std::memory_order_relaxed);
+    if (peak > recentPeak_.load(std::memory_order_relaxed)) recentPeak_.store(peak, std::memory_order_relaxed);
   }
+
+  // control thread (one reader, e.g. the meter): the largest peak and load since the last call. A
+  // callback racing with the reset may lose its value to the next window, never corrupt it.
+  float takeRecentPeak() noexcept { return recentPeak_.exchange(0.0f, std::memory_order_relaxed); }
+  double takeRecentMaxLoad() noexcept { return recentMaxLoad_.exchange(0.0, std::memory_order_relaxed); }
 
   // audio thread, once (the first callback): how the thread is scheduled. A non-blocking query.
   void recordScheduling() noexcept {
@@ -121,7 +150,8 @@ private:
   bool previousOver_ = false; // audio thread only
   std::atomic<std::uint64_t> callbacks_{0}, frames_{0}, xruns_{0}, xrunsOurs_{0}, xrunsSystem_{0}, overBudget_{0};
   std::atomic<std::uint64_t> firstNs_{0}, lastNs_{0};
-  std::atomic<float> peak_{0.0f};
+  std::atomic<float> peak_{0.0f}, recentPeak_{0.0f};
+  std::atomic<double> recentMaxLoad_{0.0};
   std::atomic<int> policy_{-1}, priority_{0};
   LoadHistogram load_;
 };

@@ -15,6 +15,8 @@
 #include "mvm/mvm.h"
 #include "module_docs.h"
 #include "offline_renderer.h"
+#include "render_errors.h"
+#include "replay_command.h"
 #include "wav_file.h"
 
 namespace po = boost::program_options;
@@ -22,15 +24,16 @@ using namespace mvm;
 
 namespace {
 
-enum Exit { kOk = 0, kBadInput = 1, kUsage = 2, kIoError = 3, kInterrupted = 130 };
+using namespace mvm::render; // Exit codes, Interrupted
 
 volatile std::sig_atomic_t gInterrupted = 0;
 extern "C" void onInterrupt(int) { gInterrupted = 1; }
-struct Interrupted {};
 
 const char* kUsageText = R"(Usage: mvm-render PATCH.json -o OUT.wav [options]
        mvm-render --list-modules [--markdown]
        mvm-render PATCH.json --disasm
+       mvm-render PATCH.json --midi SONG.mid -o OUT.wav
+       mvm-render --replay SESSION_DIR -o OUT.wav
 
 Renders a Madrona VM patch offline to a WAV file. Same patch, score, rate and seed
 give the same samples, bit for bit, whatever --block is.
@@ -67,7 +70,7 @@ std::string dbString(double db) {
 
 int main(int argc, char** argv) {
   po::options_description visible("Options");
-  std::string output, score, formatName = "float32";
+  std::string output, score, midiPath, formatName = "float32";
   double seconds = -1, rate = 48000;
   int block = 512;
   std::uint64_t seed = 0;
@@ -82,6 +85,7 @@ int main(int argc, char** argv) {
       ("rate,r", po::value(&rate)->default_value(48000), "sample rate in Hz")
       ("format,f", po::value(&formatName)->default_value("float32"), "float32 | pcm24 | pcm16 (pcm16 is TPDF-dithered)")
       ("score", po::value(&score), "score of timed events (JSON, docs/score-format.md)")
+      ("midi", po::value(&midiPath), "Standard MIDI File played through the patch's MIDI mapping (docs/midi-osc.md); length: its end + 2 s")
       ("input,i", po::value(&inputPath), "WAV file fed to the patch's AudioIn modules (its rate must equal --rate)")
       ("block", po::value(&block)->default_value(512), "host buffer size in frames (does not change the output)")
       ("seed", po::value(&seed), "random seed (default: the patch's)")
@@ -90,7 +94,8 @@ int main(int argc, char** argv) {
       ("crossfade-curve", po::value(&curveName)->default_value("equal-power"), "equal-power | linear")
       ("list-modules", "list module types with their ports and parameters")
       ("markdown", "with --list-modules: print docs/modules.md")
-      ("disasm", "print the compiled bytecode and exit");
+      ("disasm", "print the compiled bytecode and exit")
+      ("replay", po::value<std::string>(), "SESSION_DIR: render a session recorded by mvm-live --record again, bit for bit (docs/session-format.md)");
   po::options_description hidden;
   hidden.add_options()("patch", po::value<std::string>(), "patch");
   po::options_description all;
@@ -113,6 +118,15 @@ int main(int argc, char** argv) {
   if (vm.count("list-modules")) {
     std::cout << (vm.count("markdown") ? render::modulesMarkdown(builtinModules()) : render::modulesText(builtinModules()));
     return kOk;
+  }
+  if (vm.count("replay")) {
+    if (vm.count("patch") || !score.empty() || !midiPath.empty() || !swapArgs.empty() || !inputPath.empty()) {
+      std::cerr << "mvm-render: --replay takes no patch, score, MIDI file, swaps or input: the session holds them\n";
+      return kUsage;
+    }
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    return render::replayCommand(vm["replay"].as<std::string>(), output, formatName, gInterrupted);
   }
   if (!vm.count("patch")) {
     std::cerr << "mvm-render: no patch given\n" << kUsageText << "Try 'mvm-render --help'.\n";
@@ -188,6 +202,21 @@ int main(int argc, char** argv) {
     std::cerr << "mvm-render: " << e.what() << "\n";
     return kBadInput;
   }
+  if (!midiPath.empty()) {
+    if (::access(midiPath.c_str(), R_OK) != 0) {
+      std::cerr << "mvm-render: " << midiPath << ": cannot open file\n";
+      return kIoError;
+    }
+    try {
+      const MidiSong song = SmfReader::readFile(midiPath);
+      const Score fromMidi = scoreFromMidiSong(song, MidiMapper(patch.midi, rate), static_cast<std::uint32_t>(rate), render::kScoreTailSeconds);
+      parsedScore = score.empty() ? fromMidi : mergeScores(std::move(parsedScore), fromMidi);
+    } catch (const SmfError& e) {
+      std::cerr << "mvm-render: " << e.what() << "\n";
+      return kBadInput;
+    }
+  }
+  const bool haveScore = !score.empty() || !midiPath.empty();
 
   render::WavData input;
   if (!inputPath.empty()) {
@@ -221,11 +250,11 @@ int main(int argc, char** argv) {
   const std::uint64_t ditherSeed = ro.overrideSeed ? ro.seed : patch.seed;
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
-  try {
+  return render::runReportingErrors(output, [&] {
     render::WavWriter writer(output, static_cast<int>(rate), ro.channels, format, ditherSeed);
     ProgressLine progress(rate);
     const render::RenderStats st = render::renderPatch(
-        patch, score.empty() ? nullptr : &parsedScore, ro,
+        patch, haveScore ? &parsedScore : nullptr, ro,
         [&](const float* const* ch, int n) {
           if (gInterrupted) throw Interrupted{}; // unwinds through the writer, which removes its partial file
           writer.write(ch, n);
@@ -240,15 +269,5 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(st.clippedSamples), static_cast<unsigned long long>(st.guardedBlocks),
                 st.wallSeconds > 0 ? audioSeconds / st.wallSeconds : 0.0);
     if (st.lateEvents > 0) std::fprintf(stderr, "mvm-render: warning: %llu events applied late\n", static_cast<unsigned long long>(st.lateEvents));
-  } catch (const Interrupted&) {
-    std::cerr << "\nmvm-render: interrupted; " << output << " not written\n";
-    return kInterrupted;
-  } catch (const PatchError& e) {
-    std::cerr << "mvm-render: " << e.what() << "\n";
-    return kBadInput;
-  } catch (const std::exception& e) {
-    std::cerr << "mvm-render: " << e.what() << "\n";
-    return kIoError;
-  }
-  return kOk;
+  });
 }

@@ -1,5 +1,6 @@
 // mvm-live as a user meets it, against a real clocked server: each test that plays starts its own
-// private jackd (dummy backend, 48 kHz, 512 frames; support/jack_server.h) and stops it by its pid.
+// private jackd (dummy backend, 48 kHz, 512 frames unless said; support/jack_server.h) and stops it
+// by its pid.
 
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <memory>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 #include <thread>
@@ -26,6 +28,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kLive = MVM_LIVE_BIN;
+const std::string kLiveProbed = MVM_LIVE_PROBED_BIN; // counts the audio callback's allocations
 const std::string kDemo = std::string(MVM_SOURCE_DIR) + "/patches/demo.json";
 
 // A modest patch: a few oscillators, a filter, a chorus.
@@ -124,8 +127,12 @@ mvm::test::CommandResult runLive(const JackServer& jack, const std::vector<std::
 TEST(MvmLive, HelpListsTheOptions) {
   const auto r = runCommand(kLive + " --help");
   EXPECT_EQ(r.exitCode, 0);
-  for (const char* flag : {"--api", "--list-devices", "--device", "--rate", "--buffer", "--crossfade-ms", "--watch", "--seconds"})
+  for (const char* flag : {"--api", "--list-devices", "--device", "--rate", "--buffer", "--crossfade-ms", "--watch", "--seconds",
+                           "--overload", "--overload-voices", "--soak", "--swap-every", "--swap-patches", "--report", "--max-xruns-ours",
+                           "--max-xruns-system-per-min", "--max-rss-growth-mb", "--max-swap-ms", "--no-meter"})
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
+  for (const char* command : {"load PATH", "set MODULE.PARAM VALUE", "note on KEY", "rollback", "status", "quit", "4 soak thresholds passed"})
+    EXPECT_NE(r.output.find(command), std::string::npos) << command;
 }
 
 TEST(MvmLive, ABrokenPatchGetsOneLineWithItsPlaceBeforeAnyAudio) {
@@ -170,12 +177,12 @@ TEST(MvmLive, CallbackCountMatchesTheClock) {
   JackServer jack;
   ASSERT_TRUE(jack.ready()) << jack.log();
   const auto started = std::chrono::steady_clock::now();
-  const auto r = runLive(jack, {kDemo, "--api", "jack", "--seconds", "8"}, 30s);
+  const auto r = runLive(jack, {kDemo, "--api", "jack", "--seconds", "10"}, 30s);
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_EQ(r.exitCode, 0) << r.output;
   const Summary s = parseSummary(r.output);
   ASSERT_TRUE(s.found) << r.output;
-  EXPECT_NEAR(s.seconds, 8.0, 0.1) << r.output;
+  EXPECT_NEAR(s.seconds, 10.0, 0.1) << r.output;
   EXPECT_GE(elapsed, s.seconds);
   EXPECT_LT(clockError(s, jack), 0.02) << r.output;
   EXPECT_NEAR(static_cast<double>(s.callbacks), s.expected, 0.02 * s.expected) << r.output;
@@ -185,15 +192,16 @@ TEST(MvmLive, CallbackCountMatchesTheClock) {
   EXPECT_EQ(jack.stop(), 0) << jack.log();
 }
 
-// At 512 frames a modest patch never overruns its budget; the system's xruns (this shared
-// machine stalls now and then: PLATFORM.md) are allowed, and reported.
-TEST(MvmLive, NoXrunsOfOursAt512FramesWithAModestPatch) {
+// At 128 frames (2.67 ms) a modest patch never overruns its budget: no xruns of ours. The
+// system's xruns (this shared machine stalls now and then: PLATFORM.md) are allowed, and reported,
+// as is the server's own count.
+TEST(MvmLive, NoXrunsOfOursAt128FramesWithAModestPatch) {
   REQUIRE_JACK();
   TempDir dir;
   const std::string patch = write(dir / "modest.json", kModest);
-  JackServer jack(512);
+  JackServer jack(128);
   ASSERT_TRUE(jack.ready()) << jack.log();
-  const auto r = runLive(jack, {patch, "--api", "jack", "--buffer", "512", "--seconds", "8"}, 30s);
+  const auto r = runLive(jack, {patch, "--api", "jack", "--buffer", "128", "--seconds", "8"}, 30s);
   ASSERT_EQ(r.exitCode, 0) << r.output;
   const Summary s = parseSummary(r.output);
   ASSERT_TRUE(s.found) << r.output;
@@ -201,7 +209,9 @@ TEST(MvmLive, NoXrunsOfOursAt512FramesWithAModestPatch) {
   EXPECT_EQ(s.xruns, s.ours + s.system);
   EXPECT_LT(s.p99, 50.0) << r.output;
   EXPECT_LT(clockError(s, jack), 0.02) << r.output;
-  std::printf("[ figures ] modest patch: xruns ours %llu / system's %llu, load p50 %.1f%% p99 %.1f%% max %.1f%%, %llu callbacks (%.1f expected)\n",
+  EXPECT_NE(r.output.find("128 frames (2.67 ms budget)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(", server's xruns "), std::string::npos) << r.output; // JACK's own count
+  std::printf("[ figures ] modest patch at 128 frames: xruns ours %llu / system's %llu, load p50 %.1f%% p99 %.1f%% max %.1f%%, %llu callbacks (%.1f expected)\n",
               s.ours, s.system, s.p50, s.p99, s.max, s.callbacks, s.expected);
   EXPECT_EQ(jack.stop(), 0) << jack.log();
 }
@@ -288,7 +298,7 @@ TEST(MvmLive, AWatchedEditIsHeardWithin100Milliseconds) {
   const std::string patch = write(dir / "patch.json", tone(330, 0.0));
   JackServer jack;
   ASSERT_TRUE(jack.ready()) << jack.log();
-  ChildProcess live({"timeout", "40", kLive, patch, "--api", "jack", "--watch", "--seconds", "7"}, {jack.env()});
+  ChildProcess live({"timeout", "40", kLive, patch, "--api", "jack", "--watch", "--seconds", "8"}, {jack.env()});
   ASSERT_TRUE(live.waitForLine("mvm-live: playing", 10s)) << live.output();
   auto listener = std::make_unique<mvm::test::JackListener>(jack);
   ASSERT_TRUE(listener->ok());
@@ -316,8 +326,163 @@ TEST(MvmLive, AWatchedEditIsHeardWithin100Milliseconds) {
   std::printf("[ figures ] save → heard in the stream, ms:%s (median %.0f)\n", figures.c_str(), sorted[sorted.size() / 2]);
   EXPECT_LT(sorted[sorted.size() / 2], 100.0);
   for (double l : latencies) EXPECT_LT(l, 150.0); // 100 ms plus a stall of this shared machine
+
+  // A broken edit keeps the old patch playing: back to the tone, then a save that does not parse;
+  // the stream stays loud, every period, through the error and after it.
+  writeByRename(patch, tone(330, 0.3));
+  ASSERT_TRUE(listener->waitFor(std::chrono::steady_clock::now(), true, 0.01f, 2s));
+  ASSERT_TRUE(live.waitForLine("swapped to generation 10", 2s)) << live.output();
+  const auto brokenAt = std::chrono::steady_clock::now();
+  writeByRename(patch, "{\n  \"modules\": [\n    {\"id\": \"osc\", \"type\": \"SineGen\",}\n  ]\n}\n");
+  ASSERT_TRUE(live.waitForLine("still playing generation 10", 2s)) << live.output();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_FALSE(listener->firstAfter(brokenAt, false, 0.01f)) << "a period fell silent after the broken edit";
+  EXPECT_TRUE(listener->firstAfter(std::chrono::steady_clock::now() - 100ms, true, 0.01f)) << "the tone stopped";
   listener.reset();
   EXPECT_EQ(live.wait(20s), 0) << live.output();
   EXPECT_EQ(jack.stop(), 0) << jack.log();
 #endif
+}
+
+// The console: commands through a pipe to stdin. A parameter set there is heard in the stream;
+// a bad command gets one error line and changes nothing; `quit` ends the run cleanly (exit 0).
+TEST(MvmLive, ConsoleSetsAParameterThatIsHeardAndQuitExitsCleanly) {
+#ifndef MVM_TEST_HAVE_JACK
+  GTEST_SKIP() << "built without the JACK client library";
+#else
+  REQUIRE_JACK();
+  TempDir dir;
+  const std::string patch = write(dir / "patch.json", tone(330, 0.0));
+  JackServer jack;
+  ASSERT_TRUE(jack.ready()) << jack.log();
+  ChildProcess live({"timeout", "40", kLive, patch, "--api", "jack"}, {jack.env()}, "", true);
+  ASSERT_TRUE(live.waitForLine("mvm-live: playing", 10s)) << live.output();
+  auto listener = std::make_unique<mvm::test::JackListener>(jack);
+  ASSERT_TRUE(listener->ok());
+  ASSERT_TRUE(listener->listenTo("mvm-live:outport 0", 2s));
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(listener->firstAfter(std::chrono::steady_clock::now() - 100ms, false, 1e-4f)) << "not silent at first";
+
+  ASSERT_TRUE(live.writeInput("set osc.amp 70\n"));
+  const auto bad = live.waitForLine("console: error:", 2s);
+  ASSERT_TRUE(bad) << live.output();
+  EXPECT_NE(bad->find("osc.amp: 70 is outside [0, 10]"), std::string::npos) << *bad;
+  ASSERT_TRUE(live.writeInput("frobnicate\n"));
+  ASSERT_TRUE(live.waitForLine("unknown command 'frobnicate' (try 'help')", 2s)) << live.output();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(listener->firstAfter(std::chrono::steady_clock::now() - 300ms, true, 1e-3f)) << "a bad command changed the sound";
+
+  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(live.writeInput("set osc.amp 0.3\n"));
+  ASSERT_TRUE(live.waitForLine("osc.amp = 0.3", 2s)) << live.output();
+  const auto heard = listener->waitFor(sent, true, 0.1f, 2s);
+  ASSERT_TRUE(heard) << "the parameter was never heard\n" << live.output();
+  const double ms = std::chrono::duration<double, std::milli>(heard->at - sent).count();
+  std::printf("[ figures ] console set → heard in the stream: %.0f ms\n", ms);
+  EXPECT_LT(ms, 500.0);
+
+  ASSERT_TRUE(live.writeInput("status\n"));
+  const auto status = live.waitForLine("playing generation 1:", 2s);
+  ASSERT_TRUE(status) << live.output();
+  EXPECT_NE(status->find("dBFS"), std::string::npos) << *status;
+  listener.reset();
+  ASSERT_TRUE(live.writeInput("quit\n"));
+  EXPECT_EQ(live.wait(10s), 0) << live.output();
+  const Summary s = parseSummary(live.readAll(5s));
+  ASSERT_TRUE(s.found) << live.output();
+  EXPECT_EQ(jack.stop(), 0) << jack.log();
+#endif
+}
+
+namespace {
+
+nlohmann::json readJson(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+} // namespace
+
+// A short soak with swaps, in the test build of mvm-live (mvm-live-probed: the allocation-counting
+// harness linked in): the report holds a sample per second and a record per swap; the HTML plot
+// is beside it; the audio callback allocated nothing through all the swaps.
+TEST(MvmLive, ShortSoakWritesItsReportAndTheAudioThreadNeverAllocates) {
+  REQUIRE_JACK();
+  TempDir dir;
+  const std::string a = write(dir / "a.json", tone(220)), b = write(dir / "b.json", kModest);
+  JackServer jack;
+  ASSERT_TRUE(jack.ready()) << jack.log();
+  // Thresholds for the machine's own stalls are opened wide: this test is about the report.
+  std::vector<std::string> argv{"timeout", "40", kLiveProbed, a, "--api", "jack", "--soak", "5", "--swap-every", "0.4", "--swap-patches",
+                                a + "," + b, "--report", dir / "soak.json", "--max-xruns-ours", "1000", "--max-xruns-system-per-min", "100000"};
+  ChildProcess live(argv, {jack.env()});
+  const std::string output = live.readAll(45s);
+  ASSERT_EQ(live.wait(5s), 0) << output;
+  EXPECT_NE(output.find("audio-thread allocations 0, locks 0, blocking calls 0"), std::string::npos) << output;
+  EXPECT_NE(output.find("PASS"), std::string::npos) << output;
+
+  const auto j = readJson(dir / "soak.json");
+  EXPECT_TRUE(j["verdict"]["pass"].get<bool>()) << j["verdict"].dump();
+  EXPECT_EQ(j["totals"]["audio_thread_allocations"], 0);
+  EXPECT_GE(j["samples"].size(), 4u);
+  EXPECT_LE(j["samples"].size(), 5u);
+  for (const auto& sample : j["samples"]) {
+    EXPECT_GT(sample["rss_mb"].get<double>(), 1.0);
+    EXPECT_GT(sample["callbacks"].get<int>(), 80); // 93.75 a second at 512 frames
+    EXPECT_GE(sample["load_max"].get<double>(), sample["load_p99"].get<double>());
+    EXPECT_GE(sample["load_p99"].get<double>(), sample["load_p50"].get<double>());
+    EXPECT_GE(sample["server_xruns"].get<int>(), 0); // JACK's own count is there
+  }
+  // Swaps at 0.4, 0.8, … 4.8 s alternate between b and a (a first: unchanged, not a swap).
+  const auto& swaps = j["swaps"];
+  EXPECT_GE(swaps.size(), 9u);
+  for (const auto& w : swaps) {
+    ASSERT_TRUE(w["ok"].get<bool>()) << w.dump();
+    EXPECT_GT(w["compiled_ms"].get<double>(), 0.0);
+    EXPECT_GE(w["first_block_ms"].get<double>(), w["compiled_ms"].get<double>());
+    // The 20 ms crossfade (960 frames) ends at least one 512-frame callback (10.7 ms) after its
+    // first block: the audio thread stamps blocks when it computes them, a callback at a time.
+    EXPECT_GE(w["fade_done_ms"].get<double>(), w["first_block_ms"].get<double>() + 5.0);
+  }
+  EXPECT_EQ(j["totals"]["swaps"].get<std::size_t>(), swaps.size());
+  EXPECT_GT(j["totals"]["swap_ms_p50"].get<double>(), 5.0);
+  std::printf("[ figures ] 5 s soak: %zu swaps, request → fade done p50 %.1f ms p99 %.1f ms, RSS growth %.2f MB, xruns ours %d / system's %d / server's %d\n",
+              swaps.size(), j["totals"]["swap_ms_p50"].get<double>(), j["totals"]["swap_ms_p99"].get<double>(),
+              j["totals"]["rss_growth_mb"].get<double>(), j["totals"]["xruns_ours"].get<int>(), j["totals"]["xruns_system"].get<int>(),
+              j["totals"]["server_xruns"].get<int>());
+  std::ifstream html(dir / "soak.html");
+  std::stringstream page;
+  page << html.rdbuf();
+  EXPECT_NE(page.str().find("<svg "), std::string::npos);
+  EXPECT_EQ(jack.stop(), 0) << jack.log();
+}
+
+// A threshold passed: exit status 4, one line per threshold, and the report says FAIL.
+TEST(MvmLive, SoakExitsWith4WhenAThresholdIsPassed) {
+  REQUIRE_JACK();
+  TempDir dir;
+  const std::string a = write(dir / "a.json", tone(220)), b = write(dir / "b.json", tone(330));
+  JackServer jack;
+  ASSERT_TRUE(jack.ready()) << jack.log();
+  const auto r = runLive(jack, {a, "--api", "jack", "--soak", "2", "--swap-every", "0.5", "--swap-patches", a + "," + b, "--report",
+                                dir / "soak.json", "--max-swap-ms", "1", "--max-xruns-ours", "1000", "--max-xruns-system-per-min", "100000"},
+                         30s);
+  EXPECT_EQ(r.exitCode, 4) << r.output;
+  EXPECT_NE(r.output.find("mvm-live: soak: threshold passed: swap latency (request to fade done): max "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("> 1.0 ms"), std::string::npos) << r.output;
+  const auto j = readJson(dir / "soak.json");
+  EXPECT_FALSE(j["verdict"]["pass"].get<bool>());
+  EXPECT_EQ(j["verdict"]["failures"].size(), 1u);
+  EXPECT_EQ(j["thresholds"]["max_swap_ms"], 1.0);
+  EXPECT_EQ(jack.stop(), 0) << jack.log();
+}
+
+TEST(MvmLive, SoakOptionsAreCheckedBeforeAnyAudio) {
+  EXPECT_EQ(runCommand(kLive + " " + kDemo + " --soak 5").exitCode, 2); // no --report
+  EXPECT_EQ(runCommand(kLive + " " + kDemo + " --soak 5 --report /tmp/x.json --swap-every 1").exitCode, 2); // no patches
+  EXPECT_EQ(runCommand(kLive + " " + kDemo + " --report /tmp/x.json").exitCode, 2);                        // no --soak
+  EXPECT_EQ(runCommand(kLive + " " + kDemo + " --overload sometimes").exitCode, 2);
+  const auto bad = runCommand(kLive + " " + kDemo + " --soak 5 --report /tmp/x.json --swap-every 1 --swap-patches " + kDemo + ",/nonexistent.json");
+  EXPECT_EQ(bad.exitCode, 1) << bad.output; // a swap patch that does not load is a bad patch, found first
+  EXPECT_NE(bad.output.find("/nonexistent.json"), std::string::npos) << bad.output;
 }

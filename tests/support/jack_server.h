@@ -20,6 +20,7 @@
 #endif
 
 #include <array>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -40,8 +41,9 @@ namespace mvm::test {
 class ChildProcess {
 public:
   // argv[0] is looked up on PATH. extraEnv: "NAME=value" entries that replace or add to ours.
+  // stdin is /dev/null, or with pipeInput a pipe that writeInput() feeds.
   explicit ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extraEnv = {},
-                        const std::string& logPath = "") {
+                        const std::string& logPath = "", bool pipeInput = false) {
     std::vector<std::string> env = extraEnv;
     for (char** e = environ; *e; ++e) {
       const std::string entry = *e;
@@ -58,6 +60,8 @@ public:
 
     int fds[2] = {-1, -1};
     if (logPath.empty() && ::pipe2(fds, O_CLOEXEC) != 0) return;
+    int inFds[2] = {-1, -1};
+    if (pipeInput && ::pipe2(inFds, O_CLOEXEC) != 0) return;
     const int logFd = logPath.empty() ? -1 : ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const pid_t parent = ::getpid();
     pid_ = ::fork();
@@ -65,7 +69,7 @@ public:
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);
       const int out = logPath.empty() ? fds[1] : logFd;
-      const int in = ::open("/dev/null", O_RDONLY);
+      const int in = pipeInput ? inFds[0] : ::open("/dev/null", O_RDONLY);
       if (in >= 0) ::dup2(in, STDIN_FILENO);
       if (out >= 0) {
         ::dup2(out, STDOUT_FILENO);
@@ -77,6 +81,8 @@ public:
     if (logFd >= 0) ::close(logFd);
     if (fds[1] >= 0) ::close(fds[1]);
     readFd_ = fds[0];
+    if (inFds[0] >= 0) ::close(inFds[0]);
+    writeFd_ = inFds[1];
   }
   ~ChildProcess() {
     if (pid_ > 0 && !exited_) {
@@ -84,11 +90,30 @@ public:
       reap(std::chrono::seconds(5));
     }
     if (readFd_ >= 0) ::close(readFd_);
+    closeInput();
   }
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   pid_t pid() const { return pid_; }
+  // With pipeInput: writes `text` to the child's stdin (false when it is closed or gone).
+  bool writeInput(const std::string& text) {
+    static const bool sigpipeIgnored = (::signal(SIGPIPE, SIG_IGN), true); // a gone child: EPIPE, not death
+    (void)sigpipeIgnored;
+    std::size_t done = 0;
+    while (writeFd_ >= 0 && done < text.size()) {
+      const ssize_t n = ::write(writeFd_, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return writeFd_ >= 0;
+  }
+  // End of input for the child.
+  void closeInput() {
+    if (writeFd_ >= 0) ::close(writeFd_);
+    writeFd_ = -1;
+  }
   bool started() const { return pid_ > 0; }
   bool running() {
     if (pid_ <= 0 || exited_) return false;
@@ -182,6 +207,7 @@ private:
 
   pid_t pid_ = -1;
   int readFd_ = -1;
+  int writeFd_ = -1;
   bool eof_ = false, exited_ = false;
   int status_ = -1;
   std::string pending_, output_;

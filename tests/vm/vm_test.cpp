@@ -195,6 +195,7 @@ TEST(VM, ProbeCountsAllocationsOnTheAudioThread) {
   escape = new int(4);
   delete escape;
   EXPECT_EQ(test::rtCounts().allocations, 1u);
+  test::resetRtCounts(); // seen on purpose: the suite's listener fails tests that leave counts
 }
 
 TEST(VM, ProcessWithEventsPerformsNoAllocation) {

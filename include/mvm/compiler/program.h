@@ -84,6 +84,12 @@ public:
   std::uint64_t seed = 0;
   std::uint64_t signature = 0;  // equal signatures: equal programs (a reload may skip the swap)
   std::string source;
+  // What rebuilds this program elsewhere (a session replay, control/session.h): its patch as
+  // canonical JSON with the seed it was compiled with, and the host channel counts.
+  std::string patchJson;
+  int hostOutputs = 0, hostInputs = 0;
+  bool optimizedForRealTime = true;
+  std::uint32_t sessionPatch = 0; // its index in an attached SessionTap (0: not recorded)
   std::size_t arenaFloats = 0;
   std::size_t poolFloats = 0;   // signal buffers after liveness reuse
   std::size_t poolBuffers = 0;  // buffers the pool handed out

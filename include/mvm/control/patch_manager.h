@@ -238,7 +238,9 @@ private:
         const std::string text = r->kind == Kind::File ? PatchParser::readTextFile(r->source) : r->text;
         graph = PatchParser(registry_).parseFromJson(text, r->source);
       }
-      program = Compiler(registry_).compile(graph, options_);
+      CompileOptions options = options_;
+      options.keepPatchJson = vm_.sessionTapAttached(); // a recording needs the patch of every program
+      program = Compiler(registry_).compile(graph, options);
     } catch (const std::bad_alloc&) {
       fail(*r, r->source + ": out of memory while compiling");
       return;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mvm/control/osc_dispatch.h"
 #include "mvm/core/event.h"
 #include "mvm/core/hash.h"
 #include "mvm/dsp/builtin_modules.h"
@@ -53,7 +54,10 @@ public:
     }
     if (!root.contains("events") || !root["events"].is_array()) throw PatchError(source, "", "missing \"events\" array");
     const auto& events = root["events"];
-    for (std::size_t i = 0; i < events.size(); ++i) score.events.push_back(parseEvent(events[i], i, source, patches, sampleRate));
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (events[i].is_object() && events[i].contains("type") && events[i]["type"] == "osc") parseOsc(events[i], i, source, patches, sampleRate, score.events);
+      else score.events.push_back(parseEvent(events[i], i, source, patches, sampleRate));
+    }
     std::stable_sort(score.events.begin(), score.events.end(), [](const Event& a, const Event& b) { return a.frame < b.frame; });
     score.lastFrame = score.events.empty() ? 0 : score.events.back().frame;
     return score;
@@ -117,7 +121,7 @@ private:
       allow({});
       e.type = EventType::AllNotesOff;
     } else if (type == "param") {
-      allow({"module", "param", "value", "ramp"});
+      allow({"module", "param", "value", "ramp", "curve"});
       e.type = EventType::ParamSet;
       const std::string module = string(j, "module", place, source), param = string(j, "param", place, source);
       const ModuleDescriptor* d = nullptr;
@@ -134,10 +138,83 @@ private:
       e.moduleKey = fnv1a64(module);
       e.paramKey = fnv1a64(param);
       if (j.contains("ramp")) e.rampFrames = static_cast<std::int32_t>(std::llround(number(j, "ramp", place, source, 0.0, 3600.0) * rate));
+      if (j.contains("curve")) {
+        const std::string curve = string(j, "curve", place, source);
+        if (curve == "exponential") {
+          e.curve = RampCurve::Exponential;
+        } else if (curve != "linear") {
+          throw PatchError(source, place + " curve", "\"" + curve + "\": expected linear or exponential");
+        }
+      }
+    } else if (type == "polyPressure") {
+      allow({"note", "value"});
+      e.type = EventType::PolyPressure;
+      e.key = static_cast<std::uint8_t>(integer(j, "note", place, source, 0, 127));
+      e.value = static_cast<float>(number(j, "value", place, source, 0.0, 1.0));
     } else {
-      throw PatchError(source, place, "unknown event type (expected noteOn, noteOff, cc, pitchBend, pressure, allNotesOff, param)");
+      throw PatchError(source, place, "unknown event type (expected noteOn, noteOff, cc, pitchBend, pressure, polyPressure, allNotesOff, param, osc)");
     }
     return e;
+  }
+
+  // An OSC message at a time: the same address space as mvm-live's OSC port (osc_dispatch.h),
+  // rendered deterministically. Parameters are checked against every patch that may play.
+  class ScoreOscTarget final : public OscTarget {
+  public:
+    ScoreOscTarget(const ModuleRegistry& registry, const std::vector<const PatchGraph*>& patches, std::vector<Event>& out)
+        : registry_(registry), patches_(patches), out_(out) {}
+    bool post(const Event& e) override {
+      out_.push_back(e);
+      return true;
+    }
+    const ParamDescriptor* findParam(std::string_view module, std::string_view param) override {
+      for (const PatchGraph* patch : patches_)
+        if (const int m = patch->findModule(std::string(module)); m >= 0) {
+          const ModuleDescriptor* d = registry_.find(patch->modules[static_cast<std::size_t>(m)].type)->descriptor;
+          if (const int p = d->findParam(std::string(param)); p >= 0) return &d->params[static_cast<std::size_t>(p)];
+        }
+      return nullptr;
+    }
+    std::string loadPatch(const std::string&) override { return "not in a score (use mvm-render --swap TIME=PATCH)"; }
+    std::string rollback() override { return "not in a score"; }
+    std::optional<OscStatus> status() override { return std::nullopt; }
+
+  private:
+    const ModuleRegistry& registry_;
+    const std::vector<const PatchGraph*>& patches_;
+    std::vector<Event>& out_;
+  };
+
+  void parseOsc(const json& j, std::size_t i, const std::string& source, const std::vector<const PatchGraph*>& patches, double rate,
+                std::vector<Event>& out) const {
+    const std::string place = "events[" + std::to_string(i) + "] (osc)";
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (it.key() != "type" && it.key() != "time" && it.key() != "frame" && it.key() != "address" && it.key() != "args")
+        throw PatchError(source, place + " key \"" + it.key() + "\"", "not a field of an osc event (time or frame, address, args)");
+    if (j.contains("frame") == j.contains("time")) throw PatchError(source, place, "give exactly one of \"time\" (seconds) or \"frame\"");
+    std::uint64_t frame;
+    if (j.contains("frame")) {
+      const auto& f = j["frame"];
+      if (!f.is_number_integer() || f.get<long long>() < 0) throw PatchError(source, place + " frame", "expected a non-negative integer");
+      frame = f.get<std::uint64_t>();
+    } else {
+      frame = static_cast<std::uint64_t>(std::llround(number(j, "time", place, source, 0.0, 86400.0) * rate));
+    }
+    const std::string address = string(j, "address", place, source);
+    std::vector<OscArg> args;
+    if (j.contains("args")) {
+      if (!j["args"].is_array()) throw PatchError(source, place + " args", "expected an array of numbers and strings");
+      for (const auto& a : j["args"]) {
+        if (a.is_number_integer()) args.push_back(OscArg::integer(a.get<std::int64_t>()));
+        else if (a.is_number()) args.push_back(OscArg::real(a.get<double>()));
+        else if (a.is_string()) args.push_back(OscArg::string(a.get<std::string>()));
+        else throw PatchError(source, place + " args", "expected numbers and strings, got " + a.dump());
+      }
+    }
+    ScoreOscTarget target(registry_, patches, out);
+    OscDispatcher dispatcher(target, rate);
+    const OscReply reply = dispatcher.handle(address, args, frame);
+    if (reply.address == "/mvm/error") throw PatchError(source, place + " " + address, reply.args.at(1).s);
   }
 
   static double number(const json& j, const char* key, const std::string& place, const std::string& source, double lo, double hi) {

@@ -3,6 +3,7 @@
 // output is bit-identical across compilers, libm versions and constant folding (DESIGN.md
 // decision 9). Accuracy is stated per function and checked in tests/core/math_test.cpp.
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -19,11 +20,17 @@ template <class T>
 constexpr T clamp(T x, T lo, T hi) noexcept { return x < lo ? lo : (x > hi ? hi : x); }
 
 // Fractional part in [0, 1). floor is exact in IEEE arithmetic, so this is deterministic.
+// The two common cases (a phase in [0, 2)) skip the libm floor call and give the same bits:
+// x + 0 turns -0 into +0 as x - floor(x) does.
 inline float wrap01(float x) noexcept {
+  if (x >= 0.0f && x < 1.0f) return x + 0.0f;
+  if (x >= 1.0f && x < 2.0f) return x - 1.0f;
   float f = x - std::floor(x);
   return f >= 1.0f ? 0.0f : f;
 }
 inline double wrap01(double x) noexcept {
+  if (x >= 0.0 && x < 1.0) return x + 0.0;
+  if (x >= 1.0 && x < 2.0) return x - 1.0;
   double f = x - std::floor(x);
   return f >= 1.0 ? 0.0 : f;
 }
@@ -79,7 +86,9 @@ inline double exp2(double x) noexcept {
   p = 0.5 + t * p;
   p = 1.0 + t * p;
   p = 1.0 + t * p;
-  return std::ldexp(p, static_cast<int>(n)); // exact scaling
+  // Exact scaling by 2^n built from its bits (n is within the normal range here): the same
+  // single rounding as std::ldexp, without a libm call per sample.
+  return p * std::bit_cast<double>(static_cast<std::uint64_t>(static_cast<std::int64_t>(n) + 1023) << 52);
 }
 
 // 2^x in single precision; relative error < 3e-7 for x in [-126, 127].
@@ -90,7 +99,7 @@ inline float exp2(float x) noexcept {
   float t = (x - n) * static_cast<float>(kLn2);
   float p = 1.0f + t * (1.0f + t * (0.5f + t * (1.6666667e-1f + t * (4.1666668e-2f +
             t * (8.3333338e-3f + t * (1.3888889e-3f + t * 1.9841270e-4f))))));
-  return std::ldexp(p, static_cast<int>(n));
+  return p * std::bit_cast<float>(static_cast<std::uint32_t>(static_cast<std::int32_t>(n) + 127) << 23);
 }
 
 inline double exp(double x) noexcept { return exp2(x * kLog2e); }
@@ -111,6 +120,7 @@ inline float tanh(float x) noexcept {
 // A base frequency (clamped to [lo, hi] Hz) moved by a 1 V/octave pitch (clamped to +-10 octaves):
 // how every pitched module turns its freq/cutoff parameter and pitch input into Hz.
 inline double pitchedHz(float hz, float pitch, double lo = 0.01, double hi = 20000.0) noexcept {
+  if (pitch == 0.0f) return clamp(static_cast<double>(hz), lo, hi); // exp2(0) is exactly 1: same bits, no polynomial
   return clamp(static_cast<double>(hz), lo, hi) * exp2(clamp(static_cast<double>(pitch), -10.0, 10.0));
 }
 

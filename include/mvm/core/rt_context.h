@@ -1,7 +1,8 @@
 #pragma once
 // Marks the audio thread. The VM enters an AudioThreadScope in process(); the test harness
 // (tests/support/rt_probe.*) counts allocations, locks and blocking calls made inside it.
-// MVM_NONBLOCKING puts RealtimeSanitizer's contract on the audio path where clang supports it.
+// MVM_NONBLOCKING puts RealtimeSanitizer's contract on the audio path where clang supports it. It is
+// a type attribute: it goes after the parameter list and noexcept (`void f() noexcept MVM_NONBLOCKING`).
 
 #if defined(__clang__) && defined(__has_cpp_attribute)
 #if __has_cpp_attribute(clang::nonblocking)

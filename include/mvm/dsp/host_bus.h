@@ -10,6 +10,10 @@ struct HostBus {
   int numInputs = 0;
   float* outputs[kMaxHostChannels] = {};      // kBlockFrames each, cleared before every block
   const float* inputs[kMaxHostChannels] = {}; // kBlockFrames each
+  // Set by the VM before every block (audio thread): the most voices VoiceControllers may hold
+  // (0 = no limit; an overload policy lowers it), and their held voices, summed while the block runs.
+  int voiceLimit = 0;
+  int activeVoices = 0;
 };
 
 } // namespace mvm

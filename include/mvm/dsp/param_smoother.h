@@ -1,7 +1,10 @@
 #pragma once
-// A parameter's ramp: linear, landing exactly on its target on the ramp's last frame (madronalib's
-// glide rule), and started at the frame of the event that set it.
+// A parameter's ramp: linear or exponential, landing exactly on its target on the ramp's last
+// frame (madronalib's glide rule), and started at the frame of the event that set it. An
+// exponential ramp multiplies by a constant ratio per frame (equal musical steps for frequencies
+// and gains); it needs both ends non-zero and of the same sign, and is linear otherwise.
 
+#include <cmath>
 #include <cstdint>
 
 #include "mvm/core/event.h"
@@ -19,7 +22,7 @@ public:
   }
 
   // audio thread, wait-free. rampFrames: kDefaultRamp = the parameter's smoothing time, 0 = jump.
-  void setTarget(float value, std::int32_t rampFrames) noexcept {
+  void setTarget(float value, std::int32_t rampFrames, RampCurve curve = RampCurve::Linear) noexcept {
     const std::uint32_t n = rampFrames < 0 ? defaultRamp_ : static_cast<std::uint32_t>(rampFrames);
     target_ = value;
     if (n == 0 || value == current_) {
@@ -28,14 +31,23 @@ public:
       return;
     }
     remaining_ = n;
-    step_ = (value - current_) / static_cast<float>(n);
+    exponential_ = curve == RampCurve::Exponential && current_ != 0.0f && (current_ > 0.0f) == (value > 0.0f);
+    if (exponential_) {
+      // In double: a long ramp's per-frame ratio is close to 1 and float would lose the slope.
+      ratio_ = std::pow(static_cast<double>(value) / static_cast<double>(current_), 1.0 / static_cast<double>(n));
+      exact_ = current_;
+    } else {
+      step_ = (value - current_) / static_cast<float>(n);
+    }
   }
 
   // audio thread, wait-free: writes frames [from, to) of the ramp
   void fill(float* out, int from, int to) noexcept {
     for (int i = from; i < to; ++i) {
       if (remaining_ > 0) {
-        current_ = --remaining_ == 0 ? target_ : current_ + step_;
+        if (--remaining_ == 0) current_ = target_;
+        else if (exponential_) current_ = static_cast<float>(exact_ *= ratio_);
+        else current_ += step_;
       }
       out[i] = current_;
     }
@@ -53,6 +65,8 @@ private:
   float current_ = 0.0f;
   float target_ = 0.0f;
   float step_ = 0.0f;
+  double ratio_ = 1.0, exact_ = 0.0; // exponential ramps
+  bool exponential_ = false;
   std::uint32_t remaining_ = 0;
   std::uint32_t defaultRamp_ = 0;
 };

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "mvm/patch/midi_map.h"
+
 namespace mvm {
 
 struct ModuleSpec {
@@ -32,6 +34,7 @@ struct PatchGraph {
   std::uint64_t seed = 0;
   std::vector<ModuleSpec> modules;
   std::vector<Connection> connections;
+  MidiMap midi;         // the "midi" section (defaults when absent)
 
   // control thread; -1 when absent
   int findModule(const std::string& id) const noexcept {

@@ -16,6 +16,7 @@
 #include "mvm/dsp/builtin_modules.h"
 #include "mvm/dsp/module_registry.h"
 #include "mvm/patch/limits.h"
+#include "mvm/patch/midi_map_parser.h"
 #include "mvm/patch/patch_error.h"
 #include "mvm/patch/patch_graph.h"
 
@@ -86,7 +87,7 @@ private:
 
   PatchGraph parseDocument(const json& root, const std::string& source) const {
     if (!root.is_object()) throw PatchError(source, "", "a patch is a JSON object, got " + typeName(root));
-    static const std::set<std::string> known{"format", "version", "name", "description", "seed", "modules", "connections"};
+    static const std::set<std::string> known{"format", "version", "name", "description", "seed", "modules", "connections", "midi"};
     for (auto it = root.begin(); it != root.end(); ++it)
       if (!known.count(it.key())) throw PatchError(source, "key \"" + it.key() + "\"", "unknown top-level key");
 
@@ -141,6 +142,7 @@ private:
         g.connections.push_back(std::move(c));
       }
     }
+    if (root.contains("midi")) g.midi = parseMidiMap(root["midi"], g, registry_, source);
     return g;
   }
 

@@ -30,6 +30,7 @@
 #include "mvm/rt/atomic_graph_slot.h"
 #include "mvm/rt/lock_free_queue.h"
 #include "mvm/vm/crossfade.h"
+#include "mvm/vm/session_tap.h"
 #include "mvm/vm/swap_status.h"
 
 namespace mvm {
@@ -51,6 +52,7 @@ struct VMCounters {
   std::atomic<std::uint64_t> swaps{0};
   std::atomic<std::uint64_t> deferredSwaps{0};   // blocks where a pending swap waited (fade running, retire queue full)
   std::atomic<std::uint64_t> generation{0};      // generation of the program being run
+  std::atomic<int> activeVoices{0};              // voices held by the running program's VoiceControllers
 };
 
 inline std::uint64_t steadyNowNs() noexcept {
@@ -85,6 +87,7 @@ public:
 
   // control thread, only while the audio thread is not running the VM: install a program now.
   void load_program(std::unique_ptr<Program> program) {
+    if (SessionTap* tap = tap_.load(std::memory_order_acquire); tap && program) registerWithTap(*tap, *program);
     delete slot_.exchangeCurrent(program.release());
     counters_.generation.store(current() ? current()->generation : 0, std::memory_order_relaxed);
   }
@@ -92,15 +95,40 @@ public:
   // control thread, wait-free: swap to `program` at the next block boundary. Returns the program
   // it replaced in the slot (scheduled earlier, never picked up), for the caller to destroy.
   std::unique_ptr<Program> scheduleNewProgram(std::unique_ptr<Program> program) noexcept {
+    if (SessionTap* tap = tap_.load(std::memory_order_acquire); tap && program) registerWithTap(*tap, *program);
     return std::unique_ptr<Program>(slot_.scheduleSwap(program.release()));
   }
 
   // any thread: the crossfade of the next swaps. 0 ms = hard switch at a block boundary.
   void setCrossfade(double ms, FadeCurve curve) noexcept {
     const double frames = std::max(0.0, ms) * 0.001 * config_.sampleRate;
-    fadeFramesSetting_.store(static_cast<std::uint32_t>(std::min(frames + 0.5, 3600.0 * config_.sampleRate)), std::memory_order_relaxed);
+    setCrossfadeFrames(static_cast<std::uint32_t>(std::min(frames + 0.5, 3600.0 * config_.sampleRate)), curve);
+  }
+  // any thread: the same in frames (a session replay sets exactly what was recorded).
+  void setCrossfadeFrames(std::uint32_t frames, FadeCurve curve) noexcept {
+    fadeFramesSetting_.store(frames, std::memory_order_relaxed);
     fadeCurveSetting_.store(curve, std::memory_order_relaxed);
   }
+  FadeCurve crossfadeCurve() const noexcept { return fadeCurveSetting_.load(std::memory_order_relaxed); }
+
+  // control thread, before the audio thread's first block: from then on, report what the audio
+  // thread applies and computes to `tap` (vm/session_tap.h). Programs already loaded or scheduled
+  // are registered now. False (and nothing attached) once the VM has computed a block: a
+  // recording must start with the stream, or it could not be replayed.
+  bool attachSessionTap(SessionTap& tap) {
+    if (blocks_ != 0) return false;
+    if (Program* p = current()) registerWithTap(tap, *p);
+    if (Program* p = slot_.takePending()) {
+      registerWithTap(tap, *p);
+      slot_.scheduleSwap(p);
+    }
+    tap_.store(&tap, std::memory_order_release);
+    return true;
+  }
+  // control thread, while the audio thread is not running the VM: stop reporting.
+  void detachSessionTap() noexcept { tap_.store(nullptr, std::memory_order_release); }
+  // any thread: compilers of programs for this VM keep their patch (CompileOptions::keepPatchJson) while true
+  bool sessionTapAttached() const noexcept { return tap_.load(std::memory_order_acquire) != nullptr; }
   std::uint32_t crossfadeFrames() const noexcept { return fadeFramesSetting_.load(std::memory_order_relaxed); }
 
   // control thread: destroy programs the audio thread retired; returns how many.
@@ -126,7 +154,7 @@ public:
 
   // audio thread, wait-free. inputs: config.numInputs channels (may be null: silence); outputs:
   // config.numOutputs channels of `frames` frames each.
-  MVM_NONBLOCKING void process(const float* const* inputs, float* const* outputs, int frames) noexcept {
+  void process(const float* const* inputs, float* const* outputs, int frames) noexcept MVM_NONBLOCKING {
     AudioThreadScope audioThread;
     flushDenormals();
     int done = 0;
@@ -151,7 +179,7 @@ public:
   }
 
   // audio thread, wait-free: the seed's audio-driven entry point (no inputs).
-  MVM_NONBLOCKING void processBlock(float* const* outputs, int blockSize) noexcept { process(nullptr, outputs, blockSize); }
+  void processBlock(float* const* outputs, int blockSize) noexcept MVM_NONBLOCKING { process(nullptr, outputs, blockSize); }
 
   // Frames handed to the host so far / frames the VM has computed (a multiple of kBlockFrames).
   std::uint64_t framesOutput() const noexcept { return framesOut_; }
@@ -160,6 +188,10 @@ public:
   // The program the audio thread runs (control side: for inspection when the VM is idle).
   Program* program() const noexcept { return current(); }
   bool isFading() const noexcept { return fading_.load(std::memory_order_relaxed); }
+  // any thread, wait-free: the most voices the program's VoiceControllers may hold from the next
+  // block on (0 = no limit). Above it, they release their oldest notes (an overload policy's lever).
+  void setVoiceLimit(int voices) noexcept { voiceLimit_.store(voices < 0 ? 0 : voices, std::memory_order_relaxed); }
+  int voiceLimit() const noexcept { return voiceLimit_.load(std::memory_order_relaxed); }
 
 private:
   // audio thread: run one block of a program into its host bus
@@ -168,8 +200,11 @@ private:
     resolveParamEvents(p);
     for (int c = 0; c < p.bus.numInputs && c < config_.numInputs; ++c)
       std::memcpy(const_cast<float*>(p.bus.inputs[c]), inBlock_[(blocks_ & 1) ^ 1][c], sizeof(float) * kBlockFrames);
+    p.bus.voiceLimit = blockVoiceLimit_;
+    p.bus.activeVoices = 0;
     execute(p);
     for (std::uint32_t m : p.noteListeners) p.modules[m].instance->setBlockEvents({});
+    if (&p == current()) counters_.activeVoices.store(p.bus.activeVoices, std::memory_order_relaxed);
   }
 
   // audio thread: this block's events, sorted by frame, split by kind
@@ -191,11 +226,19 @@ private:
         ev.frame -= start;
       }
       if (ev.type == EventType::ParamSet) {
-        if (paramCount_ < kBlockEventCapacity) paramEvents_[paramCount_++] = ev;
-        else counters_.droppedEvents.fetch_add(1, std::memory_order_relaxed);
+        if (paramCount_ < kBlockEventCapacity) {
+          paramEvents_[paramCount_++] = ev;
+          tapEvent(ev, start);
+        } else {
+          counters_.droppedEvents.fetch_add(1, std::memory_order_relaxed);
+        }
       } else {
-        if (noteCount_ < kBlockEventCapacity) noteEvents_[noteCount_++] = ev;
-        else counters_.droppedEvents.fetch_add(1, std::memory_order_relaxed);
+        if (noteCount_ < kBlockEventCapacity) {
+          noteEvents_[noteCount_++] = ev;
+          tapEvent(ev, start);
+        } else {
+          counters_.droppedEvents.fetch_add(1, std::memory_order_relaxed);
+        }
       }
     }
     if (taken > 0) {
@@ -212,6 +255,7 @@ private:
     for (int c = 0; c < config_.numOutputs; ++c) channels[c] = outBlock_[c];
     if (guard_.apply(channels, config_.numOutputs, kBlockFrames))
       counters_.guardedBlocks.fetch_add(1, std::memory_order_relaxed);
+    if (tapOn_) tapOn_->recordOutput(blocks_ * kBlockFrames, outBlock_);
     ++blocks_;
     counters_.blocks.store(blocks_, std::memory_order_relaxed);
   }
@@ -221,6 +265,8 @@ private:
 
   // audio thread: one block, swapping first when a program is waiting
   void computeBlock() noexcept {
+    blockVoiceLimit_ = voiceLimit_.load(std::memory_order_relaxed); // one value per block (and per recorded block)
+    tapSettings();
     trySwapProgram();
     gatherEvents();
     Program* cur = current();
@@ -263,6 +309,7 @@ public:
     } else if (prev) {
       retire(prev);
     }
+    if (tapOn_) tapSwap(*next, false, fade);
     counters_.swaps.fetch_add(1, std::memory_order_relaxed);
     counters_.generation.store(next->generation, std::memory_order_relaxed);
     report(SwapStatus::Kind::FirstBlock, *next, now);
@@ -326,6 +373,69 @@ private:
         }
   }
 
+  // control thread
+  static void registerWithTap(SessionTap& tap, Program& p) noexcept {
+    try {
+      // Without its patch (compiled without keepPatchJson) a program is recorded as unknown.
+      p.sessionPatch = p.patchJson.empty() ? 0 : tap.registerProgram(p);
+    } catch (...) {
+      p.sessionPatch = 0; // out of memory: the swap is recorded without its patch (incomplete)
+    }
+  }
+
+  // audio thread: what the session tap needs at a block start — the tap to use for the block,
+  // the program installed before the first block, crossfade and voice-limit settings when they change.
+  void tapSettings() noexcept {
+    tapOn_ = tap_.load(std::memory_order_acquire);
+    if (!tapOn_) return;
+    const std::uint64_t frame = blocks_ * kBlockFrames;
+    if (!tapStarted_) {
+      tapStarted_ = true;
+      if (Program* p = current()) tapSwap(*p, true, 0);
+    }
+    const std::uint32_t fade = fadeFramesSetting_.load(std::memory_order_relaxed);
+    const FadeCurve curve = fadeCurveSetting_.load(std::memory_order_relaxed);
+    if (fade != tapFade_ || curve != tapCurve_) {
+      tapFade_ = fade;
+      tapCurve_ = curve;
+      SessionRecord r;
+      r.kind = SessionRecord::Kind::Crossfade;
+      r.frame = frame;
+      r.fadeFrames = fade;
+      r.curve = curve;
+      tapOn_->record(r);
+    }
+    const int limit = blockVoiceLimit_;
+    if (limit != tapVoiceLimit_) {
+      tapVoiceLimit_ = limit;
+      SessionRecord r;
+      r.kind = SessionRecord::Kind::VoiceLimit;
+      r.frame = frame;
+      r.voiceLimit = limit;
+      tapOn_->record(r);
+    }
+  }
+  void tapSwap(const Program& p, bool loaded, std::uint32_t fade) noexcept {
+    SessionRecord r;
+    r.kind = SessionRecord::Kind::Swap;
+    r.frame = blocks_ * kBlockFrames;
+    r.loaded = loaded;
+    r.patch = p.sessionPatch;
+    r.generation = p.generation;
+    r.fadeFrames = fade;
+    r.curve = fadingOut_ ? fadeCurve_ : fadeCurveSetting_.load(std::memory_order_relaxed); // the curve the fade runs
+    tapOn_->record(r);
+  }
+  void tapEvent(const Event& applied, std::uint64_t blockStart) noexcept {
+    if (!tapOn_) return;
+    SessionRecord r;
+    r.kind = SessionRecord::Kind::Event;
+    r.event = applied;
+    r.event.frame += blockStart;
+    r.frame = r.event.frame;
+    tapOn_->record(r);
+  }
+
   void retire(Program* p) noexcept {
     if (retired_.try_push(p)) retiredPushed_.fetch_add(1, std::memory_order_relaxed);
     // trySwapProgram keeps two places free, so the queue cannot be full here.
@@ -358,6 +468,14 @@ private:
   std::uint64_t fadeStartFrame_ = 0;
   FadeCurve fadeCurve_ = FadeCurve::EqualPower;
   std::atomic<bool> fading_{false};
+  std::atomic<int> voiceLimit_{0};
+  int blockVoiceLimit_ = 0; // audio thread: voiceLimit_ as read at the start of the block
+  std::atomic<SessionTap*> tap_{nullptr};
+  SessionTap* tapOn_ = nullptr; // audio thread: the tap of the block being computed
+  bool tapStarted_ = false;
+  std::uint32_t tapFade_ = ~std::uint32_t{0};
+  FadeCurve tapCurve_ = FadeCurve::EqualPower;
+  int tapVoiceLimit_ = 0;
   std::atomic<std::uint32_t> fadeFramesSetting_{0};
   std::atomic<FadeCurve> fadeCurveSetting_{FadeCurve::EqualPower};
   LockFreeQueue<Program*, kRetireCapacity> retired_;
@@ -369,6 +487,7 @@ private:
     std::uint32_t frame;
     float value;
     std::int32_t ramp;
+    RampCurve curve;
   };
 
   void insertPending(const Event& e) noexcept {
@@ -391,7 +510,7 @@ private:
         counters_.unmatchedEvents.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      ParamEventRef r{static_cast<std::uint32_t>(slot), static_cast<std::uint32_t>(e.frame), e.value, e.rampFrames};
+      ParamEventRef r{static_cast<std::uint32_t>(slot), static_cast<std::uint32_t>(e.frame), e.value, e.rampFrames, e.curve};
       std::size_t k = refCount_++;
       while (k > 0 && (refs_[k - 1].slot > r.slot || (refs_[k - 1].slot == r.slot && refs_[k - 1].frame > r.frame))) {
         refs_[k] = refs_[k - 1];
@@ -439,7 +558,7 @@ private:
         int frame = 0;
         for (; ref < refCount_ && refs_[ref].slot == pc[1]; ++ref) {
           slot.smoother.fill(buf, frame, static_cast<int>(refs_[ref].frame));
-          slot.smoother.setTarget(refs_[ref].value, refs_[ref].ramp);
+          slot.smoother.setTarget(refs_[ref].value, refs_[ref].ramp, refs_[ref].curve);
           frame = static_cast<int>(refs_[ref].frame);
         }
         slot.smoother.fill(buf, frame, kBlockFrames);

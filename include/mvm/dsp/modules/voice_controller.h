@@ -4,11 +4,16 @@
 //
 // mode poly: a note takes the free voice released longest ago; with none free it steals the
 // voice holding the oldest note. A voice that is retaken while its gate is high drops its gate
-// for one sample so envelopes retrigger.
+// for one sample so envelopes retrigger. When the host sets a voice limit (HostBus::voiceLimit,
+// an overload policy), the voices holding the oldest notes are released down to it.
 // mode mono: one voice (channel 0), last-note priority over a note stack: releasing the sounding
 // note returns to the most recent note still held. Every change of note retriggers the gate
 // (one-sample drop). mode legato: as mono, but a note that overlaps a held one changes the pitch
 // without retriggering the gate.
+// sustain (CC 64 at 0.5 or more, poly mode): a released key keeps its voice's gate high until the
+// pedal is lifted; pressing the key again retriggers the voice.
+// pressure: per voice, the larger of the note's poly aftertouch and the channel pressure.
+// release: per voice, the release velocity of its last note-off.
 // portamento: each voice's pitch glides linearly (in volts) from where it is to a new note in
 // exactly round(portamento * sampleRate) samples, starting at the event's frame.
 
@@ -24,7 +29,9 @@ namespace mvm::modules {
 class VoiceController final : public DSPModule {
 public:
   enum Params { kVoices, kChannel, kBendRange, kMode, kPortamento };
-  enum Outputs { kPitch, kGate, kVelocity };
+  enum Outputs { kPitch, kGate, kVelocity, kPressure, kRelease };
+  static constexpr int kNumOutputs = 5;
+  static constexpr int kSustainController = 64;
   enum Mode { kPoly, kMono, kLegato };
   static constexpr int kStackSize = 32;
 
@@ -35,7 +42,9 @@ public:
         {},
         {{"pitch", true, "1 V/octave, 0 V = C4 (MIDI note 60), plus pitch bend"},
          {"gate", true, "1 while the note is held"},
-         {"velocity", true, "note-on velocity, 0..1"}},
+         {"velocity", true, "note-on velocity, 0..1"},
+         {"pressure", true, "the larger of the note's poly aftertouch and the channel pressure, 0..1"},
+         {"release", true, "release velocity of the voice's last note-off, 0..1"}},
         {{"voices", "", 1.0f, 16.0f, 8.0f, "number of voices (output channels) in poly mode", 0.0f, {}, false},
          {"channel", "", 0.0f, 16.0f, 0.0f, "MIDI channel to follow, 0 = all", 0.0f, {}, false},
          {"bendRange", "semitones", 0.0f, 48.0f, 2.0f, "pitch bend range", 0.0f, {}, false},
@@ -50,7 +59,7 @@ public:
   void resolveOutputChannels(const int*, int* outputChannels) const override {
     const int mode = math::clamp(static_cast<int>(initialParam(kMode) + 0.5f), 0, 2);
     const int n = mode == kPoly ? math::clamp(static_cast<int>(initialParam(kVoices)), 1, kMaxChannels) : 1;
-    for (int o = 0; o < 3; ++o) outputChannels[o] = n;
+    for (int o = 0; o < kNumOutputs; ++o) outputChannels[o] = n;
   }
 
   void process(const float** in, float** out) override {
@@ -64,14 +73,21 @@ public:
     float* pitch[kMaxChannels];
     float* gate[kMaxChannels];
     float* velocity[kMaxChannels];
+    float* pressure[kMaxChannels];
+    float* releaseVelocity[kMaxChannels];
     for (int v = 0; v < voices; ++v) {
       pitch[v] = DSPModule::out(out, kPitch, v);
       gate[v] = DSPModule::out(out, kGate, v);
       velocity[v] = DSPModule::out(out, kVelocity, v);
+      pressure[v] = DSPModule::out(out, kPressure, v);
+      releaseVelocity[v] = DSPModule::out(out, kRelease, v);
     }
+    const HostBus* bus = hostBus();
+    const int limit = bus ? bus->voiceLimit : 0;
     for (int i = 0; i < kBlockFrames; ++i) {
       const int mode = math::clamp(static_cast<int>(modeParam[i] + 0.5f), 0, 2);
       if (mode != mode_) switchMode(mode, voices);
+      const std::size_t eventsBefore = next;
       glideFrames_ = static_cast<std::int64_t>(std::llround(math::clamp(static_cast<double>(portaParam[i]), 0.0, 10.0) * sampleRate()));
       bool dropGate[kMaxChannels] = {};
       for (; next < events.size() && events[next].frame <= static_cast<std::uint64_t>(i); ++next) {
@@ -81,6 +97,7 @@ public:
         if (mode_ == kPoly) handle(e, voices, dropGate);
         else handleMono(e, dropGate);
       }
+      if (limit > 0 && mode_ == kPoly && (i == 0 || next != eventsBefore)) enforceLimit(limit, voices);
       const float bend = bend_ * bendRange[i] * (1.0f / 12.0f);
       for (int v = 0; v < voices; ++v) {
         Voice& s = voice_[v];
@@ -88,8 +105,11 @@ public:
         if (s.glideN < s.glideLen) ++s.glideN;
         gate[v][i] = (s.held && !dropGate[v]) ? 1.0f : 0.0f;
         velocity[v][i] = s.velocity;
+        pressure[v][i] = s.pressure > channelPressure_ ? s.pressure : channelPressure_;
+        releaseVelocity[v][i] = s.release;
       }
     }
+    if (HostBus* b = hostBus()) b->activeVoices += activeVoices();
   }
 
   void copyStateFrom(const DSPModule& previous) override {
@@ -97,6 +117,8 @@ public:
     for (int v = 0; v < kMaxChannels; ++v) voice_[v] = p.voice_[v];
     clock_ = p.clock_;
     bend_ = p.bend_;
+    channelPressure_ = p.channelPressure_;
+    sustain_ = p.sustain_;
     mode_ = p.mode_;
     stackSize_ = p.stackSize_;
     for (int k = 0; k < kStackSize; ++k) stack_[k] = p.stack_[k];
@@ -117,6 +139,9 @@ private:
     int note = 60;
     bool held = false;
     float velocity = 0.0f;
+    float pressure = 0.0f;  // poly aftertouch of its note
+    float release = 0.0f;   // release velocity of its last note-off
+    bool sustained = false; // key released while the pedal is down: held until the pedal lifts
     std::uint64_t since = 0; // clock at note-on (held) or note-off (free)
     // pitch glide (volts without bend): from -> to over glideLen samples, glideN done
     float from = 0.0f;
@@ -155,25 +180,47 @@ private:
       Voice& s = voice_[v];
       setNote(s, e.key);
       s.held = true;
+      s.sustained = false;
       s.velocity = e.value;
+      s.pressure = 0.0f;
       s.since = ++clock_;
       break;
     }
-    case EventType::NoteOff: release(e.key, voices); break;
+    case EventType::NoteOff:
+      release(e.key, voices, e.value);
+      break;
     case EventType::AllNotesOff:
       for (int v = 0; v < voices; ++v)
-        if (voice_[v].held) { voice_[v].held = false; voice_[v].since = ++clock_; }
+        if (voice_[v].held) { voice_[v].held = voice_[v].sustained = false; voice_[v].since = ++clock_; }
       break;
     case EventType::PitchBend: bend_ = e.value; break;
+    case EventType::ChannelPressure: channelPressure_ = e.value; break;
+    case EventType::PolyPressure:
+      for (int v = 0; v < voices; ++v)
+        if (voice_[v].held && voice_[v].note == e.key) voice_[v].pressure = e.value;
+      break;
+    case EventType::ControlChange:
+      if (e.key == kSustainController) {
+        sustain_ = e.value >= 0.5f;
+        if (!sustain_)
+          for (int v = 0; v < voices; ++v)
+            if (voice_[v].sustained) { voice_[v].held = voice_[v].sustained = false; voice_[v].since = ++clock_; }
+      }
+      break;
     default: break;
     }
   }
 
-  void release(int note, int voices) noexcept {
+  void release(int note, int voices, float releaseVelocity = 0.0f) noexcept {
     for (int v = 0; v < voices; ++v)
-      if (voice_[v].held && voice_[v].note == note) {
-        voice_[v].held = false;
-        voice_[v].since = ++clock_;
+      if (voice_[v].held && !voice_[v].sustained && voice_[v].note == note) {
+        voice_[v].release = releaseVelocity;
+        if (sustain_) {
+          voice_[v].sustained = true;
+        } else {
+          voice_[v].held = false;
+          voice_[v].since = ++clock_;
+        }
         return;
       }
   }
@@ -219,7 +266,14 @@ private:
       s.since = ++clock_;
       break;
     }
-    case EventType::NoteOff: releaseMono(e.key, dropGate); break;
+    case EventType::NoteOff:
+      s.release = e.value;
+      releaseMono(e.key, dropGate);
+      break;
+    case EventType::ChannelPressure: channelPressure_ = e.value; break;
+    case EventType::PolyPressure:
+      if (s.held && s.note == e.key) s.pressure = e.value;
+      break;
     case EventType::AllNotesOff:
       stackSize_ = 0;
       if (s.held) { s.held = false; s.since = ++clock_; }
@@ -247,6 +301,22 @@ private:
     setNote(s, back.note);
   }
 
+  // The host's voice limit (an overload policy): release the voices holding the oldest notes until
+  // at most `limit` are held. Released, not cut: their envelopes fade out as after a note-off.
+  void enforceLimit(int limit, int voices) noexcept {
+    for (;;) {
+      int held = 0, oldest = -1;
+      for (int v = 0; v < voices; ++v)
+        if (voice_[v].held) {
+          ++held;
+          if (oldest < 0 || voice_[v].since < voice_[oldest].since) oldest = v;
+        }
+      if (held <= limit) return;
+      voice_[oldest].held = voice_[oldest].sustained = false;
+      voice_[oldest].since = ++clock_;
+    }
+  }
+
   // A live mode change releases every voice and forgets held notes.
   void switchMode(int mode, int voices) noexcept {
     for (int v = 0; v < voices; ++v)
@@ -262,6 +332,8 @@ private:
   std::int64_t glideFrames_ = 0;
   std::uint64_t clock_ = 0;
   float bend_ = 0.0f;
+  float channelPressure_ = 0.0f;
+  bool sustain_ = false;
 };
 
 } // namespace mvm::modules

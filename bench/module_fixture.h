@@ -1,0 +1,70 @@
+#pragma once
+// One module of the registry set up alone, as the compiler would: parameters at their defaults,
+// every input connected to a noise-like signal of `channels` channels (polyphonic ports) or one
+// channel, parameter inputs holding their defaults. Used by modules_bench and the gate's driver.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mvm/core/aligned_buffer.h"
+#include "mvm/core/random.h"
+#include "mvm/dsp/builtin_modules.h"
+
+namespace mvm::bench {
+
+class ModuleFixture {
+public:
+  ModuleFixture(const ModuleRegistry::Entry& e, int channels) : module_(e.create()) {
+    const ModuleDescriptor& d = *e.descriptor;
+    ProcessSetup setup;
+    setup.id = "bench";
+    setup.seed = 1;
+    for (const auto& p : d.params) setup.params.push_back(p.defaultValue);
+    bus_.numOutputs = bus_.numInputs = 2;
+    for (int c = 0; c < 2; ++c) {
+      bus_.outputs[c] = busOut_[c];
+      bus_.inputs[c] = busIn_[c];
+    }
+    setup.bus = &bus_;
+    module_->attach(d, setup);
+    const int ins = d.inputPortCount(), outs = static_cast<int>(d.outputs.size());
+    module_->configure(ins, outs);
+    std::vector<int> inCh(static_cast<std::size_t>(ins), 1);
+    for (std::size_t i = 0; i < d.inputs.size(); ++i) {
+      inCh[i] = d.inputs[i].polyphonic ? channels : 1;
+      module_->setInputLayout(static_cast<int>(i), inCh[i], true);
+    }
+    for (int i = static_cast<int>(d.inputs.size()); i < ins; ++i) module_->setInputLayout(i, 1, false);
+    std::vector<int> outCh(static_cast<std::size_t>(outs), 1);
+    module_->resolveOutputChannels(inCh.data(), outCh.data());
+    for (int o = 0; o < outs; ++o) module_->setOutputChannels(o, outCh[static_cast<std::size_t>(o)]);
+    channels_ = outs ? outCh[0] : channels;
+    storage_ = AlignedFloatArray(static_cast<std::size_t>(ins + outs) * kMaxChannels * kBlockFrames);
+    Random rng(7);
+    for (int i = 0; i < ins + outs; ++i) {
+      float* p = storage_.data() + static_cast<std::size_t>(i) * kMaxChannels * kBlockFrames;
+      (i < ins ? in_ : out_).push_back(p);
+      if (i < static_cast<int>(d.inputs.size()))
+        for (int k = 0; k < kMaxChannels * kBlockFrames; ++k) p[k] = rng.uniform() < 0.02f ? 1.0f : 0.3f * rng.bipolar();
+      else if (i < ins)
+        for (int k = 0; k < kMaxChannels * kBlockFrames; ++k) p[k] = d.params[static_cast<std::size_t>(i) - d.inputs.size()].defaultValue;
+    }
+    module_->prepare();
+  }
+
+  // one 64-frame block
+  void process() { module_->process(const_cast<const float**>(in_.data()), out_.data()); }
+  float* firstOutput() const { return out_.empty() ? nullptr : out_[0]; }
+  int channels() const { return channels_; }
+
+private:
+  std::unique_ptr<DSPModule> module_;
+  HostBus bus_;
+  float busOut_[2][kBlockFrames] = {}, busIn_[2][kBlockFrames] = {};
+  AlignedFloatArray storage_;
+  std::vector<float*> in_, out_;
+  int channels_ = 1;
+};
+
+} // namespace mvm::bench

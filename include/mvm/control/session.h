@@ -1,0 +1,347 @@
+#pragma once
+// A recorded session (docs/session-format.md): what reached a VM's audio thread, stamped with the
+// frame it applied at — the patches swapped in, the events, crossfade and voice-limit settings —
+// with the stream's rate and channels. session.json holds it; output.wav beside it holds the
+// output. Written by SessionRecorder, read back by parseSession and replayed by replaySession.
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mvm/core/event.h"
+#include "mvm/patch/patch_error.h"
+#include "mvm/vm/crossfade.h"
+
+namespace mvm {
+
+inline constexpr const char* kSessionFormat = "mvm-session";
+inline constexpr int kSessionFormatVersion = 1;
+
+// A session.json problem: "file: place: cause" (a PatchError, so drivers treat it as bad input).
+class SessionError : public PatchError {
+public:
+  using PatchError::PatchError;
+};
+
+struct SessionPatch {
+  std::string json;               // canonical patch JSON (with the seed it was compiled with)
+  bool optimizedForRealTime = true;
+  int outputs = 0;                // host outputs it was compiled for (0: the session's channels)
+};
+
+struct SessionSwap {
+  std::uint64_t frame = 0;        // a block boundary
+  std::size_t patch = 0;          // index into Session::patches
+  std::uint64_t generation = 0;
+  std::uint32_t crossfadeFrames = 0;
+  FadeCurve curve = FadeCurve::EqualPower;
+  bool loaded = false;            // installed before the first block (no fade, no carry-over)
+};
+
+struct SessionSetting {
+  std::uint64_t frame = 0;        // a block boundary
+  std::uint32_t crossfadeFrames = 0;
+  FadeCurve curve = FadeCurve::EqualPower;
+  int voiceLimit = 0;
+};
+
+struct Session {
+  double sampleRate = 48000.0;
+  int channels = 2;
+  int inputs = 0;                 // host inputs the VM had (not recorded: such a session does not replay)
+  std::uint64_t frames = 0;       // frames the VM computed while recording (whole blocks)
+  std::string output = "output.wav";
+  bool complete = true;
+  std::uint64_t droppedFrames = 0, droppedRecords = 0, unknownPatches = 0;
+  std::vector<SessionPatch> patches;
+  std::vector<SessionSwap> swaps;           // in frame order
+  std::vector<SessionSetting> crossfades;   // changes of the crossfade setting, in frame order
+  std::vector<SessionSetting> voiceLimits;  // changes of the voice limit, in frame order
+  std::vector<Event> events;                // in the order applied; Event::frame = applied frame
+};
+
+namespace session_detail {
+
+inline const char* eventTypeName(EventType t) {
+  switch (t) {
+  case EventType::NoteOn: return "note-on";
+  case EventType::NoteOff: return "note-off";
+  case EventType::ControlChange: return "cc";
+  case EventType::PitchBend: return "pitch-bend";
+  case EventType::ChannelPressure: return "pressure";
+  case EventType::AllNotesOff: return "all-notes-off";
+  case EventType::ParamSet: return "param";
+  case EventType::PolyPressure: return "poly-pressure";
+  }
+  return "?";
+}
+inline bool parseEventType(const std::string& s, EventType& out) {
+  for (EventType t : {EventType::NoteOn, EventType::NoteOff, EventType::ControlChange, EventType::PitchBend,
+                      EventType::ChannelPressure, EventType::AllNotesOff, EventType::ParamSet, EventType::PolyPressure})
+    if (s == eventTypeName(t)) {
+      out = t;
+      return true;
+    }
+  return false;
+}
+inline std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// Field readers that name the place of a problem.
+class Reader {
+public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+  [[noreturn]] void fail(const std::string& place, const std::string& cause) const { throw SessionError(source_, place, cause); }
+  const nlohmann::json& field(const nlohmann::json& obj, const char* key, const std::string& place) const {
+    if (!obj.contains(key)) fail(place, std::string("missing \"") + key + "\"");
+    return obj[key];
+  }
+  std::uint64_t u64(const nlohmann::json& obj, const char* key, const std::string& place) const {
+    const nlohmann::json& v = field(obj, key, place);
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0))
+      fail(at(place, key), "expected a non-negative integer, got " + v.dump());
+    return v.get<std::uint64_t>();
+  }
+  std::int64_t i64(const nlohmann::json& obj, const char* key, const std::string& place) const {
+    const nlohmann::json& v = field(obj, key, place);
+    if (!v.is_number_integer()) fail(at(place, key), "expected an integer, got " + v.dump());
+    return v.get<std::int64_t>();
+  }
+  double number(const nlohmann::json& obj, const char* key, const std::string& place) const {
+    const nlohmann::json& v = field(obj, key, place);
+    if (!v.is_number()) fail(at(place, key), "expected a number, got " + v.dump());
+    return v.get<double>();
+  }
+  bool boolean(const nlohmann::json& obj, const char* key, const std::string& place) const {
+    const nlohmann::json& v = field(obj, key, place);
+    if (!v.is_boolean()) fail(at(place, key), "expected true or false, got " + v.dump());
+    return v.get<bool>();
+  }
+  std::string string(const nlohmann::json& obj, const char* key, const std::string& place) const {
+    const nlohmann::json& v = field(obj, key, place);
+    if (!v.is_string()) fail(at(place, key), "expected a string, got " + v.dump());
+    return v.get<std::string>();
+  }
+  const nlohmann::json& array(const nlohmann::json& obj, const char* key, const std::string& place) const {
+    const nlohmann::json& v = field(obj, key, place);
+    if (!v.is_array()) fail(at(place, key), std::string("expected an array, got ") + v.type_name());
+    return v;
+  }
+  FadeCurve curve(const nlohmann::json& obj, const std::string& place) const {
+    FadeCurve c;
+    const std::string s = string(obj, "curve", place);
+    if (!parseFadeCurve(s, c)) fail(at(place, "curve"), "\"" + s + "\" is not equal-power or linear");
+    return c;
+  }
+  std::uint64_t hexKey(const nlohmann::json& obj, const char* key, const std::string& place) const {
+    const std::string s = string(obj, key, place);
+    if (s.empty() || s.size() > 16 || s.find_first_not_of("0123456789abcdef") != std::string::npos)
+      fail(at(place, key), "\"" + s + "\" is not a 64-bit hexadecimal key");
+    return std::stoull(s, nullptr, 16);
+  }
+  static std::string at(const std::string& place, const char* key) { return place.empty() ? key : place + " " + key; }
+
+private:
+  std::string source_;
+};
+
+} // namespace session_detail
+
+// control thread
+inline nlohmann::json sessionToJson(const Session& s) {
+  using nlohmann::json;
+  using namespace session_detail;
+  json root = json::object();
+  root["format"] = kSessionFormat;
+  root["version"] = kSessionFormatVersion;
+  root["sampleRate"] = s.sampleRate;
+  root["channels"] = s.channels;
+  root["inputs"] = s.inputs;
+  root["blockFrames"] = 64;
+  root["frames"] = s.frames;
+  root["output"] = s.output;
+  root["complete"] = s.complete;
+  root["droppedFrames"] = s.droppedFrames;
+  root["droppedRecords"] = s.droppedRecords;
+  root["unknownPatches"] = s.unknownPatches;
+  json patches = json::array();
+  for (const SessionPatch& p : s.patches)
+    patches.push_back({{"optimizeForRealTime", p.optimizedForRealTime}, {"outputs", p.outputs > 0 ? p.outputs : s.channels},
+                       {"patch", json::parse(p.json)}});
+  root["patches"] = std::move(patches);
+  json swaps = json::array();
+  for (const SessionSwap& w : s.swaps)
+    swaps.push_back({{"frame", w.frame}, {"patch", w.patch}, {"generation", w.generation}, {"loaded", w.loaded},
+                     {"crossfadeFrames", w.crossfadeFrames}, {"curve", curveName(w.curve)}});
+  root["swaps"] = std::move(swaps);
+  json fades = json::array();
+  for (const SessionSetting& c : s.crossfades) fades.push_back({{"frame", c.frame}, {"frames", c.crossfadeFrames}, {"curve", curveName(c.curve)}});
+  root["crossfades"] = std::move(fades);
+  json limits = json::array();
+  for (const SessionSetting& v : s.voiceLimits) limits.push_back({{"frame", v.frame}, {"voices", v.voiceLimit}});
+  root["voiceLimits"] = std::move(limits);
+  json events = json::array();
+  for (const Event& e : s.events) {
+    json je = {{"frame", e.frame}, {"type", eventTypeName(e.type)}, {"value", static_cast<double>(e.value)}};
+    if (e.type == EventType::ParamSet) {
+      je["module"] = hex64(e.moduleKey);
+      je["param"] = hex64(e.paramKey);
+      je["ramp"] = e.rampFrames;
+      if (e.curve == RampCurve::Exponential) je["rampCurve"] = "exponential";
+    } else {
+      je["channel"] = e.channel;
+      je["key"] = e.key;
+    }
+    events.push_back(std::move(je));
+  }
+  root["events"] = std::move(events);
+  return root;
+}
+
+// control thread: throws SessionError naming the place and the cause.
+inline Session parseSession(const std::string& text, const std::string& source) {
+  using nlohmann::json;
+  using namespace session_detail;
+  const Reader r(source);
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    r.fail("", std::string("malformed JSON: ") + e.what());
+  }
+  if (!root.is_object()) r.fail("", std::string("a session is a JSON object, got ") + root.type_name());
+  if (r.string(root, "format", "") != kSessionFormat) r.fail("format", std::string("expected \"") + kSessionFormat + "\"");
+  const std::int64_t version = r.i64(root, "version", "");
+  if (version > kSessionFormatVersion)
+    r.fail("version", "session format version " + std::to_string(version) + " is newer than this engine's (" +
+                          std::to_string(kSessionFormatVersion) + "); upgrade Madrona VM");
+  if (version < 1) r.fail("version", "must be at least 1");
+
+  Session s;
+  s.sampleRate = r.number(root, "sampleRate", "");
+  if (!(s.sampleRate >= 8000 && s.sampleRate <= 384000)) r.fail("sampleRate", "outside [8000, 384000]");
+  s.channels = static_cast<int>(r.i64(root, "channels", ""));
+  if (s.channels < 1 || s.channels > 16) r.fail("channels", "expected 1..16");
+  s.inputs = static_cast<int>(r.i64(root, "inputs", ""));
+  if (s.inputs < 0 || s.inputs > 16) r.fail("inputs", "expected 0..16");
+  if (r.i64(root, "blockFrames", "") != 64) r.fail("blockFrames", "expected 64 (the engine's block)");
+  s.frames = r.u64(root, "frames", "");
+  if (s.frames % 64 != 0) r.fail("frames", "not a whole number of 64-frame blocks");
+  s.output = r.string(root, "output", "");
+  s.complete = r.boolean(root, "complete", "");
+  s.droppedFrames = r.u64(root, "droppedFrames", "");
+  s.droppedRecords = r.u64(root, "droppedRecords", "");
+  s.unknownPatches = r.u64(root, "unknownPatches", "");
+
+  const json& patches = r.array(root, "patches", "");
+  for (std::size_t i = 0; i < patches.size(); ++i) {
+    const std::string place = "patches[" + std::to_string(i) + "]";
+    if (!patches[i].is_object()) r.fail(place, "expected an object");
+    SessionPatch p;
+    p.optimizedForRealTime = r.boolean(patches[i], "optimizeForRealTime", place);
+    p.outputs = static_cast<int>(r.i64(patches[i], "outputs", place));
+    if (p.outputs < 0 || p.outputs > 16) r.fail(place + " outputs", "expected 0..16");
+    const json& patch = r.field(patches[i], "patch", place);
+    if (!patch.is_object()) r.fail(place + " patch", "expected a patch object");
+    p.json = patch.dump();
+    s.patches.push_back(std::move(p));
+  }
+
+  auto blockFrame = [&](const json& obj, const std::string& place, std::uint64_t previous) {
+    const std::uint64_t f = r.u64(obj, "frame", place);
+    if (f % 64 != 0) r.fail(place + " frame", "not a block boundary (a multiple of 64)");
+    if (f >= s.frames && !(f == 0 && s.frames == 0)) r.fail(place + " frame", "at or after the end of the session");
+    if (f < previous) r.fail(place + " frame", "earlier than the one before (not in frame order)");
+    return f;
+  };
+  const json& swaps = r.array(root, "swaps", "");
+  for (std::size_t i = 0; i < swaps.size(); ++i) {
+    const std::string place = "swaps[" + std::to_string(i) + "]";
+    if (!swaps[i].is_object()) r.fail(place, "expected an object");
+    SessionSwap w;
+    w.frame = blockFrame(swaps[i], place, s.swaps.empty() ? 0 : s.swaps.back().frame);
+    w.patch = r.u64(swaps[i], "patch", place);
+    if (w.patch >= s.patches.size()) r.fail(place + " patch", "no patch " + std::to_string(w.patch) + " (there are " + std::to_string(s.patches.size()) + ")");
+    w.generation = r.u64(swaps[i], "generation", place);
+    w.loaded = r.boolean(swaps[i], "loaded", place);
+    if (w.loaded && (i != 0 || w.frame != 0)) r.fail(place + " loaded", "only the first swap, at frame 0, can be a loaded program");
+    w.crossfadeFrames = static_cast<std::uint32_t>(r.u64(swaps[i], "crossfadeFrames", place));
+    w.curve = r.curve(swaps[i], place);
+    s.swaps.push_back(w);
+  }
+  const json& fades = r.array(root, "crossfades", "");
+  for (std::size_t i = 0; i < fades.size(); ++i) {
+    const std::string place = "crossfades[" + std::to_string(i) + "]";
+    if (!fades[i].is_object()) r.fail(place, "expected an object");
+    SessionSetting c;
+    c.frame = blockFrame(fades[i], place, s.crossfades.empty() ? 0 : s.crossfades.back().frame);
+    c.crossfadeFrames = static_cast<std::uint32_t>(r.u64(fades[i], "frames", place));
+    c.curve = r.curve(fades[i], place);
+    s.crossfades.push_back(c);
+  }
+  const json& limits = r.array(root, "voiceLimits", "");
+  for (std::size_t i = 0; i < limits.size(); ++i) {
+    const std::string place = "voiceLimits[" + std::to_string(i) + "]";
+    if (!limits[i].is_object()) r.fail(place, "expected an object");
+    SessionSetting v;
+    v.frame = blockFrame(limits[i], place, s.voiceLimits.empty() ? 0 : s.voiceLimits.back().frame);
+    v.voiceLimit = static_cast<int>(r.i64(limits[i], "voices", place));
+    if (v.voiceLimit < 0) r.fail(place + " voices", "must be 0 (no limit) or more");
+    s.voiceLimits.push_back(v);
+  }
+  const json& events = r.array(root, "events", "");
+  std::uint64_t previous = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string place = "events[" + std::to_string(i) + "]";
+    const json& je = events[i];
+    if (!je.is_object()) r.fail(place, "expected an object");
+    Event e;
+    e.frame = r.u64(je, "frame", place);
+    if (e.frame >= s.frames) r.fail(place + " frame", "at or after the end of the session");
+    if (e.frame < previous) r.fail(place + " frame", "earlier than the one before (not in the order applied)");
+    previous = e.frame;
+    const std::string type = r.string(je, "type", place);
+    if (!parseEventType(type, e.type)) r.fail(place + " type", "unknown event type \"" + type + "\"");
+    e.value = static_cast<float>(r.number(je, "value", place));
+    if (e.type == EventType::ParamSet) {
+      e.moduleKey = r.hexKey(je, "module", place);
+      e.paramKey = r.hexKey(je, "param", place);
+      e.rampFrames = static_cast<std::int32_t>(r.i64(je, "ramp", place));
+      if (je.contains("rampCurve")) {
+        const std::string c = r.string(je, "rampCurve", place);
+        if (c == "exponential") e.curve = RampCurve::Exponential;
+        else if (c != "linear") r.fail(place + " rampCurve", "\"" + c + "\" is not linear or exponential");
+      }
+    } else {
+      const std::int64_t ch = r.i64(je, "channel", place), key = r.i64(je, "key", place);
+      if (ch < 0 || ch > 16) r.fail(place + " channel", "expected 0..16");
+      if (key < 0 || key > 127) r.fail(place + " key", "expected 0..127");
+      e.channel = static_cast<std::uint8_t>(ch);
+      e.key = static_cast<std::uint8_t>(key);
+    }
+    s.events.push_back(e);
+  }
+  return s;
+}
+
+// control thread: SESSION_DIR/session.json. Throws SessionError (bad content) or
+// std::runtime_error (cannot read).
+inline Session readSession(const std::string& dir) {
+  const std::string path = dir + "/session.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parseSession(ss.str(), path);
+}
+
+} // namespace mvm

@@ -1,0 +1,42 @@
+#pragma once
+// The meter line of mvm-live (when stdout is a terminal): output level, DSP load, xruns, active
+// voices, swaps, rewritten in place about 10 times a second.
+//
+// Thread contract: control thread.
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace mvm::live {
+
+struct MeterReading {
+  float peak = 0;          // largest |sample| since the last reading
+  double loadPercent = 0;  // longest callback since the last reading, % of the budget
+  std::uint64_t xrunsOurs = 0, xrunsSystem = 0;
+  int voices = 0, voiceLimit = 0; // voiceLimit 0: none
+  std::uint64_t swaps = 0;
+};
+
+// "-inf" below the 16-bit floor's neighbourhood, else one decimal.
+inline std::string dbfs(float peak) {
+  if (!(peak > 1e-7f)) return "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", 20.0 * std::log10(static_cast<double>(peak)));
+  return buf;
+}
+
+// One line without newline, fixed width for the fields that change, so \r rewrites it cleanly.
+inline std::string meterLine(const MeterReading& m) {
+  char buf[160];
+  char voices[32];
+  if (m.voiceLimit > 0) std::snprintf(voices, sizeof voices, "%d (limit %d)", m.voices, m.voiceLimit);
+  else std::snprintf(voices, sizeof voices, "%d", m.voices);
+  std::snprintf(buf, sizeof buf, "out %6s dBFS | load %5.1f%% | xruns %llu ours, %llu system's | voices %-14s | swaps %llu",
+                dbfs(m.peak).c_str(), m.loadPercent, static_cast<unsigned long long>(m.xrunsOurs),
+                static_cast<unsigned long long>(m.xrunsSystem), voices, static_cast<unsigned long long>(m.swaps));
+  return buf;
+}
+
+} // namespace mvm::live

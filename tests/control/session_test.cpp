@@ -1,0 +1,130 @@
+#include "mvm/control/session.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mvm/mvm.h"
+
+using namespace mvm;
+
+namespace {
+
+Session sample() {
+  Session s;
+  s.sampleRate = 44100;
+  s.channels = 2;
+  s.frames = 64 * 100;
+  s.patches.push_back({R"({"format":"mvm-patch","version":1,"seed":5,"modules":[{"id":"out","type":"AudioOut"}],"connections":[]})", true, 2});
+  s.swaps.push_back({0, 0, 1, 960, FadeCurve::Linear, false});
+  s.swaps.push_back({640, 0, 2, 0, FadeCurve::EqualPower, false});
+  s.crossfades.push_back({0, 960, FadeCurve::Linear, 0});
+  s.voiceLimits.push_back({128, 0, FadeCurve::EqualPower, 3});
+  Event n;
+  n.frame = 70;
+  n.type = EventType::NoteOn;
+  n.channel = 2;
+  n.key = 61;
+  n.value = 0.1f; // not a short decimal: must come back as the same float
+  s.events.push_back(n);
+  Event p;
+  p.frame = 300;
+  p.type = EventType::ParamSet;
+  p.moduleKey = 0xcbf29ce484222325ull;
+  p.paramKey = 0x0123456789abcdefull;
+  p.value = 1.0f / 3.0f;
+  p.rampFrames = 17;
+  p.curve = RampCurve::Exponential;
+  s.events.push_back(p);
+  return s;
+}
+
+std::string errorOf(const nlohmann::json& j) {
+  try {
+    parseSession(j.dump(), "s/session.json");
+  } catch (const SessionError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace
+
+TEST(Session, RoundTripsThroughJsonExactly) {
+  const Session s = sample();
+  const Session b = parseSession(sessionToJson(s).dump(), "x");
+  EXPECT_EQ(b.sampleRate, 44100);
+  EXPECT_EQ(b.frames, s.frames);
+  ASSERT_EQ(b.patches.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(b.patches[0].json), nlohmann::json::parse(s.patches[0].json));
+  ASSERT_EQ(b.swaps.size(), 2u);
+  EXPECT_EQ(b.swaps[1].frame, 640u);
+  EXPECT_EQ(b.swaps[0].crossfadeFrames, 960u);
+  EXPECT_EQ(b.swaps[0].curve, FadeCurve::Linear);
+  ASSERT_EQ(b.voiceLimits.size(), 1u);
+  EXPECT_EQ(b.voiceLimits[0].voiceLimit, 3);
+  ASSERT_EQ(b.events.size(), 2u);
+  EXPECT_EQ(b.events[0].value, 0.1f);
+  EXPECT_EQ(b.events[0].key, 61);
+  EXPECT_EQ(b.events[0].channel, 2);
+  EXPECT_EQ(b.events[1].moduleKey, 0xcbf29ce484222325ull);
+  EXPECT_EQ(b.events[1].paramKey, 0x0123456789abcdefull);
+  EXPECT_EQ(b.events[1].value, 1.0f / 3.0f);
+  EXPECT_EQ(b.events[1].rampFrames, 17);
+  EXPECT_EQ(b.events[1].curve, RampCurve::Exponential);
+}
+
+TEST(Session, ANewerFormatVersionIsAClearError) {
+  nlohmann::json j = sessionToJson(sample());
+  j["version"] = kSessionFormatVersion + 1;
+  const std::string e = errorOf(j);
+  EXPECT_NE(e.find("s/session.json: version: session format version 2 is newer than this engine's (1)"), std::string::npos) << e;
+}
+
+TEST(Session, MalformedSessionsNameThePlaceAndTheCause) {
+  const nlohmann::json good = sessionToJson(sample());
+  struct Case {
+    std::function<void(nlohmann::json&)> edit;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {[](nlohmann::json& j) { j["format"] = "mvm-patch"; }, "s/session.json: format: expected \"mvm-session\""},
+      {[](nlohmann::json& j) { j.erase("frames"); }, "s/session.json: missing \"frames\""},
+      {[](nlohmann::json& j) { j["swaps"][1]["patch"] = 4; }, "swaps[1] patch: no patch 4 (there are 1)"},
+      {[](nlohmann::json& j) { j["swaps"][1]["frame"] = 650; }, "swaps[1] frame: not a block boundary"},
+      {[](nlohmann::json& j) { j["events"][1]["frame"] = 10; }, "events[1] frame: earlier than the one before"},
+      {[](nlohmann::json& j) { j["events"][0]["type"] = "sneeze"; }, "events[0] type: unknown event type \"sneeze\""},
+      {[](nlohmann::json& j) { j["events"][1]["module"] = "xyz"; }, "events[1] module: \"xyz\" is not a 64-bit hexadecimal key"},
+      {[](nlohmann::json& j) { j["events"][0]["frame"] = 64 * 100; }, "events[0] frame: at or after the end of the session"},
+      {[](nlohmann::json& j) { j["crossfades"][0]["curve"] = "cubic"; }, "crossfades[0] curve: \"cubic\" is not equal-power or linear"},
+      {[](nlohmann::json& j) { j["patches"][0]["patch"] = 3; }, "patches[0] patch: expected a patch object"},
+      {[](nlohmann::json& j) { j["sampleRate"] = "fast"; }, "sampleRate: expected a number"},
+  };
+  for (const Case& c : cases) {
+    nlohmann::json j = good;
+    c.edit(j);
+    const std::string e = errorOf(j);
+    EXPECT_NE(e.find(c.expected), std::string::npos) << "got: " << e << "\nexpected: " << c.expected;
+  }
+  try {
+    parseSession("{\"format\": ", "t.json");
+    FAIL();
+  } catch (const SessionError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.json: malformed JSON"), std::string::npos) << e.what();
+  }
+}
+
+// A patch in the session that no longer compiles is reported with its place.
+TEST(Session, ReplayNamesAPatchThatDoesNotCompile) {
+  Session s = sample();
+  s.patches[0].json = R"({"modules":[{"id":"x","type":"NoSuchModule"}]})";
+  try {
+    replaySession(s, [](const float* const*, int) {});
+    FAIL() << "replayed an unknown module";
+  } catch (const SessionError& e) {
+    EXPECT_NE(std::string(e.what()).find("patches[0]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("NoSuchModule"), std::string::npos) << e.what();
+  }
+}

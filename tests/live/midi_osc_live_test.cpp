@@ -1,0 +1,233 @@
+// mvm-live under external control from real peers: liblo's oscsend/oscdump (and raw UDP bundles)
+// on its OSC port, and a JACK MIDI client in this test process (another JACK client on the same
+// private dummy jackd) on its MIDI input. The probed build counts audio-thread allocations while
+// OSC floods in.
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifdef MVM_TEST_HAVE_JACK
+#include <jack/midiport.h>
+#endif
+
+#include "command.h"
+#include "jack_server.h"
+#include "mvm/control/osc_packet.h"
+
+using mvm::test::ChildProcess;
+using mvm::test::JackServer;
+using mvm::test::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kLive = MVM_LIVE_BIN;
+const std::string kProbed = MVM_LIVE_PROBED_BIN;
+
+// A held note sounds a sine; CC 7 sets the output gain.
+const char* kKeys = R"({"modules": [
+    {"id": "keys", "type": "VoiceController", "params": {"voices": 4}},
+    {"id": "osc", "type": "SineGen"},
+    {"id": "vca", "type": "VCA"},
+    {"id": "g", "type": "Gain", "params": {"gain": 0.5}},
+    {"id": "out", "type": "AudioOut"}],
+  "connections": [{"from": "keys.pitch", "to": "osc.pitch"}, {"from": "osc.out", "to": "vca.in"}, {"from": "keys.gate", "to": "vca.cv"},
+                  {"from": "vca.out", "to": "g.in"}, {"from": "g.out", "to": "out.left"}],
+  "midi": {"controls": [{"cc": 7, "to": "g.gain", "min": 0, "max": 1}]}})";
+
+// A UDP port nobody uses now (bound to 0, read back, released).
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+void sendUdp(int port, const std::vector<std::uint8_t>& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::close(fd);
+}
+
+int oscsend(int port, const std::string& args) {
+  return mvm::test::runCommand("oscsend localhost " + std::to_string(port) + " " + args).exitCode;
+}
+
+unsigned long long number(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex(pattern))) return ~0ull;
+  return std::stoull(m[1]);
+}
+
+} // namespace
+
+TEST(MidiOscLive, OscFromOscsendAndOscdumpControlsTheRunnerWithoutAllocating) {
+  if (!JackServer::available() || !mvm::test::onPath("oscsend") || !mvm::test::onPath("oscdump")) GTEST_SKIP() << "needs jackd and liblo-tools";
+  JackServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  TempDir dir;
+  std::ofstream(dir / "keys.json") << kKeys;
+  std::string other = kKeys;
+  other.replace(other.find("\"gain\": 0.5"), 11, "\"gain\": 0.4");
+  std::ofstream(dir / "other.json") << other;
+  const int port = freePort(), replyPort = freePort();
+  ChildProcess live({kProbed, dir / "keys.json", "--osc-port", std::to_string(port), "--seconds", "5", "--no-meter"}, {server.env()});
+  ASSERT_TRUE(live.waitForLine("OSC on udp 127.0.0.1:" + std::to_string(port), 10s)) << live.output();
+  ASSERT_TRUE(live.waitForLine("playing", 10s)) << live.output();
+  ChildProcess dump({"oscdump", "-L", std::to_string(replyPort)});
+  std::this_thread::sleep_for(200ms); // oscdump binds its port
+
+  EXPECT_EQ(oscsend(port, "/mvm/note/on ii 60 100"), 0);
+  EXPECT_EQ(oscsend(port, "/mvm/param/g/gain ffs 0.8 0.25 exponential"), 0);
+  EXPECT_EQ(oscsend(port, "/mvm/param/g/gain f 99"), 0);   // out of range: malformed
+  EXPECT_EQ(oscsend(port, "/mvm/nothing/here"), 0);         // unknown
+  sendUdp(port, {'g', 'a', 'r', 'b', 'a', 'g', 'e'});        // not OSC: a bad packet
+  // A bundle timed 0.2 s ahead: a scheduled message (sent raw, as oscsend sends no bundles).
+  const double ntp = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() + 2208988800.0 + 0.2;
+  const auto tag = static_cast<std::uint64_t>(ntp * 4294967296.0);
+  std::vector<std::uint8_t> b{'#', 'b', 'u', 'n', 'd', 'l', 'e', 0};
+  for (int s = 56; s >= 0; s -= 8) b.push_back(static_cast<std::uint8_t>(tag >> s));
+  const auto m = mvm::encodeOscMessage("/mvm/note/on", std::vector<mvm::OscArg>{mvm::OscArg::integer(64), mvm::OscArg::integer(90)});
+  for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<std::uint8_t>(m.size() >> s));
+  b.insert(b.end(), m.begin(), m.end());
+  sendUdp(port, b);
+  // A flood: 2000 parameter ramps while the probed runner counts audio-thread allocations.
+  const auto flood = mvm::encodeOscMessage("/mvm/param/g/gain", std::vector<mvm::OscArg>{mvm::OscArg::real(0.6), mvm::OscArg::real(0.01)});
+  for (int i = 0; i < 2000; ++i) {
+    sendUdp(port, flood);
+    if (i % 100 == 99) std::this_thread::sleep_for(1ms); // UDP drops what the socket buffer cannot hold
+  }
+  EXPECT_EQ(oscsend(port, "/mvm/patch/load s " + dir / "other.json"), 0);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(oscsend(port, "/mvm/status i " + std::to_string(replyPort)), 0);
+  const auto status = dump.waitForLine("/mvm/status", 5s);
+  ASSERT_TRUE(status) << dump.output();
+  // "/mvm/status ifii GENERATION LOAD XRUNS VOICES": the loaded patch plays (generation 2) and
+  // both notes are held (the second arrived in the bundle), carried over by the swap.
+  std::smatch sm;
+  ASSERT_TRUE(std::regex_search(*status, sm, std::regex(R"(/mvm/status ifii (\d+) ([0-9.]+) (\d+) (\d+))"))) << *status;
+  EXPECT_EQ(sm[1], "2");
+  EXPECT_EQ(sm[4], "2");
+
+  EXPECT_EQ(live.wait(20s), 0) << live.output();
+  const std::string out = live.readAll(2s);
+  EXPECT_EQ(number(out, R"(OSC (\d+) packets)"), 2008u) << out;
+  EXPECT_EQ(number(out, R"(packets, (\d+) messages)"), 2007u) << out;
+  EXPECT_EQ(number(out, R"(\((\d+) handled)"), 2005u) << out;
+  EXPECT_EQ(number(out, R"((\d+) malformed)"), 1u) << out;
+  EXPECT_EQ(number(out, R"((\d+) unknown)"), 1u) << out;
+  EXPECT_EQ(number(out, R"((\d+) bad packets)"), 1u) << out;
+  EXPECT_EQ(number(out, R"((\d+) scheduled)"), 1u) << out;
+  EXPECT_EQ(number(out, R"(late events (\d+))"), 0u) << out;
+  EXPECT_EQ(number(out, R"(audio-thread allocations (\d+))"), 0u) << out;
+}
+
+#ifdef MVM_TEST_HAVE_JACK
+namespace {
+
+// Another JACK client: a MIDI output that writes queued messages at the start of its next cycle.
+class JackMidiSender {
+public:
+  explicit JackMidiSender(const JackServer& server) {
+    jack_status_t status{};
+    for (int attempt = 0; attempt < 5 && !client_; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(200ms);
+      client_ = jack_client_open("mvmtest_midi", static_cast<jack_options_t>(JackServerName | JackNoStartServer), &status, server.name().c_str());
+    }
+    if (!client_) return;
+    port_ = jack_port_register(client_, "out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
+    if (!port_ || jack_set_process_callback(client_, &JackMidiSender::process, this) != 0 || jack_activate(client_) != 0) {
+      jack_client_close(client_);
+      client_ = nullptr;
+    }
+  }
+  ~JackMidiSender() {
+    if (client_) jack_client_close(client_);
+  }
+  bool ok() const { return client_ != nullptr; }
+  // Queues a message for the next cycle; returns when it was written (steady clock).
+  std::chrono::steady_clock::time_point send(std::uint8_t a, std::uint8_t b, std::uint8_t c) {
+    msg_[0] = a, msg_[1] = b, msg_[2] = c;
+    pending_.store(true, std::memory_order_release);
+    while (pending_.load(std::memory_order_acquire)) std::this_thread::sleep_for(100us);
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(sentNs_.load()));
+  }
+
+private:
+  static int process(jack_nframes_t frames, void* self) {
+    auto& s = *static_cast<JackMidiSender*>(self);
+    void* buf = jack_port_get_buffer(s.port_, frames);
+    jack_midi_clear_buffer(buf);
+    if (s.pending_.load(std::memory_order_acquire)) {
+      jack_midi_event_write(buf, 0, s.msg_, 3);
+      s.sentNs_.store(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+      s.pending_.store(false, std::memory_order_release);
+    }
+    return 0;
+  }
+  jack_client_t* client_ = nullptr;
+  jack_port_t* port_ = nullptr;
+  std::uint8_t msg_[3] = {};
+  std::atomic<bool> pending_{false};
+  std::atomic<std::uint64_t> sentNs_{0};
+};
+
+} // namespace
+
+TEST(MidiOscLive, JackMidiFromAnotherClientPlaysNotesAndMapsControllers) {
+  if (!JackServer::available()) GTEST_SKIP() << "needs jackd";
+  JackServer server;
+  ASSERT_TRUE(server.ready()) << server.log();
+  JackMidiSender midi(server);
+  ASSERT_TRUE(midi.ok());
+  mvm::test::JackListener listener(server);
+  ASSERT_TRUE(listener.ok());
+  TempDir dir;
+  std::ofstream(dir / "keys.json") << kKeys;
+  ChildProcess live({kLive, dir / "keys.json", "--midi-in", "mvmtest_midi", "--seconds", "4", "--no-meter"}, {server.env()});
+  ASSERT_TRUE(live.waitForLine("MIDI in: mvmtest_midi:out (JACK)", 10s)) << live.output();
+  ASSERT_TRUE(live.waitForLine("playing", 10s)) << live.output();
+  ASSERT_TRUE(listener.listenTo("mvm-live:outport 0", 5s));
+  std::this_thread::sleep_for(300ms);
+  ASSERT_FALSE(listener.firstAfter(std::chrono::steady_clock::now() - 200ms, true, 0.01f)) << "silent before the first note";
+
+  const auto sent = midi.send(0x90, 69, 127); // A4, channel 1
+  const auto heard = listener.waitFor(sent, true, 0.05f, 2s);
+  ASSERT_TRUE(heard) << "the note never sounded";
+  const double latencyMs = std::chrono::duration<double, std::milli>(heard->at - sent).count();
+  std::printf("MIDI note → first loud JACK period: %.1f ms (period 10.7 ms, runner latency 512 + 64 frames)\n", latencyMs);
+  midi.send(0xB0, 7, 0); // CC 7 → g.gain 0: silence while the note is held
+  const auto quiet = listener.waitFor(std::chrono::steady_clock::now() + 50ms, false, 1e-4f, 2s);
+  EXPECT_TRUE(quiet) << "CC 7 did not reach g.gain";
+  midi.send(0x80, 69, 0);
+
+  EXPECT_EQ(live.wait(20s), 0) << live.output();
+  const std::string out = live.readAll(2s);
+  // 3 messages: note on (1 event), CC 7 (ControlChange + ParamSet), note off (1).
+  EXPECT_EQ(number(out, R"(MIDI (\d+) messages)"), 3u) << out;
+  EXPECT_EQ(number(out, R"(messages -> (\d+) events)"), 4u) << out;
+  EXPECT_EQ(number(out, R"(events \((\d+) lost\))"), 0u) << out;
+  EXPECT_EQ(number(out, R"(late events (\d+))"), 0u) << out;
+}
+#endif
