@@ -6,28 +6,20 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "stress_support.h"
 
 using namespace mvm;
 
 namespace {
-std::string readPatch(const std::string& name) {
-  std::ifstream f(std::string(MVM_SOURCE_DIR) + "/patches/" + name);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 int loops() { return static_cast<int>(stress::envNumber("MVM_LEAK_LOOPS", 300)); }
 } // namespace
 
 TEST(LeakLoop, ProgramsAndModulesReturnToBaseline) {
   const long programs0 = gLiveProgramCount.load(), modules0 = gLiveModuleCount.load();
   // Real patches of every kind (voices, delays with feedback, noise), plus broken ones.
-  const std::vector<std::string> patches = {readPatch("poly-subtractive.json"), readPatch("fm-bell.json"), readPatch("drums.json"),
-                                            readPatch("delay-reverb.json"), readPatch("generative.json"), stress::sinePatch(330)};
+  const std::vector<std::string> patches = {stress::examplePatch("poly-subtractive.json"), stress::examplePatch("fm-bell.json"), stress::examplePatch("drums.json"),
+                                            stress::examplePatch("delay-reverb.json"), stress::examplePatch("generative.json"), stress::sinePatch(330)};
   for (const auto& p : patches) ASSERT_FALSE(p.empty());
   const int n = loops();
   long peakPrograms = 0;

@@ -7,25 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "stress_support.h"
 
 using namespace mvm;
 
-namespace {
-std::string readPatch(const std::string& name) {
-  std::ifstream f(std::string(MVM_SOURCE_DIR) + "/patches/" + name);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-} // namespace
-
 TEST(OfflineSoak, SwapsEverySecondWithoutGrowingMemory) {
   const double seconds = stress::envNumber("MVM_SOAK_SECONDS", 150);
-  const std::vector<std::string> patches = {readPatch("poly-subtractive.json"), readPatch("fm-bell.json"), readPatch("delay-reverb.json"),
+  const std::vector<std::string> patches = {stress::examplePatch("poly-subtractive.json"), stress::examplePatch("fm-bell.json"), stress::examplePatch("delay-reverb.json"),
                                             stress::sinePatch(220), stress::sinePatch(330)};
   VM vm;
   PatchManager pm(vm, CompileOptions{});

@@ -67,6 +67,11 @@ inline std::size_t residentBytes() {
 }
 
 // A patch: a sine of `freq` through a gain into both outputs (module ids fixed, so state carries over).
+// The text of an example patch in patches/ (throws, naming the path, when it cannot be read).
+inline std::string examplePatch(const std::string& name) {
+  return PatchParser::readTextFile(std::string(MVM_SOURCE_DIR) + "/patches/" + name);
+}
+
 inline std::string sinePatch(double freq, double gain = 0.5) {
   return R"({"modules": [{"id": "osc", "type": "SineGen", "params": {"freq": )" + std::to_string(freq) +
          R"(}}, {"id": "g", "type": "Gain", "params": {"gain": )" + std::to_string(gain) +
