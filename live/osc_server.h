@@ -5,9 +5,9 @@
 // names — "immediately" means its arrival, mapped by the AudioClock like a MIDI message; a
 // future tag adds its distance from now — and replies and errors go back to the sender.
 //
-// Why not liblo's server: liblo 0.31 (Debian 12) cannot bind a unicast server to one address, and
-// the decoder must be reachable without a socket for fuzzing. liblo's oscsend/oscdump are the
-// peers in the tests.
+// Why our socket and not liblo's server: liblo 0.31 (Debian 12) cannot bind a unicast server to
+// one address, and the decoder must be reachable without a socket for fuzzing. liblo decodes and
+// encodes the messages (control/osc_packet.h); its oscsend/oscdump are the peers in the tests.
 //
 // Thread contract: open/start/stop on the control thread; everything else on the OSC thread.
 

@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
       ("rate,r", po::value(&rate)->default_value(48000), "sample rate in Hz")
       ("format,f", po::value(&formatName)->default_value("float32"), "float32 | pcm24 | pcm16 (pcm16 is TPDF-dithered)")
       ("score", po::value(&score), "score of timed events (JSON, docs/score-format.md)")
-      ("midi", po::value(&midiPath), "Standard MIDI File played through the patch's MIDI mapping (docs/midi-osc.md); length: its end + 2 s")
+      ("midi", po::value(&midiPath), "Standard MIDI File played through the patch's MIDI mapping (with --swap, each patch's from its swap on; docs/midi-osc.md); length: its end + 2 s")
       ("input,i", po::value(&inputPath), "WAV file fed to the patch's AudioIn modules (its rate must equal --rate)")
       ("block", po::value(&block)->default_value(512), "host buffer size in frames (does not change the output)")
       ("seed", po::value(&seed), "random seed (default: the patch's)")
@@ -209,7 +209,10 @@ int main(int argc, char** argv) {
     }
     try {
       const MidiSong song = SmfReader::readFile(midiPath);
-      const Score fromMidi = scoreFromMidiSong(song, MidiMapper(patch.midi, rate), static_cast<std::uint32_t>(rate), render::kScoreTailSeconds);
+      // Each swapped-in patch's MIDI mapping applies from the frame its swap lands on.
+      std::vector<TimedMidiMapper> mappers{{0, MidiMapper(patch.midi, rate)}};
+      for (const auto& s : swaps) mappers.push_back({render::swapFrame(s.seconds, rate), MidiMapper(s.patch.midi, rate)});
+      const Score fromMidi = scoreFromMidiSong(song, std::move(mappers), static_cast<std::uint32_t>(rate), render::kScoreTailSeconds);
       parsedScore = score.empty() ? fromMidi : mergeScores(std::move(parsedScore), fromMidi);
     } catch (const SmfError& e) {
       std::cerr << "mvm-render: " << e.what() << "\n";

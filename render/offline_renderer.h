@@ -52,6 +52,12 @@ struct RenderStats {
   }
 };
 
+// The frame a swap scheduled at `seconds` lands on: the first block boundary at or after it.
+inline std::uint64_t swapFrame(double seconds, double sampleRate) {
+  const auto frame = static_cast<std::uint64_t>(std::llround(seconds * sampleRate));
+  return (frame + kBlockFrames - 1) / kBlockFrames * kBlockFrames;
+}
+
 inline constexpr double kDefaultSeconds = 4.0;
 inline constexpr double kScoreTailSeconds = 2.0;
 
@@ -90,8 +96,7 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   };
   std::vector<Pending> swaps;
   for (const ScheduledSwap& s : o.swaps) {
-    const auto frame = static_cast<std::uint64_t>(std::llround(s.seconds * o.sampleRate));
-    Pending p{(frame + kBlockFrames - 1) / kBlockFrames * kBlockFrames, Compiler().compile(s.patch, co)};
+    Pending p{swapFrame(s.seconds, o.sampleRate), Compiler().compile(s.patch, co)};
     p.program->generation = swaps.size() + 1;
     swaps.push_back(std::move(p));
   }

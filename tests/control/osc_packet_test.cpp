@@ -47,6 +47,11 @@ TEST(OscPacket, EncodesAndDecodesMessagesAndNestedBundles) {
   EXPECT_EQ(got[0].args[1].f, 0.25);
   EXPECT_EQ(got[0].args[2].s, "exponential");
   EXPECT_EQ(got[0].tag, kOscImmediately);
+  // liblo's layout, byte for byte: padded strings, big-endian int32 and float32.
+  const std::vector<std::uint8_t> expected{'/', 'm', 'v', 'm', '/', 'p', 'a', 'r', 'a', 'm', '/', 'f', 'l', 't', '/', 'c', 'u', 't', 'o', 'f', 'f', 0, 0, 0,
+                                           ',', 'i', 'f', 's', 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xfb, 0x3e, 0x80, 0, 0,
+                                           'e', 'x', 'p', 'o', 'n', 'e', 'n', 't', 'i', 'a', 'l', 0};
+  EXPECT_EQ(msg, expected);
 
   got.clear();
   const auto inner = bundle(0x1234567800000000ull, {encodeOscMessage("/b", {})});
@@ -61,9 +66,16 @@ TEST(OscPacket, MalformedPacketsSayWhy) {
   std::vector<Decoded> got;
   EXPECT_NE(decode({'/', 'a', 0}, got).find("multiple of 4"), std::string::npos);
   EXPECT_EQ(decode({'/', 'a', 'b', 'c'}, got), "malformed address string");
-  EXPECT_EQ(decode({'x', 0, 0, 0}, got), "the address does not start with '/'");
-  EXPECT_EQ(decode({'/', 'a', 0, 0, ',', 'i', 0, 0}, got), "truncated int32 argument");
+  EXPECT_EQ(decode({'x', 0, 0, 0, ',', 0, 0, 0}, got), "the address does not start with '/'");
+  // Causes from liblo's error codes (lo_message_deserialise).
+  EXPECT_EQ(decode({'/', 'a', 0, 0}, got), "no type tag string");
+  EXPECT_EQ(decode({'/', 'a', 0, 0, 'i', 0, 0, 0}, got), "the type tag string does not start with ','");
+  EXPECT_EQ(decode({'/', 'a', 0, 0, ',', 'i', 'f', 's'}, got), "malformed type tag string");
+  EXPECT_EQ(decode({'/', 'a', 0, 0, ',', 'i', 0, 0}, got), "malformed argument (truncated, or non-zero string padding)");
+  EXPECT_EQ(decode({'/', 'a', 0, 0, ',', 's', 0, 0, 'x', 0, 7, 0}, got), "malformed argument (truncated, or non-zero string padding)");
+  EXPECT_EQ(decode({'/', 'a', 0, 0, ',', 0, 0, 0, 0, 0, 0, 1}, got), "the arguments do not fill the message");
   EXPECT_EQ(decode({'/', 'a', 0, 0, ',', 'q', 0, 0}, got), "unknown type tag 'q'");
+  EXPECT_EQ(decode({'/', 'a', 0, 0, ',', 'b', 0, 0}, got), "blob arguments are not accepted");
   auto b = bundle(1, {encodeOscMessage("/a", {})});
   b[19] = 200; // element size beyond the packet
   EXPECT_NE(decode(b, got).find("bad bundle element size"), std::string::npos);
@@ -120,4 +132,48 @@ TEST(OscPacket, APacketGoesThroughTheDispatcherInOneCall) {
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0].address, "/mvm/error");
   EXPECT_NE(replies[0].args[1].s.find("malformed packet"), std::string::npos);
+}
+
+// Every OSC type liblo writes reaches the dispatcher as an OscArg with its type and value.
+TEST(OscPacket, DecodesEveryTypeLibloWrites) {
+  lo_message m = lo_message_new();
+  lo_message_add_int32(m, -7);
+  lo_message_add_int64(m, -(std::int64_t{1} << 40));
+  lo_message_add_float(m, 0.5f);
+  lo_message_add_double(m, 1e300);
+  lo_message_add_string(m, "lin");
+  lo_message_add_symbol(m, "exp");
+  lo_message_add_char(m, 'x');
+  const std::uint8_t midi[4] = {0x00, 0x90, 60, 100};
+  lo_message_add_midi(m, const_cast<std::uint8_t*>(midi));
+  lo_message_add_true(m);
+  lo_message_add_false(m);
+  lo_message_add_nil(m);
+  lo_message_add_infinitum(m);
+  lo_message_add_timetag(m, lo_timetag{1, 2});
+  std::size_t size = 0;
+  void* raw = lo_message_serialise(m, "/t", nullptr, &size);
+  lo_message_free(m);
+  const std::vector<std::uint8_t> bytes(static_cast<std::uint8_t*>(raw), static_cast<std::uint8_t*>(raw) + size);
+  std::free(raw);
+
+  std::vector<Decoded> got;
+  ASSERT_EQ(decode(bytes, got), "");
+  ASSERT_EQ(got.size(), 1u);
+  const auto& a = got[0].args;
+  ASSERT_EQ(a.size(), 13u);
+  std::string types;
+  for (const OscArg& x : a) types += x.type;
+  EXPECT_EQ(types, "ihfdsScmTFNIt");
+  EXPECT_EQ(a[0].i, -7);
+  EXPECT_EQ(a[1].i, -(std::int64_t{1} << 40));
+  EXPECT_EQ(a[2].f, 0.5);
+  EXPECT_EQ(a[3].f, 1e300);
+  EXPECT_EQ(a[4].s, "lin");
+  EXPECT_EQ(a[5].s, "exp");
+  EXPECT_EQ(a[6].i, 'x');
+  EXPECT_EQ(a[7].i, 0x0090'3c64);
+  EXPECT_EQ(a[8].i, 1);
+  EXPECT_EQ(a[9].i, 0);
+  EXPECT_TRUE(a[3].isNumber() && a[1].isInteger() && a[5].isString());
 }

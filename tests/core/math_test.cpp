@@ -42,6 +42,16 @@ TEST(Math, TanPiMatchesLibm) {
   }
 }
 
+TEST(Math, TanPiFloatRelativeError) {
+  double worst = 0.0;
+  for (float x = 0.0001f; x < 0.49f; x += 0.0001f) {
+    const double t = std::tan(M_PI * static_cast<double>(x)); // the float argument taken as exact
+    worst = std::max(worst, std::fabs(static_cast<double>(math::tanPi(x)) - t) / t);
+  }
+  EXPECT_LT(worst, 1e-6);
+  EXPECT_EQ(math::tanPi(0.0f), 0.0f);
+}
+
 TEST(Math, IsFiniteByBits) {
   EXPECT_TRUE(math::isFinite(0.0f));
   EXPECT_TRUE(math::isFinite(-3.4e38f));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "command.h"
+#include "signal_analysis.h"
 #include "wav_file.h"
 
 using mvm::test::runCommand;
@@ -111,4 +112,62 @@ TEST(MidiRender, BadMidiFilesAreReportedWithTheirByte) {
   const auto missing = runCommand(kRender + " " + dir / "gates.json" + " --midi " + dir / "nope.mid" + " -o " + dir / "o.wav");
   EXPECT_EQ(missing.exitCode, 3);
   EXPECT_NE(missing.output.find("nope.mid: cannot open file"), std::string::npos) << missing.output;
+}
+
+namespace {
+
+// A format 0 file, 960 ticks per quarter note at the default 120 bpm (1 s = 1920 ticks): CC 1 at
+// 127 (0.5 s), 0 (1 s), 127 (1.5 s), the end at 2 s.
+std::vector<char> controllerSong() {
+  const std::vector<std::uint8_t> track{0x00, 0xB0, 1, 0,                 // t 0
+                                        0x87, 0x40, 0xB0, 1, 127,         // +960
+                                        0x87, 0x40, 0xB0, 1, 0,           // +960: exactly at the swap (1 s)
+                                        0x87, 0x40, 0xB0, 1, 127,         // +960
+                                        0x87, 0x40, 0xFF, 0x2F, 0x00};    // +960: end of track
+  std::vector<std::uint8_t> f{'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0x03, 0xC0, 'M', 'T', 'r', 'k', 0, 0, 0,
+                              static_cast<std::uint8_t>(track.size())};
+  f.insert(f.end(), track.begin(), track.end());
+  return {f.begin(), f.end()};
+}
+
+// A 440 Hz sine through a gain; CC 1 moves `to` (no ramp: the value lands at the message's frame).
+std::string sinePatch(const std::string& to, float min, float max) {
+  return R"({"modules": [{"id": "osc", "type": "SineGen"}, {"id": "g", "type": "Gain", "params": {"gain": 0.5}}, {"id": "out", "type": "AudioOut"}],
+  "connections": [{"from": "osc.out", "to": "g.in"}, {"from": "g.out", "to": "out.left"}],
+  "midi": {"controls": [{"cc": 1, "to": ")" + to + R"(", "min": )" + std::to_string(min) + R"(, "max": )" + std::to_string(max) +
+         R"(, "ramp": 0}]}})";
+}
+
+} // namespace
+
+// --midi with --swap: each patch's MIDI mapping applies from the frame its swap lands on. Patch a
+// maps CC 1 to the gain, patch b (swapped in at 1 s) to the frequency; the CC at exactly 1 s
+// already goes through b's mapping.
+TEST(MidiRender, EachSwappedInPatchMapsTheMidiFromItsSwapOn) {
+  TempDir dir;
+  const auto song = controllerSong();
+  std::ofstream(dir / "cc.mid", std::ios::binary).write(song.data(), static_cast<std::streamsize>(song.size()));
+  std::ofstream(dir / "a.json") << sinePatch("g.gain", 0, 1);
+  std::ofstream(dir / "b.json") << sinePatch("osc.freq", 100, 1000);
+  const std::string wav = dir / "out.wav";
+  const auto r = runCommand(kRender + " " + dir / "a.json" + " --midi " + dir / "cc.mid" + " --swap 1=" + dir / "b.json" +
+                            " --crossfade-ms 0 --rate 48000 -o " + wav);
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const auto w = mvm::render::readWav(wav);
+  const auto& x = w.channels[0];
+  ASSERT_EQ(x.size(), 4u * 48000u); // the song's 2 s + the 2 s tail
+  using mvm::test::estimateFrequency;
+  using mvm::test::rms;
+  const auto at = [](double s) { return static_cast<std::size_t>(s * 48000); };
+  // a: CC 1 = 0 then 127 moves the gain (0 → 1), at 440 Hz
+  EXPECT_LT(rms(x, at(0.01), at(0.49)), 1e-6);
+  EXPECT_NEAR(rms(x, at(0.51), at(0.99)), std::sqrt(0.5), 1e-3);
+  EXPECT_NEAR(estimateFrequency(x, 48000, at(0.51), at(0.99)), 440.0, 0.5);
+  // b from 1 s (frame 48000, a block boundary): CC 1 = 0 → 100 Hz, 127 → 1000 Hz. The live gain
+  // of 1 carries over (b gives g.gain the same 0.5 as a: docs/hot-swap.md); through a's mapping
+  // the CC at 1 s would have set it to 0, silence.
+  EXPECT_NEAR(rms(x, at(1.01), at(1.49)), std::sqrt(0.5), 1e-3);
+  EXPECT_NEAR(estimateFrequency(x, 48000, at(1.01), at(1.49)), 100.0, 0.5);
+  EXPECT_NEAR(rms(x, at(1.51), at(1.99)), std::sqrt(0.5), 1e-3);
+  EXPECT_NEAR(estimateFrequency(x, 48000, at(1.51), at(1.99)), 1000.0, 0.5);
 }

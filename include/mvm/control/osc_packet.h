@@ -1,13 +1,21 @@
 #pragma once
-// OSC 1.0 packets ↔ messages, with no library: decodeOscPacket walks a message or a bundle
-// (nested bundles too) and hands each message, with the time tag of its innermost bundle, to a
-// callback; encodeOscMessage builds a reply. Any byte string is safe input: a malformed packet
-// returns its cause and never reads outside the buffer (a libFuzzer target can call it directly).
-// Control threads (it allocates).
+// OSC 1.0 packets ↔ messages through liblo: decodeOscPacket walks a message or a bundle (nested
+// bundles too) and hands each message, with the time tag of its innermost bundle, to a callback;
+// encodeOscMessage builds a reply. liblo (lo_message_deserialise / lo_message_serialise) decodes
+// and encodes the messages; only the bundle framing is walked here, because liblo 0.31 has no
+// call that splits a bundle without an lo_server. Any byte string is safe input: a malformed
+// packet returns its cause and nothing reads outside the buffer (a libFuzzer target can call it
+// directly, no socket needed). Control threads (it allocates).
 
+#include <lo/lo.h>
+
+#include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +33,12 @@ namespace osc_detail {
 
 inline constexpr int kMaxBundleDepth = 8;
 
+struct LoMessageFree {
+  void operator()(lo_message m) const noexcept { lo_message_free(m); }
+};
+using LoMessagePtr = std::unique_ptr<std::remove_pointer_t<lo_message>, LoMessageFree>;
+
+// Big-endian integers of the bundle framing, bounds-checked.
 struct Reader {
   const std::uint8_t* p;
   std::size_t size, at = 0;
@@ -41,93 +55,87 @@ struct Reader {
     v = static_cast<std::uint64_t>(hi) << 32 | lo;
     return true;
   }
-  // A NUL-terminated string padded to 4 bytes.
-  bool str(std::string_view& s) {
-    const void* nul = std::memchr(p + at, 0, size - at);
-    if (!nul) return false;
-    const std::size_t len = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - (p + at));
-    const std::size_t padded = (len + 4) & ~std::size_t{3};
-    if (padded > size - at) return false;
-    s = std::string_view(reinterpret_cast<const char*>(p + at), len);
-    at += padded;
-    return true;
-  }
 };
 
+// The type tags after the address, bounded by the message, before liblo sees it ("" when they
+// cannot be found: liblo then names the cause).
+inline std::string_view peekTypeTags(const std::uint8_t* data, std::size_t size) {
+  const void* end = std::memchr(data, 0, size);
+  if (!end) return {};
+  const std::size_t at = (static_cast<std::size_t>(static_cast<const std::uint8_t*>(end) - data) + 4) & ~std::size_t{3};
+  if (at >= size) return {};
+  const void* typesEnd = std::memchr(data + at, 0, size - at);
+  if (!typesEnd) return {};
+  return {reinterpret_cast<const char*>(data + at), static_cast<std::size_t>(static_cast<const std::uint8_t*>(typesEnd) - (data + at))};
+}
+
+// liblo's error codes for a message it refused (lo_errors.h), as causes.
+inline std::string loErrorCause(int code, std::string_view typeTags) {
+  switch (code) {
+  case LO_EINVALIDPATH: return "malformed address string";
+  case LO_ENOTYPE: return "no type tag string";
+  case LO_EINVALIDTYPE: return "malformed type tag string";
+  case LO_EBADTYPE: return "the type tag string does not start with ','";
+  case LO_EINVALIDARG:
+    for (char t : typeTags.substr(typeTags.empty() ? 0 : 1))
+      if (!std::strchr("ifsbhtdScmTFNI", t))
+        return std::string("unknown type tag '") + (t >= 32 && t < 127 ? std::string(1, t) : "?") + "'";
+    return "malformed argument (truncated, or non-zero string padding)";
+  case LO_ESIZE: return "the arguments do not fill the message";
+  case LO_EALLOC: return "out of memory";
+  default: return "liblo error " + std::to_string(code);
+  }
+}
+
+// liblo 0.31's values are host-endian but only 4-byte aligned (an lo_arg is 8-aligned): copied out.
+template <typename T>
+T loValue(const lo_arg* a) {
+  T v;
+  std::memcpy(&v, a, sizeof v);
+  return v;
+}
+
 inline std::string decodeMessage(const std::uint8_t* data, std::size_t size, std::uint64_t timeTag, const OscMessageHandler& onMessage) {
-  Reader r{data, size};
-  std::string_view address, types;
-  if (!r.str(address)) return "malformed address string";
+  if (size > INT_MAX) return "message of " + std::to_string(size) + " bytes is too large";
+  const std::string_view typeTags = peekTypeTags(data, size);
+  // lo_validate_blob (0.31) reads a blob's size before checking that 4 bytes remain, so a blob tag
+  // with no data left is read past liblo's copy of the message. No address here takes a blob.
+  if (typeTags.find('b') != std::string_view::npos) return "blob arguments are not accepted";
+  int result = 0;
+  const LoMessagePtr m(lo_message_deserialise(const_cast<std::uint8_t*>(data), size, &result));
+  if (!m) return loErrorCause(result, typeTags);
+  // liblo checked that the address is a NUL-terminated string inside the message.
+  const std::string_view address(reinterpret_cast<const char*>(data));
   if (address.empty() || address[0] != '/') return "the address does not start with '/'";
+  const char* types = lo_message_get_types(m.get());
+  lo_arg** argv = lo_message_get_argv(m.get());
+  const int argc = lo_message_get_argc(m.get());
   std::vector<OscArg> args;
-  if (r.at < size) {
-    if (!r.str(types) || types.empty() || types[0] != ',') return "malformed type tag string";
-    for (char t : types.substr(1)) {
-      OscArg a;
-      a.type = t;
-      std::uint32_t u;
-      std::uint64_t w;
-      switch (t) {
-      case 'i':
-        if (!r.u32(u)) return "truncated int32 argument";
-        a = OscArg::integer(static_cast<std::int32_t>(u));
-        break;
-      case 'f': {
-        if (!r.u32(u)) return "truncated float32 argument";
-        float f;
-        std::memcpy(&f, &u, sizeof f);
-        a = OscArg::real(f);
-        break;
-      }
-      case 'h':
-        if (!r.u64(w)) return "truncated int64 argument";
-        a = OscArg::integer(static_cast<std::int64_t>(w));
-        a.type = 'h';
-        break;
-      case 'd': {
-        if (!r.u64(w)) return "truncated float64 argument";
-        double d;
-        std::memcpy(&d, &w, sizeof d);
-        a = OscArg::real(d);
-        a.type = 'd';
-        break;
-      }
-      case 't':
-        if (!r.u64(w)) return "truncated time tag argument";
-        a = OscArg::integer(0);
-        a.type = 't';
-        break;
-      case 's':
-      case 'S': {
-        std::string_view s;
-        if (!r.str(s)) return "malformed string argument";
-        a = OscArg::string(std::string(s));
-        a.type = t;
-        break;
-      }
-      case 'b': {
-        if (!r.u32(u)) return "truncated blob size";
-        const std::size_t padded = (static_cast<std::size_t>(u) + 3) & ~std::size_t{3};
-        if (padded > size - r.at) return "truncated blob";
-        r.at += padded;
-        a.type = 'b';
-        break;
-      }
-      case 'c':
-      case 'r':
-      case 'm':
-        if (!r.u32(u)) return "truncated 32-bit argument";
-        a = OscArg::integer(static_cast<std::int32_t>(u));
-        a.type = t;
-        break;
-      case 'T': a = OscArg::integer(1); a.type = 'T'; break;
-      case 'F': a = OscArg::integer(0); a.type = 'F'; break;
-      case 'N':
-      case 'I': a.type = t; break;
-      default: return std::string("unknown type tag '") + (t >= 32 && t < 127 ? std::string(1, t) : "?") + "'";
-      }
-      args.push_back(std::move(a));
+  args.reserve(static_cast<std::size_t>(argc));
+  for (int k = 0; k < argc; ++k) {
+    const char t = types[k];
+    const lo_arg* v = argv[k]; // null for T, F, N, I (no data)
+    OscArg a;
+    switch (t) {
+    case LO_INT32: a = OscArg::integer(loValue<std::int32_t>(v)); break;
+    case LO_FLOAT: a = OscArg::real(loValue<float>(v)); break;
+    case LO_INT64: a = OscArg::integer(loValue<std::int64_t>(v)); break;
+    case LO_DOUBLE: a = OscArg::real(loValue<double>(v)); break;
+    case LO_STRING:
+    case LO_SYMBOL: a = OscArg::string(reinterpret_cast<const char*>(v)); break; // no member access: v is 4-aligned
+    case LO_CHAR: a = OscArg::integer(loValue<std::int32_t>(v)); break;
+    case LO_MIDI: { // liblo leaves the 4 bytes in network order
+      const auto* b = reinterpret_cast<const std::uint8_t*>(v);
+      a = OscArg::integer(static_cast<std::int32_t>(static_cast<std::uint32_t>(b[0]) << 24 | static_cast<std::uint32_t>(b[1]) << 16 |
+                                                    static_cast<std::uint32_t>(b[2]) << 8 | b[3]));
+      break;
     }
+    case LO_TRUE: a = OscArg::integer(1); break;
+    case LO_FALSE: a = OscArg::integer(0); break;
+    default: break; // 't', 'N', 'I': the type alone
+    }
+    a.type = t;
+    args.push_back(std::move(a));
   }
   onMessage(address, args, timeTag);
   return {};
@@ -149,15 +157,6 @@ inline std::string decodeBundle(const std::uint8_t* data, std::size_t size, int 
     r.at += n;
   }
   return {};
-}
-
-inline void put32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
-}
-inline void putString(std::vector<std::uint8_t>& out, std::string_view s) {
-  out.insert(out.end(), s.begin(), s.end());
-  out.push_back(0);
-  while (out.size() % 4) out.push_back(0);
 }
 
 } // namespace osc_detail
@@ -189,25 +188,21 @@ inline std::vector<OscReply> dispatchOscPacket(OscDispatcher& dispatcher, const 
   return replies;
 }
 
-// A message with int32 ('i' and 'h' as int32), float32 and string arguments.
+// A message with int32 ('i' and 'h' as int32), float32 and string arguments, serialised by liblo.
 inline std::vector<std::uint8_t> encodeOscMessage(std::string_view address, std::span<const OscArg> args) {
-  std::vector<std::uint8_t> out;
-  osc_detail::putString(out, address);
-  std::string types = ",";
-  for (const OscArg& a : args) types += a.isString() ? 's' : a.isInteger() ? 'i' : 'f';
-  osc_detail::putString(out, types);
+  const osc_detail::LoMessagePtr m(lo_message_new());
+  if (!m) throw std::bad_alloc();
   for (const OscArg& a : args) {
-    if (a.isString()) {
-      osc_detail::putString(out, a.s);
-    } else if (a.isInteger()) {
-      osc_detail::put32(out, static_cast<std::uint32_t>(static_cast<std::int32_t>(a.i)));
-    } else {
-      const float f = static_cast<float>(a.f);
-      std::uint32_t u;
-      std::memcpy(&u, &f, sizeof u);
-      osc_detail::put32(out, u);
-    }
+    const int added = a.isString()    ? lo_message_add_string(m.get(), a.s.c_str())
+                      : a.isInteger() ? lo_message_add_int32(m.get(), static_cast<std::int32_t>(a.i))
+                                      : lo_message_add_float(m.get(), static_cast<float>(a.f));
+    if (added < 0) throw std::bad_alloc();
   }
+  const std::string path(address);
+  std::vector<std::uint8_t> out(lo_message_length(m.get(), path.c_str()));
+  std::size_t size = 0;
+  lo_message_serialise(m.get(), path.c_str(), out.data(), &size);
+  out.resize(size);
   return out;
 }
 

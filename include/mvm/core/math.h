@@ -35,15 +35,18 @@ inline double wrap01(double x) noexcept {
   return f >= 1.0 ? 0.0 : f;
 }
 
-// sin(2*pi*phase) for any phase; max abs error 2e-7. Quarter-wave symmetry + odd Taylor polynomial.
-inline float sin2pi(float phase) noexcept {
-  float p = wrap01(phase);
+// sin(2*pi*p) for a wrapped phase p in [0, 1], without branches, so that a block loop of it
+// vectorises; the same bits as sin2pi. Quarter-wave symmetry + odd Taylor polynomial.
+inline float sin2piWrapped(float p) noexcept {
+  p = p < 1.0f ? p + 0.0f : 0.0f; // as wrap01: a phase rounded up to 1 is 0, and -0 is +0
   float x = p < 0.25f ? p : (p < 0.75f ? 0.5f - p : p - 1.0f); // x in [-0.25, 0.25]
   float y = x * static_cast<float>(kTwoPi);
   float y2 = y * y;
   return y * (1.0f + y2 * (-1.6666667e-1f + y2 * (8.3333333e-3f + y2 * (-1.9841270e-4f +
              y2 * (2.7557319e-6f + y2 * (-2.5052108e-8f))))));
 }
+// sin(2*pi*phase) for any phase; max abs error 2e-7.
+inline float sin2pi(float phase) noexcept { return sin2piWrapped(wrap01(phase)); }
 inline float cos2pi(float phase) noexcept { return sin2pi(phase + 0.25f); }
 
 // sin(2*pi*phase) in double precision; max abs error 1e-13. For coefficient design.
@@ -66,6 +69,27 @@ inline double cos2pi(double phase) noexcept { return sin2pi(phase + 0.25); }
 
 // tan(pi * x) for x in [0, 0.5): the bilinear-transform prewarp of a normalised frequency.
 inline double tanPi(double x) noexcept { return sin2pi(0.5 * x) / cos2pi(0.5 * x); }
+
+// tan(pi * x) for x in [0, 0.5) in float, for coefficients recomputed every sample (audio-rate
+// cutoff modulation); relative error < 1e-6. Octant reduction: past x = 1/4, tan(pi x) =
+// 1 / tan(pi (1/2 - x)), so sin and cos are only needed on [0, pi/4], where short Taylor
+// polynomials suffice (remainders 3e-7 and 3e-8).
+// tanPiFraction gives it as num / den, for coefficient formulas that fold the division into their own.
+struct Fraction {
+  float num, den;
+};
+inline Fraction tanPiFraction(float x) noexcept {
+  const bool upper = x > 0.25f;
+  const float t = (upper ? 0.5f - x : x) * static_cast<float>(kPi);
+  const float t2 = t * t;
+  const float s = t * (1.0f + t2 * (-1.6666667e-1f + t2 * (8.3333333e-3f + t2 * (-1.9841270e-4f + t2 * 2.7557319e-6f))));
+  const float c = 1.0f + t2 * (-0.5f + t2 * (4.1666668e-2f + t2 * (-1.3888889e-3f + t2 * (2.4801587e-5f + t2 * -2.7557319e-7f))));
+  return upper ? Fraction{c, s} : Fraction{s, c};
+}
+inline float tanPi(float x) noexcept {
+  const Fraction t = tanPiFraction(x);
+  return t.num / t.den;
+}
 
 // 2^x in double precision; relative error < 1e-12 for x in [-1022, 1023].
 inline double exp2(double x) noexcept {

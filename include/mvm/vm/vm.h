@@ -539,8 +539,7 @@ private:
         for (std::uint32_t c = 0; c < dstCh; ++c) {
           if (srcCh != 1 && c >= srcCh) break;
           const float* s = src + (srcCh == 1 ? 0 : c) * kBlockFrames;
-          float* d = dst + c * kBlockFrames;
-          for (int i = 0; i < kBlockFrames; ++i) d[i] += amount * s[i];
+          mixBlock(dst + c * kBlockFrames, s, amount);
         }
         break;
       }

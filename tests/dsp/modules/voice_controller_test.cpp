@@ -171,6 +171,81 @@ TEST(VoiceController, MonoNoteStackIsBoundedAndAllocationFree) {
   EXPECT_EQ(out.output(kGate)[100 + 31 + 1], 0.0f);       // releasing 48 empties the stack
 }
 
+// ---- sustain pedal (CC 64) in mono and legato ----
+
+namespace {
+Event controller(std::uint64_t frame, int cc, float value) {
+  Event e;
+  e.frame = frame;
+  e.type = EventType::ControlChange;
+  e.key = static_cast<std::uint8_t>(cc);
+  e.value = value;
+  return e;
+}
+} // namespace
+
+TEST(VoiceController, MonoSustainHoldsTheLastNoteUntilThePedalLifts) {
+  ModuleHarness h("VoiceController", {{"mode", 1.0f}});
+  h.event(noteOn(0, 60, 0.5f)).event(controller(50, 64, 1.0f)).event(noteOn(100, 64, 0.9f)).event(noteOff(150, 64));
+  h.event(noteOff(200, 60)).event(controller(300, 64, 0.0f));
+  const auto out = h.run(384);
+  const auto& p = out.output(kPitch);
+  const auto& g = out.output(kGate);
+  for (std::size_t n = 0; n < 384; ++n) {
+    // priority unchanged under the pedal: releasing 64 returns to the held 60 (a retrigger at
+    // 150); releasing 60, the last key, keeps the gate high until the pedal lifts at 300
+    ASSERT_EQ(g[n], (n < 300 && n != 100 && n != 150) ? 1.0f : 0.0f) << n;
+    ASSERT_EQ(p[n], (n >= 100 && n < 150) ? volts(64) : volts(60)) << n;
+  }
+  EXPECT_EQ(out.output(kVelocity)[250], 0.5f);
+  auto& vc = static_cast<mvm::modules::VoiceController&>(h.module());
+  EXPECT_EQ(vc.heldNotes(), 0);
+  EXPECT_EQ(vc.activeVoices(), 0);
+}
+
+TEST(VoiceController, MonoKeyPressedOverASustainedNoteRetriggersAndIsSustainedInTurn) {
+  ModuleHarness h("VoiceController", {{"mode", 1.0f}});
+  h.event(controller(0, 64, 1.0f)).event(noteOn(10, 60)).event(noteOff(20, 60)).event(noteOn(40, 64, 0.3f)).event(noteOff(60, 64));
+  h.event(controller(80, 64, 0.0f)).event(noteOn(100, 67)).event(controller(120, 64, 1.0f)).event(controller(140, 64, 0.0f));
+  h.event(noteOff(160, 67));
+  const auto out = h.run(192);
+  const auto& p = out.output(kPitch);
+  const auto& g = out.output(kGate);
+  for (std::size_t n = 0; n < 192; ++n) {
+    // held 10..80 (retrigger at 40), then 100..160: a pedal pressed and lifted while the key is
+    // down changes nothing
+    const bool high = (n >= 10 && n < 80 && n != 40) || (n >= 100 && n < 160);
+    ASSERT_EQ(g[n], high ? 1.0f : 0.0f) << n;
+  }
+  EXPECT_EQ(p[39], volts(60));
+  EXPECT_EQ(p[40], volts(64));
+  EXPECT_EQ(p[79], volts(64));
+  EXPECT_EQ(out.output(kVelocity)[70], 0.3f);
+}
+
+TEST(VoiceController, LegatoSustainedNoteGlidesOnWithoutARetrigger) {
+  ModuleHarness h("VoiceController", {{"mode", 2.0f}});
+  h.event(controller(0, 64, 1.0f)).event(noteOn(10, 60, 0.5f)).event(noteOff(20, 60)).event(noteOn(40, 64, 0.9f));
+  h.event(controller(60, 64, 0.0f)).event(noteOff(80, 64));
+  const auto out = h.run(128);
+  const auto& p = out.output(kPitch);
+  const auto& g = out.output(kGate);
+  for (std::size_t n = 0; n < 128; ++n) ASSERT_EQ(g[n], (n >= 10 && n < 80) ? 1.0f : 0.0f) << n; // no drop at 40
+  EXPECT_EQ(p[39], volts(60));
+  EXPECT_EQ(p[40], volts(64));
+  EXPECT_EQ(out.output(kVelocity)[50], 0.5f); // legato keeps the first note's velocity
+}
+
+// Only CC 64 at 0.5 (64/127) or more is a pedal: other controllers and a half-down pedal leave
+// mono notes ending at their note-off.
+TEST(VoiceController, MonoWithoutThePedalDownReleasesAtTheNoteOff) {
+  ModuleHarness h("VoiceController", {{"mode", 1.0f}});
+  h.event(controller(0, 1, 1.0f)).event(controller(0, 64, 63.0f / 127.0f)).event(noteOn(10, 60)).event(noteOff(20, 60));
+  h.event(controller(30, 64, 64.0f / 127.0f)).event(noteOn(40, 62)).event(noteOff(50, 62));
+  const auto out = h.run(64);
+  for (std::size_t n = 0; n < 64; ++n) ASSERT_EQ(out.output(kGate)[n], ((n >= 10 && n < 20) || n >= 40) ? 1.0f : 0.0f) << n;
+}
+
 // ---- portamento ----
 
 TEST(VoiceController, PortamentoGlidesLinearlyInExactlyTheGlideTime) {

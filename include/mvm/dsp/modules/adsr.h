@@ -3,6 +3,7 @@
 // 0; proportionally less from a higher level), decay falls to sustain in decay seconds, release
 // falls from wherever it starts to 0 in release seconds. Times are latched at each stage start.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -39,31 +40,34 @@ public:
       const float* sustain = param(in, kSustain, c);
       const float* release = param(in, kRelease, c);
       float* y = DSPModule::out(out, kEnv, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
+      Voice v = voices_[c]; // a local copy: y could alias the member, forcing reloads
+      // In runs of frames over which the gate stays on one side: only a run's first frame can
+      // start a stage from the gate, and a held or idle level is then a plain copy.
+      for (int i = 0; i < kBlockFrames;) {
         const bool high = gate[i] >= 0.5f;
         if (high && !v.gateHigh) start(v, Stage::Attack, (1.0f - v.level) * attack[i] * rate);
         else if (!high && v.gateHigh && v.stage != Stage::Idle) start(v, Stage::Release, release[i] * rate);
         v.gateHigh = high;
-        if (v.stage == Stage::Decay && v.length == 0) v.stage = Stage::Sustain;
-        switch (v.stage) {
-        case Stage::Idle: v.level = 0.0f; break;
-        case Stage::Attack:
-          if (++v.n >= v.length) { v.level = 1.0f; start(v, Stage::Decay, decay[i] * rate); }
-          else v.level = v.from + (1.0f - v.from) * (static_cast<float>(v.n) / static_cast<float>(v.length));
-          break;
-        case Stage::Decay:
-          if (++v.n >= v.length) { v.level = sustain[i]; v.stage = Stage::Sustain; }
-          else v.level = 1.0f + (sustain[i] - 1.0f) * (static_cast<float>(v.n) / static_cast<float>(v.length));
-          break;
-        case Stage::Sustain: v.level = sustain[i]; break;
-        case Stage::Release:
-          if (++v.n >= v.length) { v.level = 0.0f; v.stage = Stage::Idle; }
-          else v.level = v.from * (1.0f - static_cast<float>(v.n) / static_cast<float>(v.length));
-          break;
+        int end = i + 1;
+        while (end < kBlockFrames && (gate[end] >= 0.5f) == high) ++end;
+        while (i < end) {
+          if (v.stage == Stage::Decay && v.length == 0) v.stage = Stage::Sustain;
+          if (v.stage == Stage::Sustain) {
+            for (; i < end; ++i) y[i] = sustain[i];
+            v.level = y[end - 1];
+          } else if (v.stage == Stage::Idle) {
+            for (; i < end; ++i) y[i] = 0.0f;
+            v.level = 0.0f;
+          } else if (const int run = static_cast<int>(std::min<std::int64_t>(end - i, std::int64_t{v.length} - v.n - 1)); run > 0) {
+            ramp(v, sustain, y, i, run); // frames before the stage's last: the ramp alone
+            i += run;
+          } else {
+            step(v, decay[i] * rate, sustain[i]);
+            y[i++] = v.level;
+          }
         }
-        y[i] = v.level;
       }
+      voices_[c] = v;
     }
   }
 
@@ -83,6 +87,46 @@ private:
     std::uint32_t n = 0;
     std::uint32_t length = 0;
   };
+
+  // Frames [i, i + run) of an attack, decay or release that does not end within them.
+  static void ramp(Voice& v, const float* sustain, float* y, int i, int run) noexcept {
+    const float length = static_cast<float>(v.length), from = v.from;
+    std::uint32_t n = v.n;
+    const int end = i + run;
+    switch (v.stage) {
+    case Stage::Attack:
+      for (; i < end; ++i) y[i] = from + (1.0f - from) * (static_cast<float>(++n) / length);
+      break;
+    case Stage::Decay:
+      for (; i < end; ++i) y[i] = 1.0f + (sustain[i] - 1.0f) * (static_cast<float>(++n) / length);
+      break;
+    case Stage::Release:
+      for (; i < end; ++i) y[i] = from * (1.0f - static_cast<float>(++n) / length);
+      break;
+    case Stage::Idle: case Stage::Sustain: break;
+    }
+    v.n = n;
+    v.level = y[end - 1];
+  }
+
+  // One frame of an attack, decay or release, which may end its stage.
+  static void step(Voice& v, float decayFrames, float sustain) noexcept {
+    switch (v.stage) {
+    case Stage::Attack:
+      if (++v.n >= v.length) { v.level = 1.0f; start(v, Stage::Decay, decayFrames); }
+      else v.level = v.from + (1.0f - v.from) * (static_cast<float>(v.n) / static_cast<float>(v.length));
+      break;
+    case Stage::Decay:
+      if (++v.n >= v.length) { v.level = sustain; v.stage = Stage::Sustain; }
+      else v.level = 1.0f + (sustain - 1.0f) * (static_cast<float>(v.n) / static_cast<float>(v.length));
+      break;
+    case Stage::Release:
+      if (++v.n >= v.length) { v.level = 0.0f; v.stage = Stage::Idle; }
+      else v.level = v.from * (1.0f - static_cast<float>(v.n) / static_cast<float>(v.length));
+      break;
+    case Stage::Idle: case Stage::Sustain: break;
+    }
+  }
 
   static void start(Voice& v, Stage stage, float frames) noexcept {
     v.stage = stage;

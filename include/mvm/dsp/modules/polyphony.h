@@ -98,10 +98,7 @@ public:
     float* s = DSPModule::out(out, kSum, 0);
     float* m = DSPModule::out(out, kMean, 0);
     for (int i = 0; i < kBlockFrames; ++i) s[i] = 0.0f;
-    for (int c = 0; c < channels; ++c) {
-      const float* x = in[kIn] + c * kBlockFrames;
-      for (int i = 0; i < kBlockFrames; ++i) s[i] += x[i];
-    }
+    for (int c = 0; c < channels; ++c) mixBlock(s, in[kIn] + c * kBlockFrames, 1.0f); // 1 * x is x: the same sum
     for (int i = 0; i < kBlockFrames; ++i) m[i] = s[i] * scale;
   }
 };

@@ -31,15 +31,22 @@ public:
       const float* freq = param(in, kFreq, c);
       const float* amp = param(in, kAmp, c);
       float* y = DSPModule::out(out, kOut, c);
+      // The phase recursion first, then the sines of the block in one loop that vectorises.
+      alignas(16) float phases[kBlockFrames];
       double phase = phase_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
         double f = freq[i];
         if (hasPitch) f *= math::exp2(static_cast<double>(pitch[i]));
-        y[i] = amp[i] * math::sin2pi(static_cast<float>(phase));
+        phases[i] = static_cast<float>(phase);
         phase = math::wrap01(phase + f * invRate);
       }
       phase_[c] = phase;
+      sines(phases, amp, y);
     }
+  }
+
+  static void sines(const float* __restrict phases, const float* __restrict amp, float* __restrict y) noexcept {
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = amp[i] * math::sin2piWrapped(phases[i]);
   }
 
   void copyStateFrom(const DSPModule& previous) override {

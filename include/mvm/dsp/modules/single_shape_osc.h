@@ -2,6 +2,8 @@
 // SingleShapeOsc: a module of one band-limited waveform (SawOsc, TriangleOsc).
 // f = freq * 2^pitch; band-limited with the 4-point PolyBLEP of polyblep.h (two samples of latency).
 
+#include <limits>
+
 #include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
 #include "mvm/dsp/modules/polyblep.h"
@@ -32,13 +34,23 @@ public:
       const float* pitch = this->in(in, kPitch, c);
       const float* freq = param(in, kFreq, c);
       float* y = DSPModule::out(out, kOut, c);
-      auto& osc = osc_[c];
+      // Local copies for the loop: the output pointer could alias members, which would force a
+      // store and reload of the state on every sample.
+      auto osc = osc_[c];
+      Increment inc = increment_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::pitchedHz(freq[i], pitch[i]);
+        // A held note gives the same freq and pitch sample after sample: skip the exp2.
+        if (freq[i] != inc.freq || pitch[i] != inc.pitch) {
+          inc.freq = freq[i];
+          inc.pitch = pitch[i];
+          inc.dt = blep::phaseIncrement(math::pitchedHz(freq[i], pitch[i]), invRate);
+        }
         float v[4];
-        osc.tick(blep::phaseIncrement(hz, invRate), 0.5, 0.0, v);
+        osc.tick(inc.dt, 0.5, 0.0, v);
         y[i] = v[Traits::kOutput];
       }
+      osc_[c] = osc;
+      increment_[c] = inc;
     }
   }
 
@@ -48,7 +60,13 @@ public:
   }
 
 private:
+  // The phase increment of the last (freq, pitch); NaN compares unequal, so the first sample computes it.
+  struct Increment {
+    float freq = std::numeric_limits<float>::quiet_NaN(), pitch = 0.0f;
+    double dt = 0.0;
+  };
   blep::Oscillator<Traits::kShape> osc_[kMaxChannels];
+  Increment increment_[kMaxChannels];
 };
 
 } // namespace mvm::modules

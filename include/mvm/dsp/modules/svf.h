@@ -22,6 +22,16 @@ struct SvfCore {
       a2 = static_cast<float>(g * b1);
       a3 = static_cast<float>(g * g * b1);
     }
+    // The same in float from g = num / den, for coefficients recomputed every sample: scaling
+    // b1 by den^2 leaves one division.
+    void set(math::Fraction g, float k_) noexcept {
+      k = k_;
+      const float n = g.num, d = g.den;
+      const float inv = 1.0f / (d * d + n * (n + k_ * d));
+      a1 = d * d * inv;
+      a2 = n * d * inv;
+      a3 = n * n * inv;
+    }
   };
   float ic1 = 0.0f, ic2 = 0.0f;
 
@@ -60,50 +70,107 @@ public:
 
   void process(const float** in, float** out) override {
     const int channels = outputChannels(kLp);
-    const double invRate = 1.0 / sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* pitch = this->in(in, kPitch, c);
-      const float* cutoff = param(in, kCutoff, c);
-      const float* res = param(in, kResonance, c);
-      float* lp = DSPModule::out(out, kLp, c);
-      float* bp = DSPModule::out(out, kBp, c);
-      float* hp = DSPModule::out(out, kHp, c);
-      float* notch = DSPModule::out(out, kNotch, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        if (cutoff[i] != v.lastCutoff || res[i] != v.lastRes || pitch[i] != v.lastPitch) {
-          v.lastCutoff = cutoff[i];
-          v.lastRes = res[i];
-          v.lastPitch = pitch[i];
-          const double fc = math::clamp(math::pitchedHz(cutoff[i], pitch[i], 20.0, 20000.0), 10.0, 0.49 * sampleRate());
-          const double r = math::clamp(static_cast<double>(res[i]), 0.0, 1.0);
-          v.coeffs.set(math::tanPi(fc * invRate), 1.4142135623730951 * (1.0 - 0.99 * r));
-        }
-        const float in0 = math::clamp(x[i], -100.0f, 100.0f);
-        float low, band;
-        v.core.tick(v.coeffs, in0, low, band);
-        const float kb = v.coeffs.k * band;
-        lp[i] = low;
-        bp[i] = kb;
-        hp[i] = in0 - kb - low;
-        notch[i] = in0 - kb;
-      }
-    }
+    int c = 0;
+    for (; c + kGroup <= channels; c += kGroup) filterChannels<kGroup>(in, out, c);
+    for (; c < channels; ++c) filterChannels<1>(in, out, c);
   }
 
   void copyStateFrom(const DSPModule& previous) override {
     const auto& p = static_cast<const SVF&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c].core = p.voices_[c].core;
+    for (int c = 0; c < kMaxChannels; ++c) core_[c] = p.core_[c];
   }
 
 private:
-  struct Voice {
-    SvfCore core;
-    SvfCore::Coeffs coeffs;
-    float lastCutoff = -1.0f, lastRes = -1.0f, lastPitch = -1e30f;
+  // Channels filtered together, interleaved sample by sample: their recursions are independent,
+  // so the CPU overlaps them instead of waiting on one channel's chain of dependent operations.
+  static constexpr int kGroup = 4;
+
+  template <int N>
+  void filterChannels(const float** in, float** out, int c0) noexcept {
+    const float* x[N];
+    float *lp[N], *bp[N], *hp[N], *notch[N];
+    SvfCore core[N]; // local copies: the outputs could alias the members, forcing reloads every sample
+    for (int j = 0; j < N; ++j) {
+      const int c = c0 + j;
+      x[j] = this->in(in, kIn, c);
+      lp[j] = DSPModule::out(out, kLp, c);
+      bp[j] = DSPModule::out(out, kBp, c);
+      hp[j] = DSPModule::out(out, kHp, c);
+      notch[j] = DSPModule::out(out, kNotch, c);
+      designBlock(block_[j], param(in, kCutoff, c), this->in(in, kPitch, c), param(in, kResonance, c));
+      core[j] = core_[c];
+    }
+    for (int i = 0; i < kBlockFrames; ++i) {
+      for (int j = 0; j < N; ++j) {
+        const BlockCoeffs& b = block_[j];
+        const SvfCore::Coeffs k{b.k[i], b.a1[i], b.a2[i], b.a3[i]};
+        const float in0 = math::clamp(x[j][i], -100.0f, 100.0f);
+        float low, band;
+        core[j].tick(k, in0, low, band);
+        const float kb = k.k * band;
+        lp[j][i] = low;
+        bp[j][i] = kb;
+        hp[j][i] = in0 - kb - low;
+        notch[j][i] = in0 - kb;
+      }
+    }
+    for (int j = 0; j < N; ++j) core_[c0 + j] = core[j];
+  }
+
+  // One block's coefficients, computed before the filter runs: with an envelope on the cutoff
+  // they change every sample, and apart from the recursion they vectorise.
+  struct BlockCoeffs {
+    alignas(16) float hz[kBlockFrames];
+    alignas(16) float k[kBlockFrames];
+    alignas(16) float a1[kBlockFrames];
+    alignas(16) float a2[kBlockFrames];
+    alignas(16) float a3[kBlockFrames];
   };
-  Voice voices_[kMaxChannels];
+
+  void designBlock(BlockCoeffs& b, const float* cutoff, const float* pitch, const float* res) const noexcept {
+    const float maxHz = static_cast<float>(0.49 * sampleRate());
+    const float invRate = static_cast<float>(1.0 / sampleRate());
+    if (isSteadyBlock(cutoff) && isSteadyBlock(pitch) && isSteadyBlock(res)) {
+      b.hz[0] = cutoffHz(cutoff[0], pitch[0], maxHz);
+      design(b.hz, res, invRate, 1, b.k, b.a1, b.a2, b.a3);
+      for (int i = 1; i < kBlockFrames; ++i) {
+        b.k[i] = b.k[0];
+        b.a1[i] = b.a1[0];
+        b.a2[i] = b.a2[0];
+        b.a3[i] = b.a3[0];
+      }
+      return;
+    }
+    if (isSteadyBlock(pitch) && pitch[0] == 0.0f) // the usual case: a plain clamp, vectorised
+      for (int i = 0; i < kBlockFrames; ++i) b.hz[i] = math::clamp(math::clamp(cutoff[i], 20.0f, 20000.0f), 10.0f, maxHz);
+    else
+      for (int i = 0; i < kBlockFrames; ++i) b.hz[i] = cutoffHz(cutoff[i], pitch[i], maxHz);
+    design(b.hz, res, invRate, kBlockFrames, b.k, b.a1, b.a2, b.a3);
+  }
+
+  // cutoff (limited to [20 Hz, 20 kHz]) * 2^pitch, limited to [10 Hz, 0.49 * the sample rate].
+  static float cutoffHz(float cutoff, float pitch, float maxHz) noexcept {
+    const float hz = pitch == 0.0f ? math::clamp(cutoff, 20.0f, 20000.0f)
+                                   : static_cast<float>(math::pitchedHz(cutoff, pitch, 20.0, 20000.0));
+    return math::clamp(hz, 10.0f, maxHz);
+  }
+
+  // Coefficients of frames [0, n) from cutoff in Hz and resonance 0..1; one loop without
+  // branches over separate arrays, so that the compiler vectorises it.
+  static void design(const float* __restrict hz, const float* __restrict res, float invRate, int n, float* __restrict k,
+                     float* __restrict a1, float* __restrict a2, float* __restrict a3) noexcept {
+    for (int i = 0; i < n; ++i) {
+      SvfCore::Coeffs c;
+      c.set(math::tanPiFraction(hz[i] * invRate), 1.41421356f * (1.0f - 0.99f * math::clamp(res[i], 0.0f, 1.0f)));
+      k[i] = c.k;
+      a1[i] = c.a1;
+      a2[i] = c.a2;
+      a3[i] = c.a3;
+    }
+  }
+
+  SvfCore core_[kMaxChannels];
+  BlockCoeffs block_[kGroup]; // scratch, rewritten every block
 };
 
 } // namespace mvm::modules

@@ -39,15 +39,30 @@ public:
     return std::fmax(0.0f, (math::exp2(k3Log2Ten * (x - 1.0f)) - kFloor) * (1.0f / (1.0f - kFloor)));
   }
 
+  // The common linear case as a plain product the compiler can vectorise, with the same bits as
+  // the general loop. A module's output buffers never alias its inputs (the compiler allocates
+  // them before it releases any input), which is what __restrict promises.
+  static void linearProduct(const float* __restrict x, const float* __restrict level, const float* __restrict cv,
+                            float* __restrict y) noexcept {
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i] * level[i];
+    if (cv)
+      for (int i = 0; i < kBlockFrames; ++i) y[i] *= cv[i];
+  }
+
   void process(const float** in, float** out) override {
     const int channels = outputChannels(kOut);
     const bool hasCv = isInputConnected(kCv);
     const float* response = param(in, kResponse, 0);
+    const bool linear = !hasCv || (isSteadyBlock(response) && response[0] < 0.5f);
     for (int c = 0; c < channels; ++c) {
       const float* x = this->in(in, kIn, c);
       const float* cv = this->in(in, kCv, c);
       const float* level = param(in, kLevel, c);
       float* y = DSPModule::out(out, kOut, c);
+      if (linear) {
+        linearProduct(x, level, hasCv ? cv : nullptr, y); // an unconnected cv reads as 1
+        continue;
+      }
       for (int i = 0; i < kBlockFrames; ++i) {
         float g = 1.0f;
         if (hasCv) g = response[i] >= 0.5f ? exponentialGain(cv[i]) : cv[i];

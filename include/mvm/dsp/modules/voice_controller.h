@@ -10,8 +10,11 @@
 // note returns to the most recent note still held. Every change of note retriggers the gate
 // (one-sample drop). mode legato: as mono, but a note that overlaps a held one changes the pitch
 // without retriggering the gate.
-// sustain (CC 64 at 0.5 or more, poly mode): a released key keeps its voice's gate high until the
-// pedal is lifted; pressing the key again retriggers the voice.
+// sustain (CC 64 at 0.5 or more), poly: a released key keeps its voice's gate high until the
+// pedal is lifted; pressing the key again retriggers the voice. Mono and legato, as on a hardware
+// mono synth: keys released with the pedal down leave the note stack as usual (same priority), but
+// releasing the last one keeps the gate high on the last note until the pedal lifts; a key pressed
+// meanwhile plays as if that note were still held (mono retriggers, legato glides on).
 // pressure: per voice, the larger of the note's poly aftertouch and the channel pressure.
 // release: per voice, the release velocity of its last note-off.
 // portamento: each voice's pitch glides linearly (in volts) from where it is to a new note in
@@ -38,7 +41,8 @@ public:
   static const ModuleDescriptor& describe() {
     static const ModuleDescriptor d{
         "VoiceController", "Voices",
-        "Allocates voices from note events: pitch, gate and velocity per voice; poly (oldest note stolen), mono or legato.",
+        "Allocates voices from note events: pitch, gate and velocity per voice; poly (oldest note stolen), mono or legato; "
+        "CC 64 sustains released notes in every mode (mono and legato: the last note, until the pedal lifts).",
         {},
         {{"pitch", true, "1 V/octave, 0 V = C4 (MIDI note 60), plus pitch bend"},
          {"gate", true, "1 while the note is held"},
@@ -84,6 +88,8 @@ public:
     }
     const HostBus* bus = hostBus();
     const int limit = bus ? bus->voiceLimit : 0;
+    // With steady parameters, the frames between events repeat the last frame unless a voice glides.
+    const bool steadyParams = isSteadyBlock(channelParam) && isSteadyBlock(bendRange) && isSteadyBlock(modeParam) && isSteadyBlock(portaParam);
     for (int i = 0; i < kBlockFrames; ++i) {
       const int mode = math::clamp(static_cast<int>(modeParam[i] + 0.5f), 0, 2);
       if (mode != mode_) switchMode(mode, voices);
@@ -99,15 +105,32 @@ public:
       }
       if (limit > 0 && mode_ == kPoly && (i == 0 || next != eventsBefore)) enforceLimit(limit, voices);
       const float bend = bend_ * bendRange[i] * (1.0f / 12.0f);
+      bool gliding = false;
       for (int v = 0; v < voices; ++v) {
         Voice& s = voice_[v];
         pitch[v][i] = glideValue(s) + bend;
         if (s.glideN < s.glideLen) ++s.glideN;
+        gliding = gliding || s.glideN < s.glideLen;
         gate[v][i] = (s.held && !dropGate[v]) ? 1.0f : 0.0f;
         velocity[v][i] = s.velocity;
         pressure[v][i] = s.pressure > channelPressure_ ? s.pressure : channelPressure_;
         releaseVelocity[v][i] = s.release;
       }
+      if (!steadyParams || gliding) continue;
+      const int end = next < events.size() && events[next].frame < static_cast<std::uint64_t>(kBlockFrames) ? static_cast<int>(events[next].frame) : kBlockFrames;
+      for (int v = 0; v < voices; ++v) {
+        const Voice& s = voice_[v];
+        const float held = s.held ? 1.0f : 0.0f; // a dropped gate lasts one frame
+        const float steadyPitch = glideValue(s) + bend; // frame i may have been a glide's last step
+        for (int k = i + 1; k < end; ++k) {
+          pitch[v][k] = steadyPitch;
+          gate[v][k] = held;
+          velocity[v][k] = velocity[v][i];
+          pressure[v][k] = pressure[v][i];
+          releaseVelocity[v][k] = releaseVelocity[v][i];
+        }
+      }
+      if (end > i + 1) i = end - 1;
     }
     if (HostBus* b = hostBus()) b->activeVoices += activeVoices();
   }
@@ -263,6 +286,7 @@ private:
       setNote(s, e.key);
       if (!s.held || mode_ == kMono) s.velocity = e.value; // legato keeps the first note's velocity
       s.held = true;
+      s.sustained = false;
       s.since = ++clock_;
       break;
     }
@@ -276,9 +300,15 @@ private:
       break;
     case EventType::AllNotesOff:
       stackSize_ = 0;
-      if (s.held) { s.held = false; s.since = ++clock_; }
+      if (s.held) { s.held = s.sustained = false; s.since = ++clock_; }
       break;
     case EventType::PitchBend: bend_ = e.value; break;
+    case EventType::ControlChange:
+      if (e.key == kSustainController) {
+        sustain_ = e.value >= 0.5f;
+        if (!sustain_ && s.sustained) { s.held = s.sustained = false; s.since = ++clock_; }
+      }
+      break;
     default: break;
     }
   }
@@ -289,6 +319,10 @@ private:
     removeFromStack(note);
     if (!wasTop || !s.held) return;
     if (stackSize_ == 0) {
+      if (sustain_) { // the pedal holds the last note
+        s.sustained = true;
+        return;
+      }
       s.held = false;
       s.since = ++clock_;
       return;
@@ -320,7 +354,7 @@ private:
   // A live mode change releases every voice and forgets held notes.
   void switchMode(int mode, int voices) noexcept {
     for (int v = 0; v < voices; ++v)
-      if (voice_[v].held) { voice_[v].held = false; voice_[v].since = ++clock_; }
+      if (voice_[v].held) { voice_[v].held = voice_[v].sustained = false; voice_[v].since = ++clock_; }
     stackSize_ = 0;
     mode_ = mode;
   }
