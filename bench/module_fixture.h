@@ -1,9 +1,15 @@
 #pragma once
 // One module of the registry set up alone, as the compiler would: parameters at their defaults,
 // every input connected to a noise-like signal of `channels` channels (polyphonic ports) or one
-// channel, parameter inputs holding their defaults. Used by modules_bench and the gate's driver.
+// channel, parameter inputs holding their defaults. A module made `channels` wide otherwise gets
+// there too: a channel count fixed at load is set to it; without a polyphonic input, the first
+// polyphonic parameter input carries `channels` channels; a VoiceController gets `channels` held
+// notes. Used by modules_bench and the gate's driver.
 
+#include <algorithm>
+#include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,7 +26,7 @@ public:
     ProcessSetup setup;
     setup.id = "bench";
     setup.seed = 1;
-    for (const auto& p : d.params) setup.params.push_back(p.defaultValue);
+    for (const auto& p : d.params) setup.params.push_back(p.fixedAtLoad ? std::clamp(static_cast<float>(channels), p.min, p.max) : p.defaultValue);
     bus_.numOutputs = bus_.numInputs = 2;
     for (int c = 0; c < 2; ++c) {
       bus_.outputs[c] = busOut_[c];
@@ -31,11 +37,19 @@ public:
     const int ins = d.inputPortCount(), outs = static_cast<int>(d.outputs.size());
     module_->configure(ins, outs);
     std::vector<int> inCh(static_cast<std::size_t>(ins), 1);
+    bool polyInput = false;
     for (std::size_t i = 0; i < d.inputs.size(); ++i) {
       inCh[i] = d.inputs[i].polyphonic ? channels : 1;
+      polyInput = polyInput || d.inputs[i].polyphonic;
       module_->setInputLayout(static_cast<int>(i), inCh[i], true);
     }
-    for (int i = static_cast<int>(d.inputs.size()); i < ins; ++i) module_->setInputLayout(i, 1, false);
+    for (int i = static_cast<int>(d.inputs.size()); i < ins; ++i) {
+      const ParamDescriptor& p = d.params[static_cast<std::size_t>(i) - d.inputs.size()];
+      const bool widen = !polyInput && p.polyphonic && !p.fixedAtLoad;
+      if (widen) polyInput = true; // the first one only
+      inCh[static_cast<std::size_t>(i)] = widen ? channels : 1;
+      module_->setInputLayout(i, inCh[static_cast<std::size_t>(i)], widen);
+    }
     std::vector<int> outCh(static_cast<std::size_t>(outs), 1);
     module_->resolveOutputChannels(inCh.data(), outCh.data());
     for (int o = 0; o < outs; ++o) module_->setOutputChannels(o, outCh[static_cast<std::size_t>(o)]);
@@ -51,10 +65,23 @@ public:
         for (int k = 0; k < kMaxChannels * kBlockFrames; ++k) p[k] = d.params[static_cast<std::size_t>(i) - d.inputs.size()].defaultValue;
     }
     module_->prepare();
+    if (d.receivesNoteEvents)
+      for (int c = 0; c < channels; ++c) {
+        Event& e = notes_[static_cast<std::size_t>(c)];
+        e.type = EventType::NoteOn;
+        e.frame = static_cast<std::uint64_t>(c);
+        e.key = static_cast<std::uint8_t>(48 + 3 * c);
+        e.value = 0.8f;
+      }
+    pendingNotes_ = d.receivesNoteEvents ? channels : 0;
   }
 
-  // one 64-frame block
-  void process() { module_->process(const_cast<const float**>(in_.data()), out_.data()); }
+  // one 64-frame block (the first delivers the held notes)
+  void process() {
+    module_->setBlockEvents(std::span<const Event>(notes_.data(), static_cast<std::size_t>(pendingNotes_)));
+    module_->process(const_cast<const float**>(in_.data()), out_.data());
+    pendingNotes_ = 0;
+  }
   float* firstOutput() const { return out_.empty() ? nullptr : out_[0]; }
   int channels() const { return channels_; }
 
@@ -65,6 +92,8 @@ private:
   AlignedFloatArray storage_;
   std::vector<float*> in_, out_;
   int channels_ = 1;
+  std::array<Event, kMaxChannels> notes_{};
+  int pendingNotes_ = 0;
 };
 
 } // namespace mvm::bench

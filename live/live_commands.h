@@ -43,6 +43,7 @@ inline float resolveParamValue(const PatchGraph& patch, const ModuleRegistry& re
     throw ConsoleError(spec->type + " '" + module + "' has no parameter '" + param + "' (it has: " + names + ")");
   }
   const ParamDescriptor& pd = d.params[static_cast<std::size_t>(index)];
+  if (pd.fixedAtLoad) throw ConsoleError(pd.fixedAtLoadCause(module));
   for (std::size_t i = 0; i < pd.choices.size(); ++i)
     if (pd.choices[i] == text) return static_cast<float>(i);
   const double v = parseConsoleNumber(text, "value");

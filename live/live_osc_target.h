@@ -45,6 +45,8 @@ public:
     return outcome(manager_.rollback());
   }
 
+  std::vector<MeterLevel> meters() override { return manager_.meterLevels(); }
+
   std::optional<OscStatus> status() override {
     OscStatus s;
     s.generation = vm_.counters().generation.load(std::memory_order_relaxed);

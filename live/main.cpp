@@ -593,6 +593,7 @@ int main(int argc, char** argv) {
     closeStream();
     return kBadPatch;
   }
+  for (const std::string& d : first.diagnostics()) std::cerr << "mvm-live: note: " << d << "\n";
 
   // External control: MIDI and OSC threads stamp arrivals against the audio clock and post events.
   std::unique_ptr<mvm::live::MidiInput> midiIn;
@@ -729,8 +730,15 @@ int main(int argc, char** argv) {
     ctx.manager = manager.get();
     ctx.track = [&](SwapHandle h, const std::string& what) { reloads.push_back({std::move(h), what}); };
     ctx.status = [&] {
-      return "playing generation " + std::to_string(machine.counters().generation.load(std::memory_order_relaxed)) + ": " +
-             mvm::live::meterLine(reading(false)) + " (peak and p99 load of the whole run)";
+      std::string s = "playing generation " + std::to_string(machine.counters().generation.load(std::memory_order_relaxed)) + ": " +
+                      mvm::live::meterLine(reading(false)) + " (peak and p99 load of the whole run)";
+      for (const MeterLevel& m : manager->meterLevels()) {
+        char line[160];
+        std::snprintf(line, sizeof line, "; meter %s: peak %.3f, rms %.3f, held %.3f", m.id.c_str(), static_cast<double>(m.reading.peak),
+                      static_cast<double>(m.reading.rms), static_cast<double>(m.reading.peakHold));
+        s += line;
+      }
+      return s;
     };
     mvm::live::addLiveCommands(commands, std::move(ctx));
     mvm::live::addMidiLearnCommand(commands, midiIn.get(), manager.get());
@@ -806,6 +814,7 @@ int main(int argc, char** argv) {
       }
       meter.clear();
       const SwapTimes t = it->handle.times();
+      for (const std::string& d : it->handle.diagnostics()) std::fprintf(stderr, "mvm-live: note: %s\n", d.c_str());
       mvm::live::SwapRecord record;
       record.t = sinceFirstCallback(t.requestNs);
       record.patch = it->what;

@@ -31,6 +31,7 @@ inline void addMidiLearnCommand(CommandTable& table, MidiInput* midi, PatchManag
                const ModuleDescriptor& d = *registry->find(patch->modules[static_cast<std::size_t>(m)].type)->descriptor;
                const int p = d.findParam(param);
                if (p < 0) throw ConsoleError(d.type + " '" + module + "' has no parameter '" + param + "'");
+               if (d.params[static_cast<std::size_t>(p)].fixedAtLoad) throw ConsoleError(d.params[static_cast<std::size_t>(p)].fixedAtLoadCause(module));
                float lo = d.params[static_cast<std::size_t>(p)].min, hi = d.params[static_cast<std::size_t>(p)].max;
                if (a.size() == 3) {
                  lo = resolveParamValue(*patch, *registry, module, param, a[1]);

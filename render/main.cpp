@@ -65,6 +65,8 @@ std::string dbString(double db) {
   std::snprintf(buf, sizeof buf, "%.2f", db);
   return buf;
 }
+// A linear level (1 = full scale) in dBFS.
+std::string levelString(float linear) { return dbString(linear > 0 ? 20.0 * std::log10(static_cast<double>(linear)) : -INFINITY); }
 
 } // namespace
 
@@ -200,7 +202,7 @@ int main(int argc, char** argv) {
     }
   } catch (const PatchError& e) {
     std::cerr << "mvm-render: " << e.what() << "\n";
-    return kBadInput;
+    return render::exitCodeOf(e);
   }
   if (!midiPath.empty()) {
     if (::access(midiPath.c_str(), R_OK) != 0) {
@@ -250,6 +252,7 @@ int main(int argc, char** argv) {
   ro.swaps = std::move(swaps);
   ro.crossfadeMs = crossfadeMs;
   ro.crossfadeCurve = curve;
+  ro.diagnose = [](const std::string& d) { std::cerr << "mvm-render: note: " << d << "\n"; };
   const std::uint64_t ditherSeed = ro.overrideSeed ? ro.seed : patch.seed;
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
@@ -271,6 +274,9 @@ int main(int argc, char** argv) {
                 render::formatName(format), dbString(st.peakDb()).c_str(), dbString(st.rmsDb()).c_str(),
                 static_cast<unsigned long long>(st.clippedSamples), static_cast<unsigned long long>(st.guardedBlocks),
                 st.wallSeconds > 0 ? audioSeconds / st.wallSeconds : 0.0);
+    for (const MeterLevel& m : st.meters)
+      std::printf("meter %s: peak %s dBFS (held %s dBFS), RMS %s dBFS at the end\n", m.id.c_str(), levelString(m.reading.peak).c_str(),
+                  levelString(m.reading.peakHold).c_str(), levelString(m.reading.rms).c_str());
     if (st.lateEvents > 0) std::fprintf(stderr, "mvm-render: warning: %llu events applied late\n", static_cast<unsigned long long>(st.lateEvents));
   });
 }

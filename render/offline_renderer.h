@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "mvm/mvm.h"
@@ -32,6 +33,8 @@ struct RenderOptions {
   FadeCurve crossfadeCurve = FadeCurve::EqualPower;
   // Host input for AudioIn (non-interleaved channels at sampleRate); silence after its end.
   const std::vector<std::vector<float>>* input = nullptr;
+  // Called with each compiler report ("PATCH: feedback: cycle broken at …"), before rendering.
+  std::function<void(const std::string&)> diagnose;
 };
 
 struct RenderStats {
@@ -44,6 +47,7 @@ struct RenderStats {
   std::uint64_t swaps = 0;
   double wallSeconds = 0.0;
   int channels = 0;
+  std::vector<MeterLevel> meters; // the Meter modules of the patch playing at the end
 
   double peakDb() const { return peak > 0 ? 20.0 * std::log10(static_cast<double>(peak)) : -INFINITY; }
   double rmsDb() const {
@@ -86,17 +90,25 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   co.numInputs = numInputs;
   VM vm(VMConfig{o.sampleRate, o.channels, numInputs});
   vm.setCrossfade(o.crossfadeMs, o.crossfadeCurve);
-  vm.load_program(Compiler().compile(patch, co));
+  const auto report = [&](const PatchGraph& g, const Program& p) {
+    if (o.diagnose)
+      for (const std::string& d : p.diagnostics) o.diagnose(g.source + ": " + d);
+  };
+  std::unique_ptr<Program> first = Compiler().compile(patch, co);
+  report(patch, *first);
+  vm.load_program(std::move(first));
 
   // Swap programs are compiled before the render starts, so every swap lands exactly where it
   // is scheduled whatever compiling costs: the output stays reproducible.
   struct Pending {
     std::uint64_t frame;
     std::unique_ptr<Program> program;
+    const PatchGraph* patch;
   };
   std::vector<Pending> swaps;
   for (const ScheduledSwap& s : o.swaps) {
-    Pending p{swapFrame(s.seconds, o.sampleRate), Compiler().compile(s.patch, co)};
+    Pending p{swapFrame(s.seconds, o.sampleRate), Compiler().compile(s.patch, co), &s.patch};
+    report(s.patch, *p.program);
     p.program->generation = swaps.size() + 1;
     swaps.push_back(std::move(p));
   }
@@ -120,7 +132,12 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   std::uint64_t done = 0;
   while (done < total) {
     // Swaps due at this block boundary go in now; the VM takes them before computing the block.
-    for (; nextSwap < swaps.size() && swaps[nextSwap].frame <= done; ++nextSwap) vm.scheduleNewProgram(std::move(swaps[nextSwap].program));
+    for (; nextSwap < swaps.size() && swaps[nextSwap].frame <= done; ++nextSwap) {
+      Program& p = *swaps[nextSwap].program; // compiled up front: requested and compiled, as far as the stream knows, now
+      p.requestNs = p.compiledNs = steadyNowNs();
+      p.requestFrame = p.compiledFrame = done;
+      vm.scheduleNewProgram(std::move(swaps[nextSwap].program));
+    }
     int n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block), total - done));
     if (nextSwap < swaps.size()) n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(n), swaps[nextSwap].frame - done));
     // Post every event the blocks computed in this call will need. If the queue fills, render
@@ -157,6 +174,7 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   stats.guardedBlocks = vm.counters().guardedBlocks.load();
   stats.lateEvents = vm.counters().lateEvents.load();
   stats.swaps = vm.counters().swaps.load();
+  stats.meters = meterLevels(nextSwap > 0 ? *swaps[nextSwap - 1].patch : patch, vm.meters());
   stats.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return stats;
 }

@@ -13,6 +13,9 @@ namespace mvm::render {
 
 enum Exit { kOk = 0, kBadInput = 1, kUsage = 2, kIoError = 3, kInterrupted = 130 };
 
+// A file that cannot be read is a file error; anything else wrong with a patch or score is bad input.
+inline int exitCodeOf(const PatchError& e) { return dynamic_cast<const PatchFileError*>(&e) ? kIoError : kBadInput; }
+
 // Thrown from inside a render loop when Ctrl-C was pressed.
 struct Interrupted {};
 
@@ -26,7 +29,7 @@ int runReportingErrors(const std::string& output, Body&& body) {
     return kInterrupted;
   } catch (const PatchError& e) {
     std::cerr << "mvm-render: " << e.what() << "\n";
-    return kBadInput;
+    return exitCodeOf(e);
   } catch (const std::exception& e) {
     std::cerr << "mvm-render: " << e.what() << "\n";
     return kIoError;

@@ -4,6 +4,7 @@
 #include "mvm/compiler/compiler.h"
 #include "mvm/compiler/disassembler.h"
 #include "mvm/control/midi_file_score.h"
+#include "mvm/control/meter_levels.h"
 #include "mvm/control/midi_mapper.h"
 #include "mvm/control/osc_dispatch.h"
 #include "mvm/control/patch_manager.h"

@@ -87,6 +87,26 @@ TEST(Compiler, BreaksEveryCycleIncludingSelfLoops) {
   EXPECT_EQ(processOrder(*p).size(), 2u);
 }
 
+// The audio thread finds each feedback delay of the old program by binary search during a swap
+// (bounded work per delay), so the compiler lists them sorted by key hash.
+TEST(Compiler, ListsFeedbackDelaysSortedForCarryOverLookups) {
+  std::string modules, cables;
+  for (int i = 0; i < 40; ++i) { // 40 self-loops
+    const std::string id = "g" + std::to_string(i);
+    modules += std::string(i ? ", " : "") + R"({"id": ")" + id + R"(", "type": "Gain"})";
+    cables += std::string(i ? ", " : "") + R"({"from": ")" + id + R"(.out", "to": ")" + id + R"(.in"})";
+  }
+  auto p = Compiler().compile(parse(R"({"modules": [)" + modules + R"(], "connections": [)" + cables + "]}"));
+  ASSERT_EQ(p->feedback.size(), 40u);
+  for (std::size_t i = 0; i < p->feedback.size(); ++i) {
+    if (i) {
+      EXPECT_LT(p->feedback[i - 1].keyHash, p->feedback[i].keyHash);
+    }
+    EXPECT_EQ(p->findFeedback(fnv1a64(p->feedback[i].key)), static_cast<int>(i)) << p->feedback[i].key;
+  }
+  EXPECT_EQ(p->findFeedback(fnv1a64("g0.out>g1.in")), -1);
+}
+
 TEST(Compiler, FeedbackIsDelayedByExactlyOneBlock) {
   // a = sine + b (delayed), b = 0.5 * a: so a[n] = s[n] + 0.5 * a[n - 64].
   const std::string patch = R"({"modules": [

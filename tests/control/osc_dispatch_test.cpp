@@ -19,8 +19,8 @@ public:
     return !queueFull;
   }
   const ParamDescriptor* findParam(std::string_view module, std::string_view param) override {
-    if (module != "g") return nullptr;
-    const ModuleDescriptor* d = builtinModules().find("Gain")->descriptor;
+    if (module != "g" && module != "keys") return nullptr;
+    const ModuleDescriptor* d = builtinModules().find(module == "g" ? "Gain" : "VoiceController")->descriptor;
     const int p = d->findParam(std::string(param));
     return p < 0 ? nullptr : &d->params[static_cast<std::size_t>(p)];
   }
@@ -33,6 +33,7 @@ public:
     return "";
   }
   std::optional<OscStatus> status() override { return OscStatus{7, 12.5f, 3, 2}; }
+  std::vector<MeterLevel> meters() override { return {{"m1", {0.5f, 0.25f, 0.75f}}, {"m2", {0.0f, 0.0f, 0.125f}}}; }
 
   std::vector<Event> events;
   std::vector<std::string> loaded;
@@ -94,6 +95,18 @@ TEST(OscDispatch, NotesPatchesAndStatus) {
   EXPECT_EQ(s.args[3].i, 2);
   EXPECT_FALSE(s.port);
   EXPECT_EQ(send(d, "/mvm/status", {OscArg::integer(9123)}).port, 9123);
+  // Meters: id, peak, rms and held peak, a group of four per meter.
+  const OscReply m = send(d, "/mvm/meter", {OscArg::integer(9124)});
+  ASSERT_EQ(m.address, "/mvm/meter");
+  EXPECT_EQ(m.port, 9124);
+  ASSERT_EQ(m.args.size(), 8u);
+  EXPECT_EQ(m.args[0].s, "m1");
+  EXPECT_DOUBLE_EQ(m.args[1].f, 0.5);
+  EXPECT_DOUBLE_EQ(m.args[2].f, 0.25);
+  EXPECT_DOUBLE_EQ(m.args[3].f, 0.75);
+  EXPECT_EQ(m.args[4].s, "m2");
+  EXPECT_DOUBLE_EQ(m.args[7].f, 0.125);
+  EXPECT_EQ(send(d, "/mvm/meter", {OscArg::string("x")}).address, "/mvm/error");
 }
 
 TEST(OscDispatch, MalformedAndUnknownMessagesAreCountedAndAnswered) {
@@ -111,6 +124,7 @@ TEST(OscDispatch, MalformedAndUnknownMessagesAreCountedAndAnswered) {
       {"/mvm/param/g/gain", {OscArg::real(1), OscArg::real(-1)}, "ramp -1 s is out of range"},
       {"/mvm/param/g/gain", {OscArg::real(1), OscArg::real(1), OscArg::string("cubic")}, "expected linear or exponential"},
       {"/mvm/param/x/gain", {OscArg::real(1)}, "the patch has no parameter x.gain"},
+      {"/mvm/param/keys/voices", {OscArg::real(4)}, "keys.voices is fixed when the patch loads"},
       {"/mvm/param/g", {OscArg::real(1)}, "expected /mvm/param/<module>/<param>"},
       {"/mvm/param/g/gain/more", {OscArg::real(1)}, "expected /mvm/param/<module>/<param>"},
       {"/mvm/note/on", {OscArg::integer(60)}, "expected i note, i velocity"},

@@ -63,6 +63,9 @@ TEST(Score, ErrorsNameTheEventAndTheCause) {
   EXPECT_NE(errorOf(R"({"time": 1, "type": "noteOn", "note": 1, "pitch": 3})").find("key \"pitch\": not a field of a noteOn event"),
             std::string::npos);
   EXPECT_NE(errorOf(R"({"time": 1, "type": "pitchBend", "value": 2})").find("out of range [-1, 1]"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"time": 1, "type": "param", "module": "keys", "param": "voices", "value": 4})")
+                .find("s.json: events[0] (param): keys.voices is fixed when the patch loads"),
+            std::string::npos);
 }
 
 TEST(Score, NotesArriveAtTheirExactFrame) {

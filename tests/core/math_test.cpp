@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
 
 using namespace mvm;
 
@@ -64,4 +67,20 @@ TEST(Math, PitchToHzIsOneVoltPerOctaveFromC4) {
   EXPECT_NEAR(math::pitchToHz(0.0f), 261.6256, 1e-3);
   EXPECT_NEAR(math::pitchToHz(1.0f), 523.2511, 1e-3);
   EXPECT_NEAR(math::pitchToHz(0.75f), 440.0, 1e-3); // A4 is 9 semitones above C4
+}
+
+// floorSmall gives std::floor's value and bits (the sign of a zero too) for every float it is
+// handed, inline below 2^31 and through libm beyond.
+TEST(Math, FloorSmallIsFloorBitForBit) {
+  const auto same = [](auto a, auto b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+  std::vector<float> xs = {0.0f, -0.0f, 0.5f, -0.5f, 1.0f, -1.0f, 1.5f, -1.5f, 2147483520.0f, -2147483648.0f, 3e9f, -3e9f,
+                           std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), 1e-40f, -1e-40f};
+  for (float x = -300.0f; x < 300.0f; x += 0.37f) xs.push_back(x);
+  for (int k = -30; k <= 30; ++k) xs.push_back(std::nextafter(static_cast<float>(k), 1e9f)), xs.push_back(std::nextafter(static_cast<float>(k), -1e9f));
+  for (float x : xs) {
+    EXPECT_TRUE(same(math::floorSmall(x), std::floor(x))) << x;
+    EXPECT_TRUE(same(math::floorSmall(static_cast<double>(x)), std::floor(static_cast<double>(x)))) << x;
+  }
+  EXPECT_TRUE(std::isnan(math::floorSmall(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_TRUE(std::isnan(math::floorSmall(std::numeric_limits<double>::quiet_NaN())));
 }

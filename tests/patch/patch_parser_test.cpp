@@ -113,6 +113,24 @@ TEST(PatchParser, ConnectionsToNothing) {
   EXPECT_NE(errorOf(withModules(kOsc + "," + kOut, R"([{"from": "osc.out"}])")).find("missing \"to\""), std::string::npos);
 }
 
+// Channel counts are read when the patch loads: a cable into one would do nothing, so it is refused.
+TEST(PatchParser, ACableCannotModulateAParameterFixedAtLoad) {
+  const std::string lfos = R"({"id": "a", "type": "LFO"}, {"id": "b", "type": "LFO", "params": {"channels": 4}})";
+  EXPECT_NE(errorOf(withModules(lfos, R"([{"from": "a.sine", "to": "b.channels"}])"))
+                .find("p.json: connections[0] (a.sine -> b.channels): b.channels is fixed when the patch loads (it sets the channel "
+                      "count): set it in the patch's \"params\""),
+            std::string::npos);
+  for (const char* fixed : {R"({"id": "b", "type": "Constant"})", R"({"id": "b", "type": "Merge"})"})
+    EXPECT_NE(errorOf(withModules(std::string(R"({"id": "a", "type": "LFO"}, )") + fixed, R"([{"from": "a.sine", "to": "b.channels"}])"))
+                  .find("b.channels is fixed when the patch loads"),
+              std::string::npos);
+  EXPECT_NE(errorOf(withModules(R"({"id": "a", "type": "LFO"}, {"id": "k", "type": "VoiceController"})", R"([{"from": "a.sine", "to": "k.voices"}])"))
+                .find("k.voices is fixed when the patch loads"),
+            std::string::npos);
+  // Its neighbours stay modulatable.
+  EXPECT_NO_THROW(PatchParser().parseFromJson(withModules(lfos, R"([{"from": "a.sine", "to": "b.rate"}])")));
+}
+
 TEST(PatchParser, AParameterIsAModulationInput) {
   const PatchGraph g = PatchParser().parseFromJson(withModules(kOsc + R"(, {"id": "lfo", "type": "SineGen"})",
                                                                R"([{"from": "lfo.out", "to": "osc.freq", "amount": 10}])"));

@@ -100,7 +100,7 @@ TEST(MvmRender, BadScoresAndFilesAndFlags) {
   EXPECT_NE(r.output.find("s.json: events[0] (noteOn) note: 200 is out of range [0, 127]"), std::string::npos) << r.output;
 
   r = runCommand(kRender + " /nonexistent/p.json -o " + (dir / "o.wav"));
-  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.exitCode, 3); // a file error, as --help says
   EXPECT_NE(r.output.find("/nonexistent/p.json: cannot open file"), std::string::npos);
 
   r = runCommand(kRender + " " + kDemo + " -o /nonexistent/dir/o.wav");
@@ -147,4 +147,62 @@ TEST(MvmRender, DisassemblesAndListsModules) {
   r = runCommand(kRender + " --list-modules");
   EXPECT_EQ(r.exitCode, 0);
   EXPECT_NE(r.output.find("SineGen [Oscillators]"), std::string::npos);
+}
+
+// Meter modules report to the command line: held peak, and peak and RMS at the end.
+TEST(MvmRender, PrintsEachMetersLevels) {
+  TempDir dir;
+  const std::string patch = write(dir, "m.json", R"({"modules": [{"id": "osc", "type": "SineGen", "params": {"freq": 1000, "amp": 0.5}},
+      {"id": "vu", "type": "Meter", "params": {"window": 0.05}}, {"id": "out", "type": "AudioOut"}],
+      "connections": [{"from": "osc.out", "to": "vu.in"}, {"from": "osc.out", "to": "out.left"}]})");
+  const auto r = runCommand(kRender + " " + patch + " -s 1 -o " + (dir / "m.wav"));
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  // 0.5 peak = -6.02 dBFS; RMS 0.354 = -9.03 dBFS
+  EXPECT_NE(r.output.find("meter vu: peak -6.0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(held -6.02 dBFS), RMS -9.0"), std::string::npos) << r.output;
+}
+
+TEST(MvmRender, ReportsAFeedbackCycleItBrokeWithADelay) {
+  TempDir dir;
+  const std::string golden = std::string(MVM_SOURCE_DIR) + "/golden/patches/feedback.json";
+  const auto r = runCommand(kRender + " " + golden + " -s 0.1 -o " + (dir / "fb.wav"));
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("mvm-render: note: " + golden + ": feedback: cycle broken at "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("with a one-block delay (64 frames)"), std::string::npos) << r.output;
+  // A patch without a cycle gets no note.
+  const auto plain = runCommand(kRender + " " + kDemo + " -s 0.1 -o " + (dir / "demo.wav"));
+  EXPECT_EQ(plain.output.find("note:"), std::string::npos) << plain.output;
+}
+
+// --swap, --crossfade-ms and --crossfade-curve from the command line give exactly the golden
+// renders made through the renderer's API (golden/manifest.json: swap_fade, swap_param).
+TEST(MvmRender, SwapsFromTheCommandLineMatchTheGoldenRenders) {
+  TempDir dir;
+  const std::string g = std::string(MVM_SOURCE_DIR) + "/golden/";
+  struct Case {
+    const char* name;
+    std::string args;
+  } cases[] = {
+      {"swap_fade", "--swap 0.5=" + g + "patches/swap_c.json --crossfade-ms 50 --crossfade-curve equal-power"},
+      {"swap_param", "--swap 0.75=" + g + "patches/swap_a.json --swap 0.5=" + g + "patches/swap_b.json --crossfade-ms 20 --crossfade-curve linear"},
+  };
+  for (const Case& c : cases) {
+    const std::string out = dir / (std::string(c.name) + ".wav");
+    const auto r = runCommand(kRender + " " + g + "patches/swap_a.json -s 1 --block 100 " + c.args + " -o " + out);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    const auto got = mvm::render::readWav(out), want = mvm::render::readWav(g + "reference/" + c.name + ".wav");
+    ASSERT_EQ(got.channels.size(), want.channels.size()) << c.name;
+    for (std::size_t ch = 0; ch < got.channels.size(); ++ch) EXPECT_EQ(got.channels[ch], want.channels[ch]) << c.name << " channel " << ch;
+  }
+  // Bad swap options are usage errors that name the option.
+  const auto badCurve = runCommand(kRender + " " + kDemo + " --swap 0.5=" + kDemo + " --crossfade-curve cubic -o " + (dir / "x.wav"));
+  EXPECT_EQ(badCurve.exitCode, 2);
+  EXPECT_NE(badCurve.output.find("--crossfade-curve cubic: expected equal-power or linear"), std::string::npos) << badCurve.output;
+  const auto badSwap = runCommand(kRender + " " + kDemo + " --swap " + kDemo + " -o " + (dir / "x.wav"));
+  EXPECT_EQ(badSwap.exitCode, 2);
+  EXPECT_NE(badSwap.output.find("expected TIME=PATCH.json"), std::string::npos) << badSwap.output;
+  const auto missing = runCommand(kRender + " " + kDemo + " --swap 0.5=" + (dir / "nope.json") + " -o " + (dir / "x.wav"));
+  EXPECT_EQ(missing.exitCode, 3);
+  EXPECT_NE(missing.output.find("nope.json: cannot open file"), std::string::npos) << missing.output;
+  EXPECT_EQ(dir.fileCount(), 2u); // the two renders, nothing from the failed ones
 }

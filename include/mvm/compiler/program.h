@@ -72,7 +72,7 @@ public:
   std::vector<ParamIndexEntry> paramIndex;   // sorted by (moduleKey, paramKey)
   std::vector<std::pair<std::uint64_t, std::uint32_t>> moduleIndex; // (key, module), sorted: carry-over lookups
   std::vector<std::uint32_t> noteListeners;  // modules receiving note events
-  std::vector<FeedbackDelay> feedback;
+  std::vector<FeedbackDelay> feedback;      // sorted by keyHash: carry-over lookups
   HostBus bus;
   std::uint32_t busOutputOffset = 0, busInputOffset = 0;
 
@@ -98,6 +98,7 @@ public:
   std::uint64_t generation = 0;
   std::uint64_t requestNs = 0;   // steady-clock time the load was requested
   std::uint64_t compiledNs = 0;  // steady-clock time compilation finished
+  std::uint64_t requestFrame = 0, compiledFrame = 0; // the same two moments in frames the VM had computed
 
   // any thread: the slot of a parameter, or -1
   int findParamSlot(std::uint64_t moduleKey, std::uint64_t paramKey) const noexcept {
@@ -113,6 +114,12 @@ public:
     auto it = std::lower_bound(moduleIndex.begin(), moduleIndex.end(), key,
                                [](const std::pair<std::uint64_t, std::uint32_t>& e, std::uint64_t k) { return e.first < k; });
     return it != moduleIndex.end() && it->first == key ? static_cast<int>(it->second) : -1;
+  }
+  // any thread, wait-free: the feedback delay with this key hash, or -1
+  int findFeedback(std::uint64_t keyHash) const noexcept {
+    auto it = std::lower_bound(feedback.begin(), feedback.end(), keyHash,
+                               [](const FeedbackDelay& d, std::uint64_t k) { return d.keyHash < k; });
+    return it != feedback.end() && it->keyHash == keyHash ? static_cast<int>(it - feedback.begin()) : -1;
   }
   // control thread: the module with this id, or -1
   int findModule(const std::string& id) const noexcept {

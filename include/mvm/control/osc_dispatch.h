@@ -11,6 +11,7 @@
 //   /mvm/patch/load s path
 //   /mvm/patch/rollback
 //   /mvm/status [i reply-port]                                  → /mvm/status i gen f load% i xruns i voices
+//   /mvm/meter [i reply-port]                                   → /mvm/meter (s id f peak f rms f held-peak)...
 
 #include <atomic>
 #include <cmath>
@@ -21,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mvm/control/meter_levels.h"
 #include "mvm/core/event.h"
 #include "mvm/core/hash.h"
 #include "mvm/dsp/module_descriptor.h"
@@ -74,6 +76,8 @@ public:
   virtual std::string loadPatch(const std::string& path) = 0;
   virtual std::string rollback() = 0;
   virtual std::optional<OscStatus> status() = 0;
+  // The playing patch's Meter levels; targets without meters have none.
+  virtual std::vector<MeterLevel> meters() { return {}; }
 };
 
 struct OscCounters {
@@ -154,19 +158,28 @@ private:
       r.address = "/mvm/patch/rolledback";
       return r;
     }
-    if (address == "/mvm/status") {
+    if (address == "/mvm/status" || address == "/mvm/meter") {
       OscReply r;
       if (args.size() > 1 || (args.size() == 1 && (!args[0].isInteger() || args[0].i < 1 || args[0].i > 65535))) {
         error = "expects no arguments, or one int: the port to reply to";
         return none;
+      }
+      if (args.size() == 1) r.port = static_cast<int>(args[0].i);
+      r.address = std::string(address);
+      if (address == "/mvm/meter") {
+        for (const MeterLevel& m : target_.meters()) {
+          r.args.push_back(OscArg::string(m.id));
+          r.args.push_back(OscArg::real(m.reading.peak));
+          r.args.push_back(OscArg::real(m.reading.rms));
+          r.args.push_back(OscArg::real(m.reading.peakHold));
+        }
+        return r;
       }
       const std::optional<OscStatus> s = target_.status();
       if (!s) {
         error = "no status here";
         return none;
       }
-      if (args.size() == 1) r.port = static_cast<int>(args[0].i);
-      r.address = "/mvm/status";
       r.args.push_back(OscArg::integer(static_cast<std::int64_t>(s->generation & 0x7FFFFFFF)));
       r.args.push_back(OscArg::real(s->loadPercent));
       r.args.push_back(OscArg::integer(static_cast<std::int64_t>(s->xruns & 0x7FFFFFFF)));
@@ -174,7 +187,7 @@ private:
       return r;
     }
     known = false;
-    error = "unknown address (expected /mvm/param/..., /mvm/note/on|off, /mvm/patch/load|rollback, /mvm/status)";
+    error = "unknown address (expected /mvm/param/..., /mvm/note/on|off, /mvm/patch/load|rollback, /mvm/status, /mvm/meter)";
     return none;
   }
 
@@ -187,6 +200,10 @@ private:
     const ParamDescriptor* pd = target_.findParam(module, name);
     if (!pd) {
       error = "the patch has no parameter " + std::string(module) + "." + std::string(name);
+      return;
+    }
+    if (pd->fixedAtLoad) {
+      error = pd->fixedAtLoadCause(std::string(module));
       return;
     }
     const double v = args[0].f;

@@ -19,8 +19,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "mvm/compiler/compiler.h"
+#include "mvm/control/meter_levels.h"
 #include "mvm/core/hash.h"
 #include "mvm/patch/patch_parser.h"
 #include "mvm/vm/vm.h"
@@ -95,6 +97,12 @@ public:
     std::lock_guard lock(r_->mutex);
     return r_->generation;
   }
+  // The compiler's reports on the patch (a feedback cycle broken with a one-block delay, …);
+  // known once the request is compiled.
+  std::vector<std::string> diagnostics() const {
+    std::lock_guard lock(r_->mutex);
+    return r_->diagnostics;
+  }
   explicit operator bool() const { return r_ != nullptr; }
 
   static bool isFinal(SwapState s) {
@@ -111,6 +119,7 @@ private:
     SwapState state = SwapState::Queued;
     std::string error;
     std::uint64_t generation = 0;
+    std::vector<std::string> diagnostics;
     SwapTimes times;
   };
   explicit SwapHandle(std::shared_ptr<Request> r) : r_(std::move(r)) {}
@@ -165,6 +174,11 @@ public:
   std::optional<PatchGraph> previousPatch() const {
     std::lock_guard lock(mutex_);
     return previous_;
+  }
+  // The levels of the playing patch's Meter modules (docs/modules.md#meter).
+  std::vector<MeterLevel> meterLevels() const {
+    const std::optional<PatchGraph> patch = currentPatch();
+    return patch ? mvm::meterLevels(*patch, vm_.meters()) : std::vector<MeterLevel>{};
   }
   PatchManagerStats stats() const {
     std::lock_guard lock(mutex_);
@@ -250,6 +264,10 @@ private:
     }
     const std::uint64_t compiledNs = steadyNowNs();
     {
+      std::lock_guard rl(r->mutex);
+      for (const std::string& d : program->diagnostics) r->diagnostics.push_back(graph.source + ": " + d);
+    }
+    {
       std::lock_guard lock(mutex_);
       if (program->signature == latestSignature_ && inflight_.empty()) {
         ++stats_.unchanged;
@@ -263,13 +281,15 @@ private:
       program->generation = ++generation_;
       program->requestNs = r->times.requestNs;
       program->compiledNs = compiledNs;
+      program->requestFrame = r->times.requestFrame;
+      program->compiledFrame = vm_.framesComputed();
       inflight_[program->generation] = InFlight{r, graph, program->signature};
     }
     {
       std::lock_guard rl(r->mutex);
       r->generation = program->generation;
       r->times.compiledNs = compiledNs;
-      r->times.compiledFrame = vm_.framesComputed();
+      r->times.compiledFrame = program->compiledFrame;
       r->state = SwapState::Scheduled;
       r->cv.notify_all();
     }

@@ -134,6 +134,7 @@ private:
       const int p = d->findParam(param);
       if (p < 0) throw PatchError(source, place, d->type + " \"" + module + "\" has no parameter \"" + param + "\"");
       const ParamDescriptor& pd = d->params[static_cast<std::size_t>(p)];
+      if (pd.fixedAtLoad) throw PatchError(source, place, pd.fixedAtLoadCause(module));
       e.value = static_cast<float>(number(j, "value", place, source, pd.min, pd.max));
       e.moduleKey = fnv1a64(module);
       e.paramKey = fnv1a64(param);

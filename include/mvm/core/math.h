@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "mvm/core/simd.h"
+
 namespace mvm::math {
 
 inline constexpr double kPi = 3.14159265358979323846;
@@ -18,6 +20,20 @@ inline constexpr double kC4Hz = 261.6255653005986;
 
 template <class T>
 constexpr T clamp(T x, T lo, T hi) noexcept { return x < lo ? lo : (x > hi ? hi : x); }
+
+// floor(x), inline for |x| < 2^31 (SSE2 has no rounding instruction, so std::floor is a libm
+// call): truncation, one step down for negative non-integers, the sign of a zero kept. The same
+// value as std::floor; larger values, infinities and NaN go to std::floor.
+inline float floorSmall(float x) noexcept {
+  if (!(std::fabs(x) < 2147483648.0f)) [[unlikely]] return std::floor(x);
+  const float t = static_cast<float>(static_cast<std::int32_t>(x));
+  return t > x ? t - 1.0f : __builtin_copysignf(t, x);
+}
+inline double floorSmall(double x) noexcept {
+  if (!(std::fabs(x) < 2147483648.0)) [[unlikely]] return std::floor(x);
+  const double t = static_cast<double>(static_cast<std::int32_t>(x));
+  return t > x ? t - 1.0 : __builtin_copysign(t, x);
+}
 
 // Fractional part in [0, 1). floor is exact in IEEE arithmetic, so this is deterministic.
 // The two common cases (a phase in [0, 2)) skip the libm floor call and give the same bits:
@@ -35,13 +51,15 @@ inline double wrap01(double x) noexcept {
   return f >= 1.0 ? 0.0 : f;
 }
 
-// sin(2*pi*p) for a wrapped phase p in [0, 1], without branches, so that a block loop of it
-// vectorises; the same bits as sin2pi. Quarter-wave symmetry + odd Taylor polynomial.
-inline float sin2piWrapped(float p) noexcept {
-  p = p < 1.0f ? p + 0.0f : 0.0f; // as wrap01: a phase rounded up to 1 is 0, and -0 is +0
-  float x = p < 0.25f ? p : (p < 0.75f ? 0.5f - p : p - 1.0f); // x in [-0.25, 0.25]
-  float y = x * static_cast<float>(kTwoPi);
-  float y2 = y * y;
+// sin(2*pi*p) for a wrapped phase p in [0, 1], without branches, for a float or four lanes of
+// simd::f32x4 (the same bits lane by lane); the same bits as sin2pi. Quarter-wave symmetry + odd
+// Taylor polynomial.
+template <class T>
+inline T sin2piWrapped(T p) noexcept {
+  p = simd::select(p < 1.0f, p + 0.0f, T{}); // as wrap01: a phase rounded up to 1 is 0, and -0 is +0
+  const T x = simd::select(p < 0.25f, p, simd::select(p < 0.75f, 0.5f - p, p - 1.0f)); // x in [-0.25, 0.25]
+  const T y = x * static_cast<float>(kTwoPi);
+  const T y2 = y * y;
   return y * (1.0f + y2 * (-1.6666667e-1f + y2 * (8.3333333e-3f + y2 * (-1.9841270e-4f +
              y2 * (2.7557319e-6f + y2 * (-2.5052108e-8f))))));
 }
@@ -74,17 +92,21 @@ inline double tanPi(double x) noexcept { return sin2pi(0.5 * x) / cos2pi(0.5 * x
 // cutoff modulation); relative error < 1e-6. Octant reduction: past x = 1/4, tan(pi x) =
 // 1 / tan(pi (1/2 - x)), so sin and cos are only needed on [0, pi/4], where short Taylor
 // polynomials suffice (remainders 3e-7 and 3e-8).
-// tanPiFraction gives it as num / den, for coefficient formulas that fold the division into their own.
-struct Fraction {
-  float num, den;
+// tanPiFraction gives it as num / den, for coefficient formulas that fold the division into their
+// own; for a float or four lanes of simd::f32x4 (the same bits lane by lane).
+template <class T>
+struct FractionOf {
+  T num, den;
 };
-inline Fraction tanPiFraction(float x) noexcept {
-  const bool upper = x > 0.25f;
-  const float t = (upper ? 0.5f - x : x) * static_cast<float>(kPi);
-  const float t2 = t * t;
-  const float s = t * (1.0f + t2 * (-1.6666667e-1f + t2 * (8.3333333e-3f + t2 * (-1.9841270e-4f + t2 * 2.7557319e-6f))));
-  const float c = 1.0f + t2 * (-0.5f + t2 * (4.1666668e-2f + t2 * (-1.3888889e-3f + t2 * (2.4801587e-5f + t2 * -2.7557319e-7f))));
-  return upper ? Fraction{c, s} : Fraction{s, c};
+using Fraction = FractionOf<float>;
+template <class T>
+inline FractionOf<T> tanPiFraction(T x) noexcept {
+  const auto upper = x > 0.25f;
+  const T t = simd::select(upper, 0.5f - x, x) * static_cast<float>(kPi);
+  const T t2 = t * t;
+  const T s = t * (1.0f + t2 * (-1.6666667e-1f + t2 * (8.3333333e-3f + t2 * (-1.9841270e-4f + t2 * 2.7557319e-6f))));
+  const T c = 1.0f + t2 * (-0.5f + t2 * (4.1666668e-2f + t2 * (-1.3888889e-3f + t2 * (2.4801587e-5f + t2 * -2.7557319e-7f))));
+  return {simd::select(upper, c, s), simd::select(upper, s, c)};
 }
 inline float tanPi(float x) noexcept {
   const Fraction t = tanPiFraction(x);
@@ -95,7 +117,7 @@ inline float tanPi(float x) noexcept {
 inline double exp2(double x) noexcept {
   if (x < -1022.0) return 0.0;
   if (x > 1023.0) x = 1023.0;
-  double n = std::floor(x + 0.5);
+  double n = floorSmall(x + 0.5);
   double t = (x - n) * kLn2; // |t| <= ln2/2
   double p = 1.0 / 479001600.0;  // 1/12!
   p = 1.0 / 39916800.0 + t * p;
@@ -119,7 +141,7 @@ inline double exp2(double x) noexcept {
 inline float exp2(float x) noexcept {
   if (x < -126.0f) return 0.0f;
   if (x > 127.0f) x = 127.0f;
-  float n = std::floor(x + 0.5f);
+  float n = floorSmall(x + 0.5f);
   float t = (x - n) * static_cast<float>(kLn2);
   float p = 1.0f + t * (1.0f + t * (0.5f + t * (1.6666667e-1f + t * (4.1666668e-2f +
             t * (8.3333338e-3f + t * (1.3888889e-3f + t * 1.9841270e-4f))))));
@@ -155,10 +177,6 @@ inline float pitchToHz(float volts) noexcept { return static_cast<float>(kC4Hz) 
 inline double dbToGain(double db) noexcept { return exp2(db * (1.0 / 6.020599913279624)); }
 
 // Whether a float is neither NaN nor infinite, by its bits (immune to -ffinite-math assumptions).
-inline bool isFinite(float x) noexcept {
-  std::uint32_t bits;
-  __builtin_memcpy(&bits, &x, sizeof bits);
-  return (bits & 0x7f800000u) != 0x7f800000u;
-}
+inline bool isFinite(float x) noexcept { return simd::finite(x); }
 
 } // namespace mvm::math

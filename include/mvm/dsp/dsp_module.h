@@ -43,6 +43,7 @@ public:
     inputChannels_.assign(static_cast<std::size_t>(numInputs), 1);
     inputConnected_.assign(static_cast<std::size_t>(numInputs), 0);
     outputChannels_.assign(static_cast<std::size_t>(numOutputs), 1);
+    outputsUnread_ = 0;
   }
 
   // control thread: output channel counts from input channel counts (isInputConnected() is valid
@@ -80,6 +81,12 @@ public:
     inputConnected_[static_cast<std::size_t>(port)] = connected ? 1 : 0;
   }
   void setOutputChannels(int port, int channels) { outputChannels_[static_cast<std::size_t>(port)] = channels; }
+  // An output no cable reads: the module may leave its buffer unwritten (outputs count as connected
+  // until the compiler says otherwise).
+  void setOutputConnected(int port, bool connected) {
+    const std::uint64_t bit = std::uint64_t{1} << port; // descriptors have fewer than 64 outputs
+    outputsUnread_ = connected ? outputsUnread_ & ~bit : outputsUnread_ | bit;
+  }
   // audio thread: the note events of the current block, frames relative to the block start
   void setBlockEvents(std::span<const Event> events) noexcept { blockEvents_ = events; }
 
@@ -96,6 +103,7 @@ public:
   int inputChannels(int port) const noexcept { return inputChannels_[static_cast<std::size_t>(port)]; }
   bool isInputConnected(int port) const noexcept { return inputConnected_[static_cast<std::size_t>(port)] != 0; }
   int outputChannels(int port) const noexcept { return outputChannels_[static_cast<std::size_t>(port)]; }
+  bool isOutputConnected(int port) const noexcept { return (outputsUnread_ >> port & 1) == 0; }
   int paramPort(int param) const noexcept { return static_cast<int>(descriptor_->inputs.size()) + param; }
   std::span<const Event> blockEvents() const noexcept { return blockEvents_; }
 
@@ -114,6 +122,7 @@ private:
   std::vector<int> inputChannels_;
   std::vector<int> outputChannels_;
   std::vector<char> inputConnected_;
+  std::uint64_t outputsUnread_ = 0; // bit o: no cable reads output o
   std::span<const Event> blockEvents_;
 };
 

@@ -2,6 +2,7 @@
 // The program's connection to the host: AudioOut adds into `outputs`, AudioIn reads `inputs`.
 
 #include "mvm/core/block.h"
+#include "mvm/dsp/meter_board.h"
 
 namespace mvm {
 
@@ -14,6 +15,7 @@ struct HostBus {
   // (0 = no limit; an overload policy lowers it), and their held voices, summed while the block runs.
   int voiceLimit = 0;
   int activeVoices = 0;
+  MeterBoard* meters = nullptr; // the VM's, set before every block: Meter modules publish there
 };
 
 } // namespace mvm

@@ -27,8 +27,15 @@ struct ParamDescriptor {
   std::vector<std::string> choices{};
   // Whether a modulation cable into this parameter makes the module polyphonic.
   bool polyphonic = true;
+  // Read once, when the patch loads (it sets a channel count): no cable, live change or score
+  // event can move it, so each of those is refused with fixedAtLoadCause().
+  bool fixedAtLoad = false;
 
   bool isStepped() const noexcept { return smoothingMs == 0.0f; }
+  // control thread: why `module.name` cannot be changed while the patch plays.
+  std::string fixedAtLoadCause(const std::string& module) const {
+    return module + "." + name + " is fixed when the patch loads (it sets the channel count): set it in the patch's \"params\"";
+  }
 };
 
 struct ModuleDescriptor {

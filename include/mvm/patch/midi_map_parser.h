@@ -83,6 +83,7 @@ inline MidiMap parseMidiMap(const nlohmann::json& j, PatchGraph& g, const Module
     const int pi = d.findParam(m.param);
     if (pi < 0) throw PatchError(source, place + " to", d.type + " \"" + m.module + "\" has no parameter \"" + m.param + "\"");
     const ParamDescriptor& pd = d.params[static_cast<std::size_t>(pi)];
+    if (pd.fixedAtLoad) throw PatchError(source, place + " to", pd.fixedAtLoadCause(m.module));
     m.min = c.contains("min") ? static_cast<float>(number(c, "min", place)) : pd.min;
     m.max = c.contains("max") ? static_cast<float>(number(c, "max", place)) : pd.max;
     for (const float v : {m.min, m.max})

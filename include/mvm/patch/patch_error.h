@@ -31,4 +31,10 @@ private:
   int line_, column_;
 };
 
+// A patch or score file that cannot be read at all (missing, unreadable): an I/O error, not a bad patch.
+class PatchFileError : public PatchError {
+public:
+  using PatchError::PatchError;
+};
+
 } // namespace mvm

@@ -55,7 +55,7 @@ public:
 
   static std::string readTextFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw PatchError(path, "", "cannot open file");
+    if (!in) throw PatchFileError(path, "", "cannot open file");
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
@@ -233,6 +233,8 @@ private:
     if (td.findInput(c.to.port) < 0 && td.findParam(c.to.port) < 0)
       throw PatchError(source, place(), td.type + " \"" + c.to.module + "\" has no input or parameter \"" + c.to.port +
                                           "\" (inputs: " + names(td.inputs) + "; parameters: " + names(td.params) + ")");
+    if (const int p = td.findParam(c.to.port); td.findInput(c.to.port) < 0 && td.params[static_cast<std::size_t>(p)].fixedAtLoad)
+      throw PatchError(source, place(), td.params[static_cast<std::size_t>(p)].fixedAtLoadCause(c.to.module));
     return c;
   }
 

@@ -192,6 +192,8 @@ public:
   // block on (0 = no limit). Above it, they release their oldest notes (an overload policy's lever).
   void setVoiceLimit(int voices) noexcept { voiceLimit_.store(voices < 0 ? 0 : voices, std::memory_order_relaxed); }
   int voiceLimit() const noexcept { return voiceLimit_.load(std::memory_order_relaxed); }
+  // any thread: the levels Meter modules publish, by their id's key (fnv1a64(id))
+  const MeterBoard& meters() const noexcept { return meters_; }
 
 private:
   // audio thread: run one block of a program into its host bus
@@ -202,6 +204,7 @@ private:
       std::memcpy(const_cast<float*>(p.bus.inputs[c]), inBlock_[(blocks_ & 1) ^ 1][c], sizeof(float) * kBlockFrames);
     p.bus.voiceLimit = blockVoiceLimit_;
     p.bus.activeVoices = 0;
+    p.bus.meters = &meters_;
     execute(p);
     for (std::uint32_t m : p.noteListeners) p.modules[m].instance->setBlockEvents({});
     if (&p == current()) counters_.activeVoices.store(p.bus.activeVoices, std::memory_order_relaxed);
@@ -366,11 +369,10 @@ private:
       s.filled = false;
     }
     for (FeedbackDelay& d : next.feedback)
-      for (const FeedbackDelay& od : prev.feedback)
-        if (od.keyHash == d.keyHash) {
-          std::memcpy(next.arena.data() + d.buffer, prev.arena.data() + od.buffer, sizeof(float) * std::min(d.floats, od.floats));
-          break;
-        }
+      if (const int o = prev.findFeedback(d.keyHash); o >= 0) {
+        const FeedbackDelay& od = prev.feedback[static_cast<std::size_t>(o)];
+        std::memcpy(next.arena.data() + d.buffer, prev.arena.data() + od.buffer, sizeof(float) * std::min(d.floats, od.floats));
+      }
   }
 
   // control thread
@@ -451,6 +453,8 @@ private:
     s.generation = p.generation;
     s.requestNs = p.requestNs;
     s.compiledNs = p.compiledNs;
+    s.requestFrame = p.requestFrame;
+    s.compiledFrame = p.compiledFrame;
     s.frame = frame == ~std::uint64_t{0} ? blocks_ * kBlockFrames : frame;
     s.ns = ns;
     status_.try_push(s); // a full status queue drops reports, never blocks
@@ -469,6 +473,7 @@ private:
   FadeCurve fadeCurve_ = FadeCurve::EqualPower;
   std::atomic<bool> fading_{false};
   std::atomic<int> voiceLimit_{0};
+  MeterBoard meters_;
   int blockVoiceLimit_ = 0; // audio thread: voiceLimit_ as read at the start of the block
   std::atomic<SessionTap*> tap_{nullptr};
   SessionTap* tapOn_ = nullptr; // audio thread: the tap of the block being computed

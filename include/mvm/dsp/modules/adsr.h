@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
+#include "mvm/core/simd.h"
 #include "mvm/dsp/dsp_module.h"
 
 namespace mvm::modules {
@@ -48,15 +50,16 @@ public:
         if (high && !v.gateHigh) start(v, Stage::Attack, (1.0f - v.level) * attack[i] * rate);
         else if (!high && v.gateHigh && v.stage != Stage::Idle) start(v, Stage::Release, release[i] * rate);
         v.gateHigh = high;
-        int end = i + 1;
-        while (end < kBlockFrames && (gate[end] >= 0.5f) == high) ++end;
+        const int end = gateRunEnd(gate, i, high);
         while (i < end) {
           if (v.stage == Stage::Decay && v.length == 0) v.stage = Stage::Sustain;
           if (v.stage == Stage::Sustain) {
-            for (; i < end; ++i) y[i] = sustain[i];
+            std::memcpy(y + i, sustain + i, sizeof(float) * static_cast<std::size_t>(end - i));
+            i = end;
             v.level = y[end - 1];
           } else if (v.stage == Stage::Idle) {
-            for (; i < end; ++i) y[i] = 0.0f;
+            fillFrames(y + i, end - i, 0.0f);
+            i = end;
             v.level = 0.0f;
           } else if (const int run = static_cast<int>(std::min<std::int64_t>(end - i, std::int64_t{v.length} - v.n - 1)); run > 0) {
             ramp(v, sustain, y, i, run); // frames before the stage's last: the ramp alone
@@ -88,42 +91,55 @@ private:
     std::uint32_t length = 0;
   };
 
-  // Frames [i, i + run) of an attack, decay or release that does not end within them.
-  static void ramp(Voice& v, const float* sustain, float* y, int i, int run) noexcept {
-    const float length = static_cast<float>(v.length), from = v.from;
-    std::uint32_t n = v.n;
-    const int end = i + run;
-    switch (v.stage) {
-    case Stage::Attack:
-      for (; i < end; ++i) y[i] = from + (1.0f - from) * (static_cast<float>(++n) / length);
-      break;
-    case Stage::Decay:
-      for (; i < end; ++i) y[i] = 1.0f + (sustain[i] - 1.0f) * (static_cast<float>(++n) / length);
-      break;
-    case Stage::Release:
-      for (; i < end; ++i) y[i] = from * (1.0f - static_cast<float>(++n) / length);
-      break;
+  // The end of the run of frames from i on whose gate is on the same side as frame i's.
+  static int gateRunEnd(const float* gate, int i, bool high) noexcept {
+    // Usually the rest of the block: checked at once, four frames at a time from the next multiple of 4.
+    const simd::i32x4 side = simd::maskOf(high);
+    int end = i + 1;
+    for (; end % simd::kLanes != 0 && end < kBlockFrames; ++end)
+      if ((gate[end] >= 0.5f) != high) return end;
+    simd::i32x4 same = simd::maskOf(true);
+    for (int k = end; k < kBlockFrames; k += simd::kLanes) same &= (simd::load(gate + k) >= 0.5f) == side;
+    if (simd::all(same)) return kBlockFrames;
+    while ((gate[end] >= 0.5f) == high) ++end; // a change lies ahead
+    return end;
+  }
+
+  // The level of an attack, decay or release at t = n / length of the way, for one frame
+  // (T = float) or four (T = simd::f32x4, the same bits frame by frame).
+  template <class T>
+  static T segment(Stage stage, float from, T t, T sustain) noexcept {
+    switch (stage) {
+    case Stage::Attack: return from + (1.0f - from) * t;
+    case Stage::Decay: return 1.0f + (sustain - 1.0f) * t;
+    case Stage::Release: return from * (1.0f - t);
     case Stage::Idle: case Stage::Sustain: break;
     }
+    return sustain; // not reached: idle and sustain have no ramp
+  }
+
+  // Frames [i, i + run) of an attack, decay or release that does not end within them.
+  static void ramp(Voice& v, const float* sustain, float* y, int i, int run) noexcept {
+    const float length = static_cast<float>(v.length);
+    std::uint32_t n = v.n;
+    const int end = i + run;
+    for (; i + simd::kLanes <= end; i += simd::kLanes, n += simd::kLanes)
+      simd::store(y + i, segment(v.stage, v.from, simd::iota(n + 1) / length, simd::load(sustain + i)));
+    for (; i < end; ++i) y[i] = segment(v.stage, v.from, static_cast<float>(++n) / length, sustain[i]);
     v.n = n;
     v.level = y[end - 1];
   }
 
   // One frame of an attack, decay or release, which may end its stage.
   static void step(Voice& v, float decayFrames, float sustain) noexcept {
+    if (++v.n < v.length) {
+      v.level = segment(v.stage, v.from, static_cast<float>(v.n) / static_cast<float>(v.length), sustain);
+      return;
+    }
     switch (v.stage) {
-    case Stage::Attack:
-      if (++v.n >= v.length) { v.level = 1.0f; start(v, Stage::Decay, decayFrames); }
-      else v.level = v.from + (1.0f - v.from) * (static_cast<float>(v.n) / static_cast<float>(v.length));
-      break;
-    case Stage::Decay:
-      if (++v.n >= v.length) { v.level = sustain; v.stage = Stage::Sustain; }
-      else v.level = 1.0f + (sustain - 1.0f) * (static_cast<float>(v.n) / static_cast<float>(v.length));
-      break;
-    case Stage::Release:
-      if (++v.n >= v.length) { v.level = 0.0f; v.stage = Stage::Idle; }
-      else v.level = v.from * (1.0f - static_cast<float>(v.n) / static_cast<float>(v.length));
-      break;
+    case Stage::Attack: v.level = 1.0f; start(v, Stage::Decay, decayFrames); break;
+    case Stage::Decay: v.level = sustain; v.stage = Stage::Sustain; break;
+    case Stage::Release: v.level = 0.0f; v.stage = Stage::Idle; break;
     case Stage::Idle: case Stage::Sustain: break;
     }
   }

@@ -50,7 +50,7 @@ public:
         {},
         {{"out", true, "value on every channel"}},
         {{"value", "V", -10.0f, 10.0f, 0.0f, "the output value"},
-         {"channels", "", 1.0f, 16.0f, 1.0f, "output channels (at least the width of a cable into value)", 0.0f, {}, false}}};
+         {"channels", "", 1.0f, 16.0f, 1.0f, "output channels (at least the width of a cable into value)", 0.0f, {}, false, true}}};
     return d;
   }
 

@@ -65,7 +65,7 @@ public:
 private:
   struct Voice {
     SvfCore core;
-    SvfCore::Coeffs coeffs;
+    SvfCore::Coeffs coeffs{};
     float m0 = 0.0f, m1 = 0.0f, m2 = 0.0f;
     float last[4] = {-1e30f, -1e30f, -1e30f, -1e30f};
   };

@@ -62,7 +62,7 @@ public:
                                         static_cast<double>(Traits::kMaxDelay)) * sr;
         double d = base * (1.0 + Traits::kSweep * static_cast<double>(math::clamp(depth[i], 0.0f, 1.0f) * lfo));
         d = math::clamp(d, 1.0, static_cast<double>(length_ - 2));
-        const double whole = std::floor(d);
+        const double whole = math::floorSmall(d);
         const float frac = static_cast<float>(d - whole);
         int p0 = w - static_cast<int>(whole);
         if (p0 < 0) p0 += length_;

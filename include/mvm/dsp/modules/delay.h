@@ -35,7 +35,7 @@ struct Lines {
   float read(int c, double delay) noexcept {
     const float* buf = line(c);
     delay = math::clamp(delay, 1.0, static_cast<double>(length - 2));
-    double whole = std::floor(delay);
+    double whole = math::floorSmall(delay);
     double frac = delay - whole;
     if (frac < 1e-3) frac = 0.0;
     else if (frac > 1.0 - 1e-3) { frac = 0.0; whole += 1.0; }

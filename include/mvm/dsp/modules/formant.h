@@ -75,7 +75,7 @@ public:
 private:
   struct Voice {
     SvfCore bands[3];
-    SvfCore::Coeffs coeffs[3];
+    SvfCore::Coeffs coeffs[3]{};
     float gain[3] = {};
     float last[3] = {-1e30f, -1e30f, -1e30f};
   };

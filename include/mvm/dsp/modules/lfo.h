@@ -37,7 +37,7 @@ public:
         {{"rate", "Hz", 0.001f, 100.0f, 1.0f, "frequency"},
          {"pw", "", 0.01f, 0.99f, 0.5f, "pulse width of sqr (fraction of the cycle spent high)"},
          {"spread", "", 0.0f, 1.0f, 0.0f, "polyphonic phase spread: channel c of N is offset by c * spread / N cycles"},
-         {"channels", "", 1.0f, 16.0f, 1.0f, "output channels when no wider polyphonic input is connected", 0.0f, {}, false}}};
+         {"channels", "", 1.0f, 16.0f, 1.0f, "output channels when no wider polyphonic input is connected", 0.0f, {}, false, true}}};
     return d;
   }
 

@@ -1,12 +1,13 @@
 #pragma once
 // Meter: level of the input (polyphonic channels summed). `peak` jumps to |x| and otherwise
 // falls by 60 dB in `release` seconds (exponentially); `rms` is the square root of a one-pole
-// mean square with time constant `window`. The last values of each block are readable from the
-// control side through peak() and rms() (relaxed atomics).
+// mean square with time constant `window`. The last values of each block are published on the
+// VM's MeterBoard (dsp/meter_board.h) under the module's id, for the control side.
 
-#include <atomic>
 #include <cmath>
+#include <cstdint>
 
+#include "mvm/core/hash.h"
 #include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
 
@@ -27,6 +28,8 @@ public:
          {"window", "s", 0.001f, 5.0f, 0.3f, "RMS averaging time constant", 5.0f, {}, false}}};
     return d;
   }
+
+  void prepare() override { key_ = fnv1a64(id()); }
 
   void process(const float** in, float** out) override {
     const int channels = inputChannels(kIn);
@@ -56,29 +59,30 @@ public:
       yp[i] = peak_;
       yr[i] = std::sqrt(ms_ > 0.0f ? ms_ : 0.0f);
     }
-    peakShared_.store(yp[kBlockFrames - 1], std::memory_order_relaxed);
-    rmsShared_.store(yr[kBlockFrames - 1], std::memory_order_relaxed);
+    if (MeterBoard* board = hostBus() ? hostBus()->meters : nullptr) {
+      if (slot_ == kUnclaimed) slot_ = board->claim(key_);
+      if (slot_ >= 0) board->publish(slot_, yp[kBlockFrames - 1], yr[kBlockFrames - 1]);
+    }
   }
 
   void copyStateFrom(const DSPModule& previous) override {
     const auto& p = static_cast<const Meter&>(previous);
     peak_ = p.peak_;
     ms_ = p.ms_;
-    peakShared_.store(p.peakShared_.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    rmsShared_.store(p.rmsShared_.load(std::memory_order_relaxed), std::memory_order_relaxed);
   }
 
-  // any thread: the levels at the end of the last processed block
-  float peak() const noexcept { return peakShared_.load(std::memory_order_relaxed); }
-  float rms() const noexcept { return rmsShared_.load(std::memory_order_relaxed); }
+  // audio thread, or while not processing: the levels at the end of the last processed block
+  float peak() const noexcept { return peak_; }
+  float rms() const noexcept { return std::sqrt(ms_ > 0.0f ? ms_ : 0.0f); }
 
 private:
+  static constexpr int kUnclaimed = -2; // -1: the board is full
   float peak_ = 0.0f;
   float ms_ = 0.0f;
   float lastRelease_ = -1.0f, lastWindow_ = -1.0f;
   float decay_ = 1.0f, coef_ = 1.0f;
-  std::atomic<float> peakShared_{0.0f};
-  std::atomic<float> rmsShared_{0.0f};
+  std::uint64_t key_ = 0;
+  int slot_ = kUnclaimed;
 };
 
 } // namespace mvm::modules

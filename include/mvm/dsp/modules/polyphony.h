@@ -25,7 +25,7 @@ public:
       for (int k = 1; k <= kMaxChannels; ++k)
         m.inputs.push_back({"in" + std::to_string(k), false, "mono signal for channel " + std::to_string(k)});
       m.params.push_back({"channels", "", 0.0f, 16.0f, 0.0f,
-                          "output channels; 0 = up to the highest connected input", 0.0f, {}, false});
+                          "output channels; 0 = up to the highest connected input", 0.0f, {}, false, true});
       return m;
     }();
     return d;

@@ -46,7 +46,8 @@ public:
   }
 
   static void sines(const float* __restrict phases, const float* __restrict amp, float* __restrict y) noexcept {
-    for (int i = 0; i < kBlockFrames; ++i) y[i] = amp[i] * math::sin2piWrapped(phases[i]);
+    for (int i = 0; i < kBlockFrames; i += simd::kLanes)
+      simd::store(y + i, simd::load(amp + i) * math::sin2piWrapped(simd::load(phases + i)));
   }
 
   void copyStateFrom(const DSPModule& previous) override {

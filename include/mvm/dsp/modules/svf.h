@@ -5,47 +5,62 @@
 // i.e. Q from 0.707 (Butterworth, -3 dB at cutoff) to about 70: stable for any setting and
 // under audio-rate modulation. The SvfCore here is also used by Biquad and Formant.
 
+#include <cstring>
+
 #include "mvm/core/math.h"
+#include "mvm/core/simd.h"
 #include "mvm/dsp/dsp_module.h"
 
 namespace mvm::modules {
 
-// One channel of the trapezoidal SVF (Simper, "Linear Trapezoidal Integrated SVF", 2013).
-struct SvfCore {
-  struct Coeffs {
-    float k = 1.41421356f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-    // g = tan(pi * fc / fs), k = 1 / Q
-    void set(double g, double k_) noexcept {
-      k = static_cast<float>(k_);
-      const double b1 = 1.0 / (1.0 + g * (g + k_));
-      a1 = static_cast<float>(b1);
-      a2 = static_cast<float>(g * b1);
-      a3 = static_cast<float>(g * g * b1);
-    }
-    // The same in float from g = num / den, for coefficients recomputed every sample: scaling
-    // b1 by den^2 leaves one division.
-    void set(math::Fraction g, float k_) noexcept {
-      k = k_;
-      const float n = g.num, d = g.den;
-      const float inv = 1.0f / (d * d + n * (n + k_ * d));
-      a1 = d * d * inv;
-      a2 = n * d * inv;
-      a3 = n * n * inv;
-    }
-  };
-  float ic1 = 0.0f, ic2 = 0.0f;
+// The trapezoidal SVF's coefficients and one sample of it (Simper, "Linear Trapezoidal Integrated
+// SVF", 2013), for one channel (T = float) or four lanes (T = simd::f32x4), with the same bits.
+template <class T>
+struct SvfCoeffs {
+  T k, a1, a2, a3; // no initialisers: a block's worth of them is scratch, written before it is read
+  // From g = tan(pi fc / fs) = num / den and damping k = 1 / Q: scaling b1 = 1 / (1 + g (g + k))
+  // by den^2 leaves one division, for coefficients recomputed every sample.
+  void set(math::FractionOf<T> g, T k_) noexcept {
+    k = k_;
+    const T n = g.num, d = g.den;
+    const T inv = 1.0f / (d * d + n * (n + k_ * d));
+    a1 = d * d * inv;
+    a2 = n * d * inv;
+    a3 = n * n * inv;
+  }
+  // The same from g and k in double (coefficients designed once, T = float).
+  void set(double g, double k_) noexcept {
+    k = static_cast<float>(k_);
+    const double b1 = 1.0 / (1.0 + g * (g + k_));
+    a1 = static_cast<float>(b1);
+    a2 = static_cast<float>(g * b1);
+    a3 = static_cast<float>(g * g * b1);
+  }
+};
 
-  // One sample: returns low (v2) and band (v1); high = x - k*band - low.
-  void tick(const Coeffs& c, float x, float& low, float& band) noexcept {
-    const float v3 = x - ic2;
-    const float v1 = c.a1 * ic1 + c.a2 * v3;
-    const float v2 = ic2 + c.a2 * ic1 + c.a3 * v3;
+template <class T>
+struct SvfState {
+  T ic1{}, ic2{};
+
+  // One sample: low (v2) and band (v1); high = x - k*band - low. A state that overflowed to
+  // Inf or NaN starts again from rest.
+  void tick(const SvfCoeffs<T>& c, T x, T& low, T& band) noexcept {
+    const T v3 = x - ic2;
+    const T v1 = c.a1 * ic1 + c.a2 * v3;
+    const T v2 = ic2 + c.a2 * ic1 + c.a3 * v3;
     ic1 = 2.0f * v1 - ic1;
     ic2 = 2.0f * v2 - ic2;
-    if (!math::isFinite(ic1) || !math::isFinite(ic2)) ic1 = ic2 = 0.0f;
+    const auto ok = simd::finite(ic1) & simd::finite(ic2);
+    ic1 = simd::select(ok, ic1, T{});
+    ic2 = simd::select(ok, ic2, T{});
     low = v2;
     band = v1;
   }
+};
+
+// One channel, as Biquad and Formant use it.
+struct SvfCore : SvfState<float> {
+  using Coeffs = SvfCoeffs<float>;
 };
 
 class SVF final : public DSPModule {
@@ -71,106 +86,125 @@ public:
   void process(const float** in, float** out) override {
     const int channels = outputChannels(kLp);
     int c = 0;
-    for (; c + kGroup <= channels; c += kGroup) filterChannels<kGroup>(in, out, c);
-    for (; c < channels; ++c) filterChannels<1>(in, out, c);
+    for (; c + simd::kLanes <= channels; c += simd::kLanes) filter<simd::f32x4>(in, out, c);
+    for (; c < channels; ++c) filter<float>(in, out, c);
   }
 
   void copyStateFrom(const DSPModule& previous) override {
     const auto& p = static_cast<const SVF&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) core_[c] = p.core_[c];
+    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
   }
 
 private:
-  // Channels filtered together, interleaved sample by sample: their recursions are independent,
-  // so the CPU overlaps them instead of waiting on one channel's chain of dependent operations.
-  static constexpr int kGroup = 4;
+  static constexpr int lanes(float) { return 1; }
+  static constexpr int lanes(simd::f32x4) { return simd::kLanes; }
 
-  template <int N>
-  void filterChannels(const float** in, float** out, int c0) noexcept {
+  // One channel (T = float) or four at once (T = simd::f32x4, lane j = channel c0 + j): the
+  // cutoff of each frame is worked out per channel, then coefficients and the filter run over
+  // frames with the channels side by side, then the connected outputs are written back.
+  template <class T>
+  void filter(const float** in, float** out, int c0) noexcept {
+    constexpr int N = lanes(T{});
+    const float maxHz = static_cast<float>(0.49 * sampleRate());
+    const float invRate = static_cast<float>(1.0 / sampleRate());
     const float* x[N];
-    float *lp[N], *bp[N], *hp[N], *notch[N];
-    SvfCore core[N]; // local copies: the outputs could alias the members, forcing reloads every sample
+    const float* res[N];
+    alignas(16) float hzOf[N][kBlockFrames];
+    bool steadyCutoff = true, steadyRes = true;
     for (int j = 0; j < N; ++j) {
       const int c = c0 + j;
       x[j] = this->in(in, kIn, c);
-      lp[j] = DSPModule::out(out, kLp, c);
-      bp[j] = DSPModule::out(out, kBp, c);
-      hp[j] = DSPModule::out(out, kHp, c);
-      notch[j] = DSPModule::out(out, kNotch, c);
-      designBlock(block_[j], param(in, kCutoff, c), this->in(in, kPitch, c), param(in, kResonance, c));
-      core[j] = core_[c];
+      res[j] = param(in, kResonance, c);
+      steadyCutoff = cutoffBlock(param(in, kCutoff, c), this->in(in, kPitch, c), maxHz, hzOf[j]) && steadyCutoff;
+      steadyRes = isSteadyBlock(res[j]) && steadyRes;
     }
-    for (int i = 0; i < kBlockFrames; ++i) {
-      for (int j = 0; j < N; ++j) {
-        const BlockCoeffs& b = block_[j];
-        const SvfCore::Coeffs k{b.k[i], b.a1[i], b.a2[i], b.a3[i]};
-        const float in0 = math::clamp(x[j][i], -100.0f, 100.0f);
-        float low, band;
-        core[j].tick(k, in0, low, band);
-        const float kb = k.k * band;
-        lp[j][i] = low;
-        bp[j][i] = kb;
-        hp[j][i] = in0 - kb - low;
-        notch[j][i] = in0 - kb;
+    const bool steady = steadyCutoff && steadyRes;
+    alignas(16) T xs[kBlockFrames];
+    alignas(16) T hz[kBlockFrames];
+    alignas(16) T rs[kBlockFrames];
+    interleave(x, xs);
+    const int designed = steady ? 1 : kBlockFrames; // steady: one set of coefficients serves the block
+    if (steady) {
+      for (int j = 0; j < N; ++j) lane(hz[0], j) = hzOf[j][0], lane(rs[0], j) = res[j][0];
+    } else {
+      const float* h[N];
+      for (int j = 0; j < N; ++j) h[j] = hzOf[j];
+      interleave(h, hz);
+      interleave(res, rs);
+    }
+    alignas(16) SvfCoeffs<T> coeffs[kBlockFrames];
+    const auto damping = [&](int i) { return 1.41421356f * (1.0f - 0.99f * simd::clamp(rs[i], 0.0f, 1.0f)); };
+    const T k0 = damping(0);
+    for (int i = 0; i < designed; ++i) coeffs[i].set(math::tanPiFraction(hz[i] * invRate), steadyRes ? k0 : damping(i));
+    SvfState<T> s = load(c0, T{});
+    alignas(16) T y[4][kBlockFrames];
+    // The filter; with only the low-pass read (the usual patch), the other outputs are not formed.
+    const auto run = [&]<bool kAllOutputs>() {
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const SvfCoeffs<T>& k = coeffs[steady ? 0 : i];
+        const T in0 = simd::clamp(xs[i], -100.0f, 100.0f);
+        T low, band;
+        s.tick(k, in0, low, band);
+        y[kLp][i] = low;
+        if constexpr (kAllOutputs) {
+          const T kb = k.k * band;
+          y[kBp][i] = kb;
+          y[kHp][i] = in0 - kb - low;
+          y[kNotch][i] = in0 - kb;
+        }
       }
+    };
+    if (isOutputConnected(kBp) || isOutputConnected(kHp) || isOutputConnected(kNotch)) run.template operator()<true>();
+    else run.template operator()<false>();
+    save(c0, s);
+    for (int o = kLp; o <= kNotch; ++o) {
+      if (!isOutputConnected(o)) continue; // nobody reads it: skip the writing
+      float* dst[N];
+      for (int j = 0; j < N; ++j) dst[j] = DSPModule::out(out, o, c0 + j);
+      deinterleave(y[o], dst);
     }
-    for (int j = 0; j < N; ++j) core_[c0 + j] = core[j];
   }
 
-  // One block's coefficients, computed before the filter runs: with an envelope on the cutoff
-  // they change every sample, and apart from the recursion they vectorise.
-  struct BlockCoeffs {
-    alignas(16) float hz[kBlockFrames];
-    alignas(16) float k[kBlockFrames];
-    alignas(16) float a1[kBlockFrames];
-    alignas(16) float a2[kBlockFrames];
-    alignas(16) float a3[kBlockFrames];
-  };
-
-  void designBlock(BlockCoeffs& b, const float* cutoff, const float* pitch, const float* res) const noexcept {
-    const float maxHz = static_cast<float>(0.49 * sampleRate());
-    const float invRate = static_cast<float>(1.0 / sampleRate());
-    if (isSteadyBlock(cutoff) && isSteadyBlock(pitch) && isSteadyBlock(res)) {
-      b.hz[0] = cutoffHz(cutoff[0], pitch[0], maxHz);
-      design(b.hz, res, invRate, 1, b.k, b.a1, b.a2, b.a3);
-      for (int i = 1; i < kBlockFrames; ++i) {
-        b.k[i] = b.k[0];
-        b.a1[i] = b.a1[0];
-        b.a2[i] = b.a2[0];
-        b.a3[i] = b.a3[0];
-      }
-      return;
+  // hz[i] = cutoff * 2^pitch limited to [20 Hz, 20 kHz] then to [10 Hz, maxHz]; true when the
+  // block holds one value (worked out once).
+  static bool cutoffBlock(const float* cutoff, const float* pitch, float maxHz, float* hz) noexcept {
+    if (isSteadyBlock(cutoff) && isSteadyBlock(pitch)) {
+      const float steady = cutoffHz(cutoff[0], pitch[0], maxHz);
+      for (int i = 0; i < kBlockFrames; ++i) hz[i] = steady;
+      return true;
     }
-    if (isSteadyBlock(pitch) && pitch[0] == 0.0f) // the usual case: a plain clamp, vectorised
-      for (int i = 0; i < kBlockFrames; ++i) b.hz[i] = math::clamp(math::clamp(cutoff[i], 20.0f, 20000.0f), 10.0f, maxHz);
+    if (isSteadyBlock(pitch) && pitch[0] == 0.0f) // the usual case: a plain clamp, four frames at a time
+      for (int i = 0; i < kBlockFrames; i += simd::kLanes)
+        simd::store(hz + i, simd::clamp(simd::clamp(simd::load(cutoff + i), 20.0f, 20000.0f), 10.0f, maxHz));
     else
-      for (int i = 0; i < kBlockFrames; ++i) b.hz[i] = cutoffHz(cutoff[i], pitch[i], maxHz);
-    design(b.hz, res, invRate, kBlockFrames, b.k, b.a1, b.a2, b.a3);
+      for (int i = 0; i < kBlockFrames; ++i) hz[i] = cutoffHz(cutoff[i], pitch[i], maxHz);
+    return false;
   }
-
-  // cutoff (limited to [20 Hz, 20 kHz]) * 2^pitch, limited to [10 Hz, 0.49 * the sample rate].
   static float cutoffHz(float cutoff, float pitch, float maxHz) noexcept {
     const float hz = pitch == 0.0f ? math::clamp(cutoff, 20.0f, 20000.0f)
                                    : static_cast<float>(math::pitchedHz(cutoff, pitch, 20.0, 20000.0));
     return math::clamp(hz, 10.0f, maxHz);
   }
 
-  // Coefficients of frames [0, n) from cutoff in Hz and resonance 0..1; one loop without
-  // branches over separate arrays, so that the compiler vectorises it.
-  static void design(const float* __restrict hz, const float* __restrict res, float invRate, int n, float* __restrict k,
-                     float* __restrict a1, float* __restrict a2, float* __restrict a3) noexcept {
-    for (int i = 0; i < n; ++i) {
-      SvfCore::Coeffs c;
-      c.set(math::tanPiFraction(hz[i] * invRate), 1.41421356f * (1.0f - 0.99f * math::clamp(res[i], 0.0f, 1.0f)));
-      k[i] = c.k;
-      a1[i] = c.a1;
-      a2[i] = c.a2;
-      a3[i] = c.a3;
-    }
+  // Channel blocks ↔ frames of lanes.
+  static float& lane(float& v, int) noexcept { return v; }
+  static float& lane(simd::f32x4& v, int j) noexcept { return reinterpret_cast<float*>(&v)[j]; }
+  static void interleave(const float* const* ch, float* out) noexcept { std::memcpy(out, ch[0], sizeof(float) * kBlockFrames); }
+  static void interleave(const float* const* ch, simd::f32x4* out) noexcept { simd::interleave(ch, out, kBlockFrames); }
+  static void deinterleave(const float* y, float* const* dst) noexcept { std::memcpy(dst[0], y, sizeof(float) * kBlockFrames); }
+  static void deinterleave(const simd::f32x4* y, float* const* dst) noexcept { simd::deinterleave(y, dst, kBlockFrames); }
+  SvfState<float> load(int c, float) const noexcept { return state_[c]; }
+  SvfState<simd::f32x4> load(int c0, simd::f32x4) const noexcept {
+    SvfState<simd::f32x4> s;
+    for (int j = 0; j < simd::kLanes; ++j) s.ic1[j] = state_[c0 + j].ic1, s.ic2[j] = state_[c0 + j].ic2;
+    return s;
+  }
+  void save(int c, const SvfState<float>& s) noexcept { state_[c] = s; }
+  void save(int c0, const SvfState<simd::f32x4>& s) noexcept {
+    for (int j = 0; j < simd::kLanes; ++j) state_[c0 + j] = {s.ic1[j], s.ic2[j]};
   }
 
-  SvfCore core_[kMaxChannels];
-  BlockCoeffs block_[kGroup]; // scratch, rewritten every block
+  SvfState<float> state_[kMaxChannels];
 };
 
 } // namespace mvm::modules

@@ -49,7 +49,7 @@ public:
          {"velocity", true, "note-on velocity, 0..1"},
          {"pressure", true, "the larger of the note's poly aftertouch and the channel pressure, 0..1"},
          {"release", true, "release velocity of the voice's last note-off, 0..1"}},
-        {{"voices", "", 1.0f, 16.0f, 8.0f, "number of voices (output channels) in poly mode", 0.0f, {}, false},
+        {{"voices", "", 1.0f, 16.0f, 8.0f, "number of voices (output channels) in poly mode", 0.0f, {}, false, true},
          {"channel", "", 0.0f, 16.0f, 0.0f, "MIDI channel to follow, 0 = all", 0.0f, {}, false},
          {"bendRange", "semitones", 0.0f, 48.0f, 2.0f, "pitch bend range", 0.0f, {}, false},
          {"mode", "", 0.0f, 2.0f, 0.0f, "poly, mono (last note, retrigger) or legato (last note, no retrigger)",
@@ -122,13 +122,13 @@ public:
         const Voice& s = voice_[v];
         const float held = s.held ? 1.0f : 0.0f; // a dropped gate lasts one frame
         const float steadyPitch = glideValue(s) + bend; // frame i may have been a glide's last step
-        for (int k = i + 1; k < end; ++k) {
-          pitch[v][k] = steadyPitch;
-          gate[v][k] = held;
-          velocity[v][k] = velocity[v][i];
-          pressure[v][k] = pressure[v][i];
-          releaseVelocity[v][k] = releaseVelocity[v][i];
-        }
+        const int n = end - i - 1;
+        if (n <= 0) continue;
+        fillFrames(pitch[v] + i + 1, n, steadyPitch);
+        fillFrames(gate[v] + i + 1, n, held);
+        fillFrames(velocity[v] + i + 1, n, velocity[v][i]);
+        fillFrames(pressure[v] + i + 1, n, pressure[v][i]);
+        fillFrames(releaseVelocity[v] + i + 1, n, releaseVelocity[v][i]);
       }
       if (end > i + 1) i = end - 1;
     }
