@@ -10,7 +10,7 @@
 #include "mvm/dsp/builtin_modules.h"
 
 TEST(ModuleDocs, CommittedReferenceMatchesTheRegistry) {
-  std::ifstream in(std::string(MVM_SOURCE_DIR) + "/docs/modules.md");
+  std::ifstream in(MVM_SOURCE_DIR "/docs/modules.md");
   ASSERT_TRUE(in) << "docs/modules.md is missing";
   std::stringstream committed;
   committed << in.rdbuf();

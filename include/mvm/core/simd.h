@@ -64,6 +64,9 @@ inline i32x4 finite(f32x4 x) noexcept { return x * 0.0f == 0.0f; }
 // The scalar forms of the above, so that one template serves a channel and four lanes.
 inline float select(bool c, float a, float b) noexcept { return c ? a : b; }
 inline float clamp(float x, float lo, float hi) noexcept { return x < lo ? lo : (x > hi ? hi : x); }
+// Both conditions, for a channel (bool) or four lanes (masks).
+inline bool both(bool a, bool b) noexcept { return a && b; }
+inline i32x4 both(i32x4 a, i32x4 b) noexcept { return a & b; }
 inline bool finite(float x) noexcept { return (std::bit_cast<std::uint32_t>(x) & 0x7f800000u) != 0x7f800000u; }
 
 // Reductions of a mask, through its two 64-bit halves (fewer lane extractions than four ints).

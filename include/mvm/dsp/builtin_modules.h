@@ -13,21 +13,30 @@
 
 namespace mvm {
 
-// any thread (built once, then read-only)
+inline ModuleRegistry makeBuiltinModules() {
+  ModuleRegistry r;
+  r.add<modules::ADSR>();
+  r.add<modules::AudioOut>();
+  r.add<modules::Gain>();
+  r.add<modules::SineGen>();
+  r.add<modules::VoiceController>();
+  registerSourceModules(r);
+  registerModulationModules(r);
+  registerEffectModules(r);
+  return r;
+}
+
+// any thread (built once, then read-only).
+// A build of many small programs (the project's tests) defines MVM_BUILTIN_MODULES_COMPILED_ONCE and
+// defines builtinModules() in one source file: every other file then does without the code of all
+// seventy modules, which creating the registry pulls in (a test file compiles in a third of the time).
+#if defined(MVM_BUILTIN_MODULES_COMPILED_ONCE)
+const ModuleRegistry& builtinModules();
+#else
 inline const ModuleRegistry& builtinModules() {
-  static const ModuleRegistry registry = [] {
-    ModuleRegistry r;
-    r.add<modules::ADSR>();
-    r.add<modules::AudioOut>();
-    r.add<modules::Gain>();
-    r.add<modules::SineGen>();
-    r.add<modules::VoiceController>();
-    registerSourceModules(r);
-    registerModulationModules(r);
-    registerEffectModules(r);
-    return r;
-  }();
+  static const ModuleRegistry registry = makeBuiltinModules();
   return registry;
 }
+#endif
 
 } // namespace mvm

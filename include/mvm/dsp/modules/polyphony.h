@@ -97,9 +97,10 @@ public:
     const float scale = 1.0f / static_cast<float>(channels);
     float* s = DSPModule::out(out, kSum, 0);
     float* m = DSPModule::out(out, kMean, 0);
-    for (int i = 0; i < kBlockFrames; ++i) s[i] = 0.0f;
+    fillFrames(s, kBlockFrames, 0.0f);
     for (int c = 0; c < channels; ++c) mixBlock(s, in[kIn] + c * kBlockFrames, 1.0f); // 1 * x is x: the same sum
-    for (int i = 0; i < kBlockFrames; ++i) m[i] = s[i] * scale;
+    if (isOutputConnected(kMean))
+      for (int i = 0; i < kBlockFrames; i += simd::kLanes) simd::store(m + i, simd::load(s + i) * scale);
   }
 };
 

@@ -50,7 +50,7 @@ struct SvfState {
     const T v2 = ic2 + c.a2 * ic1 + c.a3 * v3;
     ic1 = 2.0f * v1 - ic1;
     ic2 = 2.0f * v2 - ic2;
-    const auto ok = simd::finite(ic1) & simd::finite(ic2);
+    const auto ok = simd::both(simd::finite(ic1), simd::finite(ic2));
     ic1 = simd::select(ok, ic1, T{});
     ic2 = simd::select(ok, ic2, T{});
     low = v2;
@@ -168,12 +168,12 @@ private:
   // hz[i] = cutoff * 2^pitch limited to [20 Hz, 20 kHz] then to [10 Hz, maxHz]; true when the
   // block holds one value (worked out once).
   static bool cutoffBlock(const float* cutoff, const float* pitch, float maxHz, float* hz) noexcept {
-    if (isSteadyBlock(cutoff) && isSteadyBlock(pitch)) {
-      const float steady = cutoffHz(cutoff[0], pitch[0], maxHz);
-      for (int i = 0; i < kBlockFrames; ++i) hz[i] = steady;
+    const bool steadyPitch = isSteadyBlock(pitch);
+    if (steadyPitch && isSteadyBlock(cutoff)) {
+      fillFrames(hz, kBlockFrames, cutoffHz(cutoff[0], pitch[0], maxHz));
       return true;
     }
-    if (isSteadyBlock(pitch) && pitch[0] == 0.0f) // the usual case: a plain clamp, four frames at a time
+    if (steadyPitch && pitch[0] == 0.0f) // the usual case: a plain clamp, four frames at a time
       for (int i = 0; i < kBlockFrames; i += simd::kLanes)
         simd::store(hz + i, simd::clamp(simd::clamp(simd::load(cutoff + i), 20.0f, 20000.0f), 10.0f, maxHz));
     else

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "mvm/core/math.h"
+#include "mvm/core/simd.h"
 #include "mvm/dsp/dsp_module.h"
 
 namespace mvm::modules {
@@ -39,14 +40,12 @@ public:
     return std::fmax(0.0f, (math::exp2(k3Log2Ten * (x - 1.0f)) - kFloor) * (1.0f / (1.0f - kFloor)));
   }
 
-  // The common linear case as a plain product the compiler can vectorise, with the same bits as
-  // the general loop. A module's output buffers never alias its inputs (the compiler allocates
-  // them before it releases any input), which is what __restrict promises.
-  static void linearProduct(const float* __restrict x, const float* __restrict level, const float* __restrict cv,
-                            float* __restrict y) noexcept {
-    for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i] * level[i];
-    if (cv)
-      for (int i = 0; i < kBlockFrames; ++i) y[i] *= cv[i];
+  // The common linear case four frames at a time, with the same bits as the general loop.
+  static void linearProduct(const float* x, const float* level, const float* cv, float* y) noexcept {
+    for (int i = 0; i < kBlockFrames; i += simd::kLanes) {
+      const simd::f32x4 v = simd::load(x + i) * simd::load(level + i);
+      simd::store(y + i, cv ? v * simd::load(cv + i) : v);
+    }
   }
 
   void process(const float** in, float** out) override {

@@ -86,6 +86,9 @@ public:
       pressure[v] = DSPModule::out(out, kPressure, v);
       releaseVelocity[v] = DSPModule::out(out, kRelease, v);
     }
+    // Outputs no cable reads are not written: a typical voice reads pitch and gate only.
+    const bool wantVelocity = isOutputConnected(kVelocity), wantPressure = isOutputConnected(kPressure),
+               wantRelease = isOutputConnected(kRelease);
     const HostBus* bus = hostBus();
     const int limit = bus ? bus->voiceLimit : 0;
     // With steady parameters, the frames between events repeat the last frame unless a voice glides.
@@ -112,9 +115,9 @@ public:
         if (s.glideN < s.glideLen) ++s.glideN;
         gliding = gliding || s.glideN < s.glideLen;
         gate[v][i] = (s.held && !dropGate[v]) ? 1.0f : 0.0f;
-        velocity[v][i] = s.velocity;
-        pressure[v][i] = s.pressure > channelPressure_ ? s.pressure : channelPressure_;
-        releaseVelocity[v][i] = s.release;
+        if (wantVelocity) velocity[v][i] = s.velocity;
+        if (wantPressure) pressure[v][i] = s.pressure > channelPressure_ ? s.pressure : channelPressure_;
+        if (wantRelease) releaseVelocity[v][i] = s.release;
       }
       if (!steadyParams || gliding) continue;
       const int end = next < events.size() && events[next].frame < static_cast<std::uint64_t>(kBlockFrames) ? static_cast<int>(events[next].frame) : kBlockFrames;
@@ -126,9 +129,9 @@ public:
         if (n <= 0) continue;
         fillFrames(pitch[v] + i + 1, n, steadyPitch);
         fillFrames(gate[v] + i + 1, n, held);
-        fillFrames(velocity[v] + i + 1, n, velocity[v][i]);
-        fillFrames(pressure[v] + i + 1, n, pressure[v][i]);
-        fillFrames(releaseVelocity[v] + i + 1, n, releaseVelocity[v][i]);
+        if (wantVelocity) fillFrames(velocity[v] + i + 1, n, velocity[v][i]);
+        if (wantPressure) fillFrames(pressure[v] + i + 1, n, pressure[v][i]);
+        if (wantRelease) fillFrames(releaseVelocity[v] + i + 1, n, releaseVelocity[v][i]);
       }
       if (end > i + 1) i = end - 1;
     }
