@@ -10,6 +10,7 @@
 // the parameter's buffer per sample instead (set value + f). All processing happens inside an
 // AudioThreadScope, so the rt_probe counts any allocation a module makes.
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -25,6 +26,9 @@
 
 namespace mvm::test {
 
+// The sample rate a harness runs at unless the test gives another.
+inline constexpr double kHarnessRate = 48000.0;
+
 class ModuleHarness {
 public:
   using Source = std::function<float(int channel, std::uint64_t frame)>;
@@ -34,7 +38,7 @@ public:
     const std::vector<float>& output(int port, int channel = 0) const { return ports.at(static_cast<std::size_t>(port)).at(static_cast<std::size_t>(channel)); }
   };
 
-  explicit ModuleHarness(const std::string& type, std::map<std::string, float> params = {}, double sampleRate = 48000.0,
+  explicit ModuleHarness(const std::string& type, std::map<std::string, float> params = {}, double sampleRate = kHarnessRate,
                          std::uint64_t seed = 1, const ModuleRegistry& registry = builtinModules())
       : sampleRate_(sampleRate) {
     const auto* e = registry.find(type);
@@ -198,5 +202,15 @@ private:
   bool prepared_ = false;
   std::uint64_t frame_ = 0;
 };
+
+// Sources several module tests feed in (at kHarnessRate, the same on every channel).
+// A sine of `hz` and amplitude `amp`.
+inline ModuleHarness::Source sineSource(double hz, double amp = 1.0) {
+  return [hz, amp](int, std::uint64_t n) { return static_cast<float>(amp * std::sin(2.0 * M_PI * hz * static_cast<double>(n) / kHarnessRate)); };
+}
+// A gate that is 1 for `width` frames every `period` frames from frame `start` on, else 0.
+inline ModuleHarness::Source pulseTrain(std::uint64_t period, std::uint64_t width, std::uint64_t start = 0) {
+  return [=](int, std::uint64_t n) { return n >= start && (n - start) % period < width ? 1.0f : 0.0f; };
+}
 
 } // namespace mvm::test

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstdint>
 #include <cstddef>
 #include <vector>
 
@@ -69,6 +70,14 @@ inline double powerAt(const std::vector<float>& x, double freq, double sampleRat
 
 inline double toDb(double power) { return 10.0 * std::log10(std::max(power, 1e-30)); }
 inline double ampToDb(double amp) { return 20.0 * std::log10(std::max(amp, 1e-15)); }
+
+// Frames below `to` where a gate signal rises through 0.5.
+inline std::vector<std::uint64_t> risingEdges(const std::vector<float>& x, std::size_t to = SIZE_MAX) {
+  std::vector<std::uint64_t> r;
+  for (std::size_t i = 0; i < std::min(to, x.size()); ++i)
+    if (x[i] >= 0.5f && (i == 0 || x[i - 1] < 0.5f)) r.push_back(i);
+  return r;
+}
 
 // Largest |x[i] - x[i-1]|.
 inline double maxStep(const std::vector<float>& x, std::size_t from = 1, std::size_t to = SIZE_MAX) {

@@ -12,15 +12,15 @@ using namespace mvm::test;
 
 namespace {
 // A deterministic sweep over [-10, 10] with awkward values.
-float ramp(int c, std::uint64_t n) { return static_cast<float>(std::sin(0.37 * static_cast<double>(n) + c)) * 10.0f; }
+float wobble(int c, std::uint64_t n) { return static_cast<float>(std::sin(0.37 * static_cast<double>(n) + c)) * 10.0f; }
 float ramp2(int c, std::uint64_t n) { return static_cast<float>(std::cos(0.113 * static_cast<double>(n) + 2 * c)) * 7.0f; }
 } // namespace
 
 TEST(Attenuverter, ScaleAndOffset) {
   ModuleHarness h("Attenuverter", {{"scale", -1.5f}, {"offset", 2.0f}});
-  h.input("in", ramp);
+  h.input("in", wobble);
   const auto y = h.run(512).output(0);
-  for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], ramp(0, i) * -1.5f + 2.0f);
+  for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], wobble(0, i) * -1.5f + 2.0f);
 }
 
 TEST(Constant, ValueOnChannels) {
@@ -35,23 +35,23 @@ TEST(Constant, ValueOnChannels) {
 
 TEST(Add, SumsConnectedInputs) {
   ModuleHarness h("Add");
-  h.input("a", ramp);
+  h.input("a", wobble);
   h.input("b", ramp2);
   h.input("d", [](int, std::uint64_t) { return 0.5f; });
   const auto y = h.run(512).output(0);
-  for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], (ramp(0, i) + ramp2(0, i)) + 0.5f);
+  for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], (wobble(0, i) + ramp2(0, i)) + 0.5f);
 }
 
 TEST(Multiply, RingModAndUnconnectedBIsOne) {
   ModuleHarness h("Multiply");
-  h.input("a", ramp);
+  h.input("a", wobble);
   h.input("b", ramp2);
   const auto y = h.run(512).output(0);
-  for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], ramp(0, i) * ramp2(0, i));
+  for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], wobble(0, i) * ramp2(0, i));
   ModuleHarness pass("Multiply");
-  pass.input("a", ramp);
+  pass.input("a", wobble);
   const auto p = pass.run(512).output(0);
-  for (std::size_t i = 0; i < p.size(); ++i) ASSERT_EQ(p[i], ramp(0, i));
+  for (std::size_t i = 0; i < p.size(); ++i) ASSERT_EQ(p[i], wobble(0, i));
   // two sines multiply into sum and difference frequencies
   ModuleHarness ring("Multiply");
   ring.input("a", [](int, std::uint64_t n) { return static_cast<float>(std::sin(2 * M_PI * 1000.0 * static_cast<double>(n) / 48000.0)); });
@@ -64,10 +64,10 @@ TEST(Multiply, RingModAndUnconnectedBIsOne) {
 
 TEST(Abs, FullAndHalfWave) {
   ModuleHarness h("Abs");
-  h.input("in", ramp);
+  h.input("in", wobble);
   const auto y = h.run(512);
   for (std::size_t i = 0; i < 512; ++i) {
-    const float x = ramp(0, i);
+    const float x = wobble(0, i);
     ASSERT_EQ(y.output(0)[i], std::fabs(x));
     ASSERT_EQ(y.output(1)[i], x > 0.0f ? x : 0.0f);
   }
@@ -75,23 +75,23 @@ TEST(Abs, FullAndHalfWave) {
 
 TEST(MinMax, MinAndMax) {
   ModuleHarness h("MinMax");
-  h.input("a", ramp, 2);
+  h.input("a", wobble, 2);
   h.input("b", ramp2, 2);
   const auto y = h.run(512);
   for (int c = 0; c < 2; ++c)
     for (std::size_t i = 0; i < 512; ++i) {
-      ASSERT_EQ(y.output(0, c)[i], std::min(ramp(c, i), ramp2(c, i)));
-      ASSERT_EQ(y.output(1, c)[i], std::max(ramp(c, i), ramp2(c, i)));
+      ASSERT_EQ(y.output(0, c)[i], std::min(wobble(c, i), ramp2(c, i)));
+      ASSERT_EQ(y.output(1, c)[i], std::max(wobble(c, i), ramp2(c, i)));
     }
 }
 
 TEST(Clamp, LimitsToRangeAndSwapsReversedBounds) {
   ModuleHarness h("Clamp", {{"min", -2.0f}, {"max", 3.0f}});
-  h.input("in", ramp);
+  h.input("in", wobble);
   const auto y = h.run(512).output(0);
-  for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], std::clamp(ramp(0, i), -2.0f, 3.0f));
+  for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], std::clamp(wobble(0, i), -2.0f, 3.0f));
   EXPECT_EQ(peak(y), 3.0);
   ModuleHarness r("Clamp", {{"min", 3.0f}, {"max", -2.0f}});
-  r.input("in", ramp);
+  r.input("in", wobble);
   EXPECT_EQ(r.run(512).output(0), y);
 }

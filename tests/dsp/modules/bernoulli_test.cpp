@@ -11,18 +11,18 @@ using namespace mvm;
 using test::ModuleHarness;
 
 namespace {
-float gate(std::uint64_t n) { return (n % 64) < 20 ? 1.0f : 0.0f; } // one gate per block, 20 frames high
+float blockGate(std::uint64_t n) { return (n % 64) < 20 ? 1.0f : 0.0f; } // one gate per block, 20 frames high
 } // namespace
 
 TEST(Bernoulli, ProbabilityOneAndZeroRouteEverything) {
   for (float p : {0.0f, 1.0f}) {
     ModuleHarness h("Bernoulli", {{"p", p}});
-    h.input("trig", [](int, std::uint64_t n) { return gate(n); });
+    h.input("trig", [](int, std::uint64_t n) { return blockGate(n); });
     const auto out = h.run(6400);
     const auto& on = out.output(p > 0.5f ? 0 : 1);
     const auto& off = out.output(p > 0.5f ? 1 : 0);
     for (std::size_t n = 0; n < on.size(); ++n) {
-      ASSERT_EQ(on[n], gate(n)) << n; // follows the gate exactly
+      ASSERT_EQ(on[n], blockGate(n)) << n; // follows the gate exactly
       ASSERT_EQ(off[n], 0.0f) << n;
     }
   }
@@ -30,7 +30,7 @@ TEST(Bernoulli, ProbabilityOneAndZeroRouteEverything) {
 
 TEST(Bernoulli, ChoosesAWithProbabilityP) {
   ModuleHarness h("Bernoulli", {{"p", 0.3f}});
-  h.input("trig", [](int, std::uint64_t n) { return gate(n); });
+  h.input("trig", [](int, std::uint64_t n) { return blockGate(n); });
   const auto out = h.run(64 * 4000);
   int a = 0, b = 0;
   for (std::size_t g = 0; g < 4000; ++g) {
@@ -47,7 +47,7 @@ TEST(Bernoulli, ChoosesAWithProbabilityP) {
 
 TEST(Bernoulli, LatchModeHoldsUntilTheNextToss) {
   ModuleHarness h("Bernoulli", {{"p", 0.5f}, {"mode", 1.0f}});
-  h.input("trig", [](int, std::uint64_t n) { return gate(n); });
+  h.input("trig", [](int, std::uint64_t n) { return blockGate(n); });
   const auto out = h.run(6400);
   for (std::size_t n = 0; n < 6400; ++n) {
     ASSERT_EQ(out.output(0)[n] + out.output(1)[n], 1.0f) << n;
@@ -60,7 +60,7 @@ TEST(Bernoulli, LatchModeHoldsUntilTheNextToss) {
 TEST(Bernoulli, SeededDeterminism) {
   auto run = [](std::uint64_t seed) {
     ModuleHarness h("Bernoulli", {}, 48000.0, seed);
-    h.input("trig", [](int, std::uint64_t n) { return gate(n); });
+    h.input("trig", [](int, std::uint64_t n) { return blockGate(n); });
     return h.run(6400).output(0);
   };
   EXPECT_EQ(run(3), run(3));

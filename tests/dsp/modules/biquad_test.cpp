@@ -9,18 +9,18 @@
 #include "signal_analysis.h"
 
 using namespace mvm;
+using test::kHarnessRate;
 using test::ModuleHarness;
 using cd = std::complex<double>;
 
 namespace {
 
-constexpr double kRate = 48000.0;
 
 // The cookbook's analogue prototypes, evaluated at the prewarped frequency: exactly the digital
 // response of the bilinear-transformed cookbook biquad.
 cd expected(int mode, double fc, double q, double db, double f) {
   const double A = std::pow(10.0, db / 40.0), sa = std::sqrt(A);
-  const cd s(0.0, std::tan(M_PI * f / kRate) / std::tan(M_PI * fc / kRate));
+  const cd s(0.0, std::tan(M_PI * f / kHarnessRate) / std::tan(M_PI * fc / kHarnessRate));
   const cd s2 = s * s;
   switch (mode) {
   case 0: return 1.0 / (s2 + s / q + 1.0);
@@ -37,10 +37,10 @@ cd expected(int mode, double fc, double q, double db, double f) {
 // Measured complex response at f (an even number of Hz: whole periods in the half-second window).
 cd measured(int mode, double fc, double q, double db, double f) {
   ModuleHarness h("Biquad", {{"mode", static_cast<float>(mode)}, {"cutoff", static_cast<float>(fc)}, {"q", static_cast<float>(q)}, {"gain", static_cast<float>(db)}});
-  h.input("in", [f](int, std::uint64_t n) { return static_cast<float>(0.25 * std::cos(2.0 * M_PI * f * static_cast<double>(n) / kRate)); });
+  h.input("in", [f](int, std::uint64_t n) { return static_cast<float>(0.25 * std::cos(2.0 * M_PI * f * static_cast<double>(n) / kHarnessRate)); });
   const auto y = h.run(48000).output(0);
   cd acc = 0;
-  for (std::size_t n = 24000; n < 48000; ++n) acc += static_cast<double>(y[n]) * std::polar(1.0, -2.0 * M_PI * f * static_cast<double>(n) / kRate);
+  for (std::size_t n = 24000; n < 48000; ++n) acc += static_cast<double>(y[n]) * std::polar(1.0, -2.0 * M_PI * f * static_cast<double>(n) / kHarnessRate);
   return acc / (0.125 * 24000.0);
 }
 

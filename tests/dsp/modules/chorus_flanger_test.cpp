@@ -10,20 +10,13 @@
 #include "signal_analysis.h"
 
 using mvm::test::ModuleHarness;
-
-namespace {
-
-ModuleHarness::Source sine(double hz, float amp = 1.0f) {
-  return [hz, amp](int, std::uint64_t n) { return amp * static_cast<float>(std::sin(2 * M_PI * hz * static_cast<double>(n) / 48000.0)); };
-}
-
-} // namespace
+using mvm::test::sineSource;
 
 TEST(Flanger, StaticDelayIsACombWithNotchesAtOddMultiplesOfHalfTheInverseDelay) {
   // depth 0: a fixed 1 ms delay mixed 50/50 notches 500 Hz and passes 1 kHz
   auto level = [](double hz) {
     ModuleHarness h("Flanger", {{"delay", 0.001f}, {"depth", 0.0f}, {"feedback", 0.0f}, {"mix", 0.5f}});
-    h.input("in", sine(hz));
+    h.input("in", sineSource(hz));
     auto y = h.run(48000).output(0);
     return mvm::test::rms(y, 4800) * std::sqrt(2.0);
   };
@@ -36,7 +29,7 @@ TEST(Flanger, StaticDelayIsACombWithNotchesAtOddMultiplesOfHalfTheInverseDelay) 
 TEST(Flanger, FeedbackDeepensThePeaks) {
   // with feedback g the comb's peak gain is 1/(1-g) on the wet path
   ModuleHarness h("Flanger", {{"delay", 0.001f}, {"depth", 0.0f}, {"feedback", 0.5f}, {"mix", 1.0f}});
-  h.input("in", sine(1000, 0.01f)); // small: tanh is linear
+  h.input("in", sineSource(1000, 0.01f)); // small: tanh is linear
   auto y = h.run(48000).output(0);
   EXPECT_NEAR(mvm::test::rms(y, 9600) * std::sqrt(2.0) / 0.01, 2.0, 0.01);
 }
@@ -44,7 +37,7 @@ TEST(Flanger, FeedbackDeepensThePeaks) {
 TEST(Flanger, SweepMovesTheNotch) {
   // with depth the 500 Hz notch is only momentary: the output level varies over an LFO cycle
   ModuleHarness h("Flanger", {{"delay", 0.001f}, {"depth", 0.5f}, {"rate", 1.0f}, {"feedback", 0.0f}, {"mix", 0.5f}});
-  h.input("in", sine(500));
+  h.input("in", sineSource(500));
   auto y = h.run(48000).output(0);
   double lo = 1e9, hi = 0;
   for (std::size_t w = 0; w + 960 <= y.size(); w += 960) {
@@ -61,7 +54,7 @@ TEST(Chorus, PitchModulationMatchesTheSweep) {
   const double f = 1000, D = 0.02, depth = 1.0, rate = 2.0;
   ModuleHarness h("Chorus", {{"delay", static_cast<float>(D)}, {"depth", static_cast<float>(depth)}, {"rate", static_cast<float>(rate)},
                              {"feedback", 0.0f}, {"mix", 1.0f}});
-  h.input("in", sine(f));
+  h.input("in", sineSource(f));
   auto y = h.run(48000).output(0);
   double lo = 1e9, hi = 0;
   for (std::size_t w = 4800; w + 480 <= y.size(); w += 240) {
@@ -90,7 +83,7 @@ TEST(Chorus, PolyphonicChannelsAreIndependentAndDeterministic) {
 TEST(Chorus, StateCarriesOverAHotSwap) {
   auto make = [] {
     auto h = std::make_unique<ModuleHarness>("Chorus", std::map<std::string, float>{{"mix", 1.0f}, {"rate", 3.0f}});
-    h->input("in", sine(300));
+    h->input("in", sineSource(300));
     return h;
   };
   auto ref = make();

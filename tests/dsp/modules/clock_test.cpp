@@ -8,6 +8,8 @@
 #include "signal_analysis.h"
 
 using mvm::test::ModuleHarness;
+using mvm::test::pulseTrain;
+using mvm::test::risingEdges;
 
 namespace {
 
@@ -16,17 +18,6 @@ std::vector<std::uint64_t> onsets(const std::vector<float>& x, std::uint64_t off
   for (std::size_t i = 0; i < std::min(to, x.size()); ++i)
     if (x[i] >= 0.5f) r.push_back(offset + i);
   return r;
-}
-
-std::vector<std::uint64_t> risingEdges(const std::vector<float>& x, std::size_t to = SIZE_MAX) {
-  std::vector<std::uint64_t> r;
-  for (std::size_t i = 0; i < std::min(to, x.size()); ++i)
-    if (x[i] >= 0.5f && (i == 0 || x[i - 1] < 0.5f)) r.push_back(i);
-  return r;
-}
-
-ModuleHarness::Source pulseTrain(std::uint64_t period, std::uint64_t width, std::uint64_t start = 0) {
-  return [=](int, std::uint64_t n) { return n >= start && (n - start) % period < width ? 1.0f : 0.0f; };
 }
 
 } // namespace

@@ -9,19 +9,16 @@
 #include "signal_analysis.h"
 
 using mvm::test::ModuleHarness;
+using mvm::test::sineSource;
 
 namespace {
-
-ModuleHarness::Source sine(double hz, double amp) {
-  return [hz, amp](int, std::uint64_t n) { return static_cast<float>(amp * std::sin(2 * M_PI * hz * static_cast<double>(n) / 48000.0)); };
-}
 
 // Gain reduction (dB) of a steady sine whose RMS is `levelDb` dBFS.
 double measuredReduction(double levelDb, float threshold, float ratio, float detector = 1.0f, float makeup = 0.0f) {
   const double amp = std::pow(10.0, levelDb / 20.0) * std::sqrt(2.0);
   ModuleHarness h("Compressor", {{"threshold", threshold}, {"ratio", ratio}, {"attack", 0.005f}, {"release", 0.05f},
                                  {"detector", detector}, {"makeup", makeup}});
-  h.input("in", sine(997, amp));
+  h.input("in", sineSource(997, amp));
   auto y = h.run(48000).output(0);
   const double in = mvm::test::rms(std::vector<float>(48000, 0.0f)) + amp / std::sqrt(2.0);
   return 20 * std::log10(in / mvm::test::rms(y, 24000, 48000));
@@ -72,8 +69,8 @@ TEST(Compressor, AttackIsFasterThanRelease) {
 
 TEST(Compressor, SidechainDrivesTheReduction) {
   ModuleHarness h("Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}});
-  h.input("in", sine(440, 0.01));
-  h.input("sidechain", sine(1000, std::sqrt(2.0) * std::pow(10.0, -10 / 20.0)));
+  h.input("in", sineSource(440, 0.01));
+  h.input("sidechain", sineSource(1000, std::sqrt(2.0) * std::pow(10.0, -10 / 20.0)));
   auto y = h.run(48000).output(0);
   EXPECT_NEAR(20 * std::log10(0.01 / std::sqrt(2.0) / mvm::test::rms(y, 24000)), 7.5, 0.5);
 }
@@ -95,7 +92,7 @@ TEST(Limiter, OutputNeverExceedsTheCeiling) {
 
 TEST(Limiter, QuietSignalPassesUnchangedAfterTheLookahead) {
   ModuleHarness h("Limiter", {{"ceiling", -1.0f}, {"lookahead", 0.005f}});
-  auto src = sine(440, 0.5);
+  auto src = sineSource(440, 0.5);
   h.input("in", src);
   auto y = h.run(9600).output(0);
   for (std::size_t n = 240; n < y.size(); ++n) ASSERT_FLOAT_EQ(y[n], src(0, n - 240)) << n;
@@ -126,7 +123,7 @@ TEST(Compressor, PolyphonicChannelsAreCompressedIndependently) {
 }
 
 TEST(Compressor, StateCarriesOverAHotSwap) {
-  auto loud = sine(997, std::sqrt(2.0) * std::pow(10.0, -10 / 20.0));
+  auto loud = sineSource(997, std::sqrt(2.0) * std::pow(10.0, -10 / 20.0));
   ModuleHarness a("Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}, {"release", 1.0f}});
   a.input("in", loud);
   a.run(24000);

@@ -10,15 +10,9 @@
 using namespace mvm;
 using namespace mvm::test;
 
-namespace {
-ModuleHarness::Source sine(float amp, double hz) {
-  return [amp, hz](int, std::uint64_t n) { return amp * static_cast<float>(std::sin(2.0 * M_PI * hz * static_cast<double>(n) / 48000.0)); };
-}
-} // namespace
-
 TEST(EnvelopeFollower, PeakModeTracksAmplitude) {
   ModuleHarness h("EnvelopeFollower", {{"attack", 0.0005f}, {"release", 0.5f}});
-  h.input("in", sine(0.5f, 200.0));
+  h.input("in", sineSource(200.0, 0.5));
   const auto y = h.run(48000).output(0);
   EXPECT_NEAR(mean(y, 24000), 0.5, 0.01);
   EXPECT_LT(peak(y, 24000), 0.5001);
@@ -26,7 +20,7 @@ TEST(EnvelopeFollower, PeakModeTracksAmplitude) {
 
 TEST(EnvelopeFollower, RmsModeGivesRms) {
   ModuleHarness h("EnvelopeFollower", {{"attack", 0.2f}, {"release", 0.2f}, {"mode", 1.0f}});
-  h.input("in", sine(0.5f, 200.0));
+  h.input("in", sineSource(200.0, 0.5));
   const auto y = h.run(96000).output(0);
   EXPECT_NEAR(mean(y, 48000), 0.5 / std::sqrt(2.0), 0.005);
 }

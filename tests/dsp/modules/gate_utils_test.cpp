@@ -3,17 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "module_harness.h"
+#include "signal_analysis.h"
 
 using mvm::test::ModuleHarness;
+using mvm::test::risingEdges;
 
 namespace {
-
-std::vector<std::uint64_t> risingEdges(const std::vector<float>& x, std::size_t to = SIZE_MAX) {
-  std::vector<std::uint64_t> r;
-  for (std::size_t i = 0; i < std::min(to, x.size()); ++i)
-    if (x[i] >= 0.5f && (i == 0 || x[i - 1] < 0.5f)) r.push_back(i);
-  return r;
-}
 
 std::size_t countHigh(const std::vector<float>& x, std::size_t from, std::size_t to) {
   std::size_t n = 0;

@@ -15,7 +15,7 @@ struct Ir {
   std::vector<float> l, r;
 };
 
-Ir impulseResponse(float size, float damping, float width = 1.0f, double seconds = 6.0) {
+Ir reverbResponse(float size, float damping, float width = 1.0f, double seconds = 6.0) {
   ModuleHarness h("Reverb", {{"size", size}, {"damping", damping}, {"mix", 1.0f}, {"width", width}});
   h.input("left", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
   auto out = h.run(static_cast<std::uint64_t>(seconds * 48000));
@@ -42,9 +42,9 @@ double rt60(const std::vector<float>& x) {
 } // namespace
 
 TEST(Reverb, DecayGrowsWithSize) {
-  const double small = rt60(impulseResponse(0.2f, 0.5f).l);
-  const double medium = rt60(impulseResponse(0.6f, 0.5f).l);
-  const double large = rt60(impulseResponse(0.95f, 0.5f).l);
+  const double small = rt60(reverbResponse(0.2f, 0.5f).l);
+  const double medium = rt60(reverbResponse(0.6f, 0.5f).l);
+  const double large = rt60(reverbResponse(0.95f, 0.5f).l);
   std::printf("RT60: size 0.2 %.3f s, 0.6 %.3f s, 0.95 %.3f s\n", small, medium, large);
   EXPECT_GT(small, 0.1);
   EXPECT_GT(medium, small * 1.5);
@@ -53,8 +53,8 @@ TEST(Reverb, DecayGrowsWithSize) {
 
 TEST(Reverb, DampingShortensTheHighFrequencies) {
   // the late tail with strong damping has less high-frequency energy than with none
-  auto bright = impulseResponse(0.8f, 0.0f).l;
-  auto dark = impulseResponse(0.8f, 1.0f).l;
+  auto bright = reverbResponse(0.8f, 0.0f).l;
+  auto dark = reverbResponse(0.8f, 1.0f).l;
   const std::size_t from = 24000, to = 48000;
   const double pb = mvm::test::powerAt(bright, 8000, 48000, from, to) / mvm::test::powerAt(bright, 300, 48000, from, to);
   const double pd = mvm::test::powerAt(dark, 8000, 48000, from, to) / mvm::test::powerAt(dark, 300, 48000, from, to);
@@ -62,7 +62,7 @@ TEST(Reverb, DampingShortensTheHighFrequencies) {
 }
 
 TEST(Reverb, ImpulseResponseIsDenseAndFinite) {
-  auto ir = impulseResponse(0.7f, 0.3f, 1.0f, 20.0);
+  auto ir = reverbResponse(0.7f, 0.3f, 1.0f, 20.0);
   // dense: after 100 ms almost every sample is nonzero and the echo density is high
   std::size_t nonzero = 0;
   for (std::size_t i = 4800; i < 9600; ++i) nonzero += std::fabs(ir.l[i]) > 1e-7f ? 1 : 0;
@@ -74,7 +74,7 @@ TEST(Reverb, ImpulseResponseIsDenseAndFinite) {
 }
 
 TEST(Reverb, StereoSidesDecorrelatedAndWidthZeroIsMono) {
-  auto wide = impulseResponse(0.5f, 0.5f, 1.0f, 1.0);
+  auto wide = reverbResponse(0.5f, 0.5f, 1.0f, 1.0);
   double dot = 0, el = 0, er = 0;
   for (std::size_t i = 0; i < wide.l.size(); ++i) {
     dot += static_cast<double>(wide.l[i]) * wide.r[i];
@@ -82,7 +82,7 @@ TEST(Reverb, StereoSidesDecorrelatedAndWidthZeroIsMono) {
     er += static_cast<double>(wide.r[i]) * wide.r[i];
   }
   EXPECT_LT(std::fabs(dot / std::sqrt(el * er)), 0.3);
-  auto narrow = impulseResponse(0.5f, 0.5f, 0.0f, 1.0);
+  auto narrow = reverbResponse(0.5f, 0.5f, 0.0f, 1.0);
   for (std::size_t i = 0; i < narrow.l.size(); ++i) ASSERT_NEAR(narrow.l[i], narrow.r[i], 1e-6f);
 }
 
@@ -94,8 +94,8 @@ TEST(Reverb, MixZeroIsDry) {
 }
 
 TEST(Reverb, Deterministic) {
-  auto a = impulseResponse(0.8f, 0.2f, 0.7f, 1.0);
-  auto b = impulseResponse(0.8f, 0.2f, 0.7f, 1.0);
+  auto a = reverbResponse(0.8f, 0.2f, 0.7f, 1.0);
+  auto b = reverbResponse(0.8f, 0.2f, 0.7f, 1.0);
   EXPECT_EQ(a.l, b.l);
   EXPECT_EQ(a.r, b.r);
 }

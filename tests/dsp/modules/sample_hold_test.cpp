@@ -13,26 +13,26 @@ using test::ModuleHarness;
 
 namespace {
 float trig(std::uint64_t n) { return (n % 100) < 10 ? 1.0f : 0.0f; } // rising edge every 100 frames
-float ramp(std::uint64_t n) { return static_cast<float>(n) * 0.001f; }
+float slowRamp(std::uint64_t n) { return static_cast<float>(n) * 0.001f; }
 } // namespace
 
 TEST(SampleHold, SamplesInOnTheRisingEdgeFrameAndHolds) {
   ModuleHarness h("SampleHold");
-  h.input("in", [](int, std::uint64_t n) { return ramp(n); });
+  h.input("in", [](int, std::uint64_t n) { return slowRamp(n); });
   h.input("trig", [](int, std::uint64_t n) { return trig(n); });
   const auto y = h.run(6400).output(0);
-  for (std::size_t n = 0; n < y.size(); ++n) ASSERT_EQ(y[n], ramp(n - n % 100)) << n;
+  for (std::size_t n = 0; n < y.size(); ++n) ASSERT_EQ(y[n], slowRamp(n - n % 100)) << n;
 }
 
 TEST(SampleHold, OnlyRisingEdgesThroughHalfCount) {
   ModuleHarness h("SampleHold");
-  h.input("in", [](int, std::uint64_t n) { return ramp(n); });
+  h.input("in", [](int, std::uint64_t n) { return slowRamp(n); });
   // 0.4 is not high; a gate that stays high samples once
   h.input("trig", [](int, std::uint64_t n) { return n < 640 ? 0.4f : (n < 1280 ? 1.0f : 0.0f); });
   const auto y = h.run(1920).output(0);
   EXPECT_EQ(y[639], 0.0f);
-  EXPECT_EQ(y[640], ramp(640));
-  EXPECT_EQ(y[1900], ramp(640));
+  EXPECT_EQ(y[640], slowRamp(640));
+  EXPECT_EQ(y[1900], slowRamp(640));
 }
 
 TEST(SampleHold, UnconnectedInputSamplesSeededNoise) {
@@ -65,12 +65,12 @@ TEST(SampleHold, UnconnectedInputSamplesSeededNoise) {
 
 TEST(SampleHold, PolyphonicChannelsHoldIndependently) {
   ModuleHarness h("SampleHold");
-  h.input("in", [](int c, std::uint64_t n) { return static_cast<float>(c) * 10.0f + ramp(n); }, 2);
+  h.input("in", [](int c, std::uint64_t n) { return static_cast<float>(c) * 10.0f + slowRamp(n); }, 2);
   h.input("trig", [](int c, std::uint64_t n) { return c == 0 ? trig(n) : trig(n + 50); }, 2);
   const auto out = h.run(640);
   ASSERT_EQ(out.ports[0].size(), 2u);
-  EXPECT_EQ(out.output(0, 0)[420], ramp(400));
-  EXPECT_EQ(out.output(0, 1)[420], 10.0f + ramp(350));
+  EXPECT_EQ(out.output(0, 0)[420], slowRamp(400));
+  EXPECT_EQ(out.output(0, 1)[420], 10.0f + slowRamp(350));
 }
 
 TEST(SampleHold, CopyStateFromKeepsTheHeldValue) {

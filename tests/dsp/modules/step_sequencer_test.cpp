@@ -5,12 +5,9 @@
 #include "module_harness.h"
 
 using mvm::test::ModuleHarness;
+using mvm::test::pulseTrain;
 
 namespace {
-
-ModuleHarness::Source pulseTrain(std::uint64_t period, std::uint64_t width, std::uint64_t start = 0) {
-  return [=](int, std::uint64_t n) { return n >= start && (n - start) % period < width ? 1.0f : 0.0f; };
-}
 
 std::map<std::string, float> pattern() {
   std::map<std::string, float> p{{"steps", 4.0f}};

@@ -10,11 +10,11 @@
 #include "sources_test_helpers.h"
 
 using namespace mvm;
+using test::kHarnessRate;
 using test::ModuleHarness;
 
 namespace {
 
-constexpr double kRate = 48000.0;
 
 struct AliasReport {
   double harmonic = 0, nonHarmonic = 0, worstAlias = 0;
@@ -25,7 +25,7 @@ struct AliasReport {
 AliasReport aliasReport(const std::vector<float>& x, std::size_t from) {
   AliasReport r;
   for (int k = 1; k < 24; ++k) {
-    const double p = test::sources::dftPower(x, 1000.0 * k, kRate, from, 48000);
+    const double p = test::sources::dftPower(x, 1000.0 * k, kHarnessRate, from, 48000);
     if (k % 5 == 0) r.harmonic += p;
     else {
       r.nonHarmonic += p;
@@ -40,7 +40,7 @@ std::vector<float> naiveSaw(double f, std::size_t n) {
   double p = 0;
   for (auto& v : y) {
     v = static_cast<float>(2.0 * p - 1.0);
-    p += f / kRate;
+    p += f / kHarnessRate;
     p -= std::floor(p);
   }
   return y;
@@ -54,7 +54,7 @@ TEST(VCO, PitchIsAccurateToATenthOfACentFrom50HzTo5kHz) {
     ModuleHarness h("VCO", {{"freq", static_cast<float>(f)}});
     const auto out = h.run(96000);
     for (const char* port : {"sine", "saw", "tri"}) {
-      const double est = test::estimateFrequency(out.output(h.outputIndex(port)), kRate, 100);
+      const double est = test::estimateFrequency(out.output(h.outputIndex(port)), kHarnessRate, 100);
       const double cents = 1200.0 * std::log2(est / f);
       EXPECT_LT(std::fabs(cents), 0.1) << port << " at " << f << " Hz: " << cents << " cents";
       worst = std::max(worst, std::fabs(cents));
@@ -66,7 +66,7 @@ TEST(VCO, PitchIsAccurateToATenthOfACentFrom50HzTo5kHz) {
 TEST(VCO, PitchInputIsOneVoltPerOctaveFromC4) {
   ModuleHarness h("VCO");
   h.input("pitch", [](int, std::uint64_t) { return 0.75f; });
-  const double est = test::estimateFrequency(h.run(48000).output(0), kRate, 100);
+  const double est = test::estimateFrequency(h.run(48000).output(0), kHarnessRate, 100);
   EXPECT_LT(std::fabs(1200.0 * std::log2(est / (math::kC4Hz * std::pow(2.0, 0.75)))), 0.1);
 }
 
@@ -87,7 +87,7 @@ TEST(VCO, BandLimitedSawAliasesFarLessThanNaiveSaw) {
   EXPECT_GT(totalGain, 20.0);
   EXPECT_GT(worstGain, 15.0);
   // and the fundamental is the right level: a saw's fundamental has amplitude 2/pi
-  EXPECT_NEAR(test::toDb(test::sources::dftPower(saw, 5000.0, kRate, 1000, 48000)), test::toDb(0.5 * 4.0 / (M_PI * M_PI)), 1.0);
+  EXPECT_NEAR(test::toDb(test::sources::dftPower(saw, 5000.0, kHarnessRate, 1000, 48000)), test::toDb(0.5 * 4.0 / (M_PI * M_PI)), 1.0);
 }
 
 TEST(VCO, WaveformsHaveTheirShapes) {
@@ -99,15 +99,15 @@ TEST(VCO, WaveformsHaveTheirShapes) {
   const auto& sqr = out.output(3);
   // sine: pure
   EXPECT_NEAR(test::rms(sine, 480), std::sqrt(0.5), 1e-3);
-  EXPECT_LT(test::toDb(test::powerAt(sine, 400, kRate, 480)), -90.0);
+  EXPECT_LT(test::toDb(test::powerAt(sine, 400, kHarnessRate, 480)), -90.0);
   // triangle: odd harmonics falling as 1/k^2 with alternating sign, no even ones
-  const double t1 = test::powerAt(tri, 200, kRate, 480), t3 = test::powerAt(tri, 600, kRate, 480);
+  const double t1 = test::powerAt(tri, 200, kHarnessRate, 480), t3 = test::powerAt(tri, 600, kHarnessRate, 480);
   EXPECT_NEAR(test::toDb(t1), test::toDb(0.5 * std::pow(8.0 / (M_PI * M_PI), 2)), 0.1);
   EXPECT_NEAR(test::toDb(t3 / t1), -20.0 * std::log10(9.0), 0.2);
-  EXPECT_LT(test::toDb(test::powerAt(tri, 400, kRate, 480) / t1), -80.0);
+  EXPECT_LT(test::toDb(test::powerAt(tri, 400, kHarnessRate, 480) / t1), -80.0);
   EXPECT_NEAR(test::peak(tri, 480), 1.0, 0.01);
   // saw: harmonics 1/k, both even and odd
-  const double s1 = test::powerAt(saw, 200, kRate, 480), s2 = test::powerAt(saw, 400, kRate, 480);
+  const double s1 = test::powerAt(saw, 200, kHarnessRate, 480), s2 = test::powerAt(saw, 400, kHarnessRate, 480);
   EXPECT_NEAR(test::toDb(s2 / s1), -20.0 * std::log10(2.0), 0.1);
   EXPECT_NEAR(test::mean(saw, 480), 0.0, 2e-3);
   // pulse: high for a quarter of the cycle
@@ -134,12 +134,12 @@ TEST(VCO, LinearAndExponentialFm) {
   {
     ModuleHarness h("VCO", {{"freq", 300.0f}, {"fmLin", 150.0f}});
     h.input("fm", [](int, std::uint64_t) { return 0.5f; });
-    EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), kRate, 100), 375.0, 0.02);
+    EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), kHarnessRate, 100), 375.0, 0.02);
   }
   {
     ModuleHarness h("VCO", {{"freq", 300.0f}, {"fmExp", 2.0f}});
     h.input("fm", [](int, std::uint64_t) { return -0.5f; });
-    EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), kRate, 100), 150.0, 0.01);
+    EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), kHarnessRate, 100), 150.0, 0.01);
   }
 }
 
@@ -152,11 +152,11 @@ TEST(VCO, HardSyncResetsThePhaseOnEachRisingEdge) {
   // the output repeats with the master's period
   for (std::size_t i = 4800; i < 9600; ++i) ASSERT_NEAR(saw[i], saw[i + 480], 1e-3) << i;
   // the spectrum lies on multiples of 100 Hz, not 330 Hz
-  EXPECT_GT(test::toDb(test::powerAt(saw, 100, kRate, 480)), -30.0);
-  EXPECT_LT(test::toDb(test::powerAt(saw, 330, kRate, 480)), -60.0);
+  EXPECT_GT(test::toDb(test::powerAt(saw, 100, kHarnessRate, 480)), -30.0);
+  EXPECT_LT(test::toDb(test::powerAt(saw, 330, kHarnessRate, 480)), -60.0);
   // after each edge (2 samples latency + BLEP span) the saw restarts from -1 and rises at 330 Hz
   for (std::size_t edge = 4800; edge < 48000 - 480; edge += 480) {
-    const double expected = -1.0 + 2.0 * 330.0 / kRate * 10.5; // edge sits half a sample before `edge`
+    const double expected = -1.0 + 2.0 * 330.0 / kHarnessRate * 10.5; // edge sits half a sample before `edge`
     EXPECT_NEAR(saw[edge + 2 + 10], expected, 0.01) << edge;
   }
 }
@@ -166,7 +166,7 @@ TEST(VCO, PolyphonicPitchRunsIndependentVoices) {
   h.input("pitch", [](int c, std::uint64_t) { return static_cast<float>(c); }, 3);
   const auto out = h.run(48000);
   ASSERT_EQ(out.ports[0].size(), 3u);
-  for (int c = 0; c < 3; ++c) EXPECT_NEAR(test::estimateFrequency(out.output(2, c), kRate, 100), 100.0 * (1 << c), 0.005);
+  for (int c = 0; c < 3; ++c) EXPECT_NEAR(test::estimateFrequency(out.output(2, c), kHarnessRate, 100), 100.0 * (1 << c), 0.005);
 }
 
 TEST(VCO, CopyStateFromContinuesEveryWaveform) {
