@@ -482,10 +482,10 @@ private:
       bus.numInputs = opt.numInputs;
       for (int c = 0; c < opt.numOutputs; ++c) bus.outputs[c] = base + prog->busOutputOffset + c * kBlockFrames;
       for (int c = 0; c < opt.numInputs; ++c) bus.inputs[c] = base + prog->busInputOffset + c * kBlockFrames;
-      std::vector<std::size_t> firstOutput(g.modules.size() + 1, 0); // outputs a cable reads, flat
-      for (std::size_t m = 0; m < g.modules.size(); ++m) firstOutput[m + 1] = firstOutput[m] + outBuf[m].size();
-      std::vector<char> outputRead(firstOutput.back(), 0);
-      for (const Edge& e : edges) outputRead[firstOutput[static_cast<std::size_t>(e.from)] + static_cast<std::size_t>(e.fromPort)] = 1;
+      // Outputs no cable reads, known to every module before its prepare().
+      for (std::size_t m = 0; m < g.modules.size(); ++m)
+        for (std::size_t o = 0; o < outBuf[m].size(); ++o) prog->modules[m].instance->setOutputConnected(static_cast<int>(o), false);
+      for (const Edge& e : edges) prog->modules[static_cast<std::size_t>(e.from)].instance->setOutputConnected(e.fromPort, true);
       for (std::size_t m = 0; m < g.modules.size(); ++m) {
         CompiledModule& cm = prog->modules[m];
         cm.firstInput = static_cast<std::uint32_t>(prog->inputPointers.size());
@@ -497,7 +497,6 @@ private:
         for (std::size_t o = 0; o < outBuf[m].size(); ++o) {
           prog->outputPointers.push_back(base + outBuf[m][o]);
           cm.instance->setOutputChannels(static_cast<int>(o), outCh[m][o]);
-          cm.instance->setOutputConnected(static_cast<int>(o), outputRead[firstOutput[m] + o] != 0);
         }
         if (desc[m]->receivesNoteEvents) prog->noteListeners.push_back(static_cast<std::uint32_t>(m));
         cm.instance->prepare();

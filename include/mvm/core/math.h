@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 
 #include "mvm/core/simd.h"
@@ -24,15 +25,11 @@ constexpr T clamp(T x, T lo, T hi) noexcept { return x < lo ? lo : (x > hi ? hi 
 // floor(x), inline for |x| < 2^31 (SSE2 has no rounding instruction, so std::floor is a libm
 // call): truncation, one step down for negative non-integers, the sign of a zero kept. The same
 // value as std::floor; larger values, infinities and NaN go to std::floor.
-inline float floorSmall(float x) noexcept {
-  if (!(std::fabs(x) < 2147483648.0f)) [[unlikely]] return std::floor(x);
-  const float t = static_cast<float>(static_cast<std::int32_t>(x));
-  return t > x ? t - 1.0f : __builtin_copysignf(t, x);
-}
-inline double floorSmall(double x) noexcept {
-  if (!(std::fabs(x) < 2147483648.0)) [[unlikely]] return std::floor(x);
-  const double t = static_cast<double>(static_cast<std::int32_t>(x));
-  return t > x ? t - 1.0 : __builtin_copysign(t, x);
+template <std::floating_point T>
+inline T floorSmall(T x) noexcept {
+  if (!(std::fabs(x) < T(2147483648.0))) [[unlikely]] return std::floor(x);
+  const T t = static_cast<T>(static_cast<std::int32_t>(x));
+  return t > x ? t - T(1) : std::copysign(t, x);
 }
 
 // Fractional part in [0, 1). floor is exact in IEEE arithmetic, so this is deterministic.

@@ -230,11 +230,14 @@ private:
     const int toModule = findModule(c.to.module);
     if (toModule < 0) throw PatchError(source, place(), "no module \"" + c.to.module + "\"");
     const ModuleDescriptor& td = *registry_.find(g.modules[static_cast<std::size_t>(toModule)].type)->descriptor;
-    if (td.findInput(c.to.port) < 0 && td.findParam(c.to.port) < 0)
-      throw PatchError(source, place(), td.type + " \"" + c.to.module + "\" has no input or parameter \"" + c.to.port +
-                                          "\" (inputs: " + names(td.inputs) + "; parameters: " + names(td.params) + ")");
-    if (const int p = td.findParam(c.to.port); td.findInput(c.to.port) < 0 && td.params[static_cast<std::size_t>(p)].fixedAtLoad)
-      throw PatchError(source, place(), td.params[static_cast<std::size_t>(p)].fixedAtLoadCause(c.to.module));
+    if (td.findInput(c.to.port) < 0) {
+      const int p = td.findParam(c.to.port);
+      if (p < 0)
+        throw PatchError(source, place(), td.type + " \"" + c.to.module + "\" has no input or parameter \"" + c.to.port +
+                                            "\" (inputs: " + names(td.inputs) + "; parameters: " + names(td.params) + ")");
+      if (const ParamDescriptor& pd = td.params[static_cast<std::size_t>(p)]; pd.fixedAtLoad)
+        throw PatchError(source, place(), pd.fixedAtLoadCause(c.to.module));
+    }
     return c;
   }
 

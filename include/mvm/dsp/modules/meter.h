@@ -57,7 +57,7 @@ public:
       peak_ = a > peak_ * decay_ ? a : peak_ * decay_;
       ms_ += coef_ * (x * x - ms_);
       yp[i] = peak_;
-      yr[i] = std::sqrt(ms_ > 0.0f ? ms_ : 0.0f);
+      yr[i] = rms();
     }
     if (MeterBoard* board = hostBus() ? hostBus()->meters : nullptr) {
       if (slot_ == kUnclaimed) slot_ = board->claim(key_);
