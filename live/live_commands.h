@@ -25,10 +25,9 @@ struct LiveCommandContext {
   std::function<std::string()> status; // one line: what is playing, meter figures
 };
 
-// The value of MODULE.PARAM's `text` (a number, or one of a stepped parameter's names), checked
-// against the module's type in `patch`.
-inline float resolveParamValue(const PatchGraph& patch, const ModuleRegistry& registry, const std::string& module,
-                               const std::string& param, const std::string& text) {
+// The descriptor of MODULE.PARAM in `patch`, a parameter the console may change while it plays.
+inline const ParamDescriptor& liveParam(const PatchGraph& patch, const ModuleRegistry& registry, const std::string& module,
+                                        const std::string& param) {
   const ModuleSpec* spec = nullptr;
   for (const ModuleSpec& m : patch.modules)
     if (m.id == module) spec = &m;
@@ -44,6 +43,14 @@ inline float resolveParamValue(const PatchGraph& patch, const ModuleRegistry& re
   }
   const ParamDescriptor& pd = d.params[static_cast<std::size_t>(index)];
   if (pd.fixedAtLoad) throw ConsoleError(pd.fixedAtLoadCause(module));
+  return pd;
+}
+
+// The value of MODULE.PARAM's `text` (a number, or one of a stepped parameter's names), checked
+// against the module's type in `patch`.
+inline float resolveParamValue(const PatchGraph& patch, const ModuleRegistry& registry, const std::string& module,
+                               const std::string& param, const std::string& text) {
+  const ParamDescriptor& pd = liveParam(patch, registry, module, param);
   for (std::size_t i = 0; i < pd.choices.size(); ++i)
     if (pd.choices[i] == text) return static_cast<float>(i);
   const double v = parseConsoleNumber(text, "value");

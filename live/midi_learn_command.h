@@ -26,13 +26,8 @@ inline void addMidiLearnCommand(CommandTable& table, MidiInput* midi, PatchManag
                const std::string module = a[0].substr(0, dot), param = a[0].substr(dot + 1);
                const auto patch = manager->currentPatch();
                if (!patch) throw ConsoleError("no patch is playing yet");
-               const int m = patch->findModule(module);
-               if (m < 0) throw ConsoleError("no module '" + module + "' in the patch playing");
-               const ModuleDescriptor& d = *registry->find(patch->modules[static_cast<std::size_t>(m)].type)->descriptor;
-               const int p = d.findParam(param);
-               if (p < 0) throw ConsoleError(d.type + " '" + module + "' has no parameter '" + param + "'");
-               if (d.params[static_cast<std::size_t>(p)].fixedAtLoad) throw ConsoleError(d.params[static_cast<std::size_t>(p)].fixedAtLoadCause(module));
-               float lo = d.params[static_cast<std::size_t>(p)].min, hi = d.params[static_cast<std::size_t>(p)].max;
+               const ParamDescriptor& pd = liveParam(*patch, *registry, module, param);
+               float lo = pd.min, hi = pd.max;
                if (a.size() == 3) {
                  lo = resolveParamValue(*patch, *registry, module, param, a[1]);
                  hi = resolveParamValue(*patch, *registry, module, param, a[2]);

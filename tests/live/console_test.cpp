@@ -173,6 +173,9 @@ TEST(LiveCommands, SetChecksModuleParameterAndRangeThenReachesTheProgram) {
   EXPECT_NE(r.text.find("flt.cutoff: 1e9 is outside ["), std::string::npos) << r.text;
   r = rig.table.execute("set fltcutoff 3");
   EXPECT_EQ(r.text, "'fltcutoff': expected MODULE.PARAM (usage: set MODULE.PARAM VALUE)");
+  r = rig.table.execute("set keys.voices 4"); // a channel count: read once, when the patch loads
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.text, "keys.voices is fixed when the patch loads (it sets the channel count): set it in the patch's \"params\"");
   r = rig.table.execute("set keys.mode mono"); // a stepped parameter by its name
   EXPECT_TRUE(r.ok) << r.text;
   EXPECT_EQ(r.text, "keys.mode = 1");
