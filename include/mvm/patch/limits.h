@@ -9,6 +9,11 @@ inline constexpr std::size_t kMaxModules = 16384;
 inline constexpr std::size_t kMaxConnections = 65536;
 inline constexpr std::size_t kMaxIdLength = 64;
 inline constexpr std::size_t kMaxPatchBytes = 16u << 20;      // 16 MiB of JSON
+// Caps on the files the engine reads (core/file_reader.h checks them before reading a byte).
+inline constexpr std::size_t kMaxScoreBytes = 64u << 20;      // a score (JSON)
+inline constexpr std::size_t kMaxMidiFileBytes = 16u << 20;   // a Standard MIDI File
+inline constexpr std::size_t kMaxSessionBytes = 256u << 20;   // a recorded session.json
+inline constexpr std::size_t kMaxInputWavBytes = 2048u << 20; // an --input WAV
 inline constexpr std::size_t kMaxArenaBytes = 512u << 20;     // signal buffers of one program
 inline constexpr double kMinSampleRate = 8000.0;
 inline constexpr double kMaxSampleRate = 384000.0;
