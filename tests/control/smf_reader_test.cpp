@@ -4,9 +4,11 @@
 
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "command.h"
+#include "smf_builder.h"
 
 using namespace mvm;
 using mvm::test::runCommand;
@@ -151,4 +153,40 @@ TEST(SmfReader, MalformedFilesNameTheByteAndTheCause) {
   auto cut = oneTrack({0x00, 0xFF, 0x2F, 0x00});
   cut.resize(cut.size() - 2);
   EXPECT_EQ(errorOf(cut), "t.mid: byte 22: truncated MTrk chunk");
+}
+
+namespace {
+
+// A position by the definition: the sum over every tempo segment before the tick.
+unsigned __int128 microTicksByDefinition(const MidiSong& song, std::uint64_t tick) {
+  unsigned __int128 sum = 0;
+  for (std::size_t i = 0; i < song.tempoMap.size() && song.tempoMap[i].tick < tick; ++i) {
+    const std::uint64_t segEnd = i + 1 < song.tempoMap.size() ? std::min(tick, song.tempoMap[i + 1].tick) : tick;
+    sum += static_cast<unsigned __int128>(segEnd - song.tempoMap[i].tick) * song.tempoMap[i].microsPerQuarter;
+  }
+  return sum;
+}
+
+} // namespace
+
+// Positions come from one walk along the tempo map; they equal the sum over segments exactly,
+// with tempo changes in any track, several at one tick, and messages on a change's own tick.
+TEST(SmfReader, PlacesEveryMessageOnTheTempoMapExactly) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::vector<test::SmfTrack> tracks(1 + rng() % 3);
+    for (test::SmfTrack& t : tracks) {
+      const int events = static_cast<int>(rng() % 200);
+      for (int i = 0; i < events; ++i) {
+        const std::uint32_t delta = rng() % 4 == 0 ? 0 : rng() % (trial % 2 ? 50 : 100000);
+        if (rng() % 3 == 0) t.tempo(delta, 1 + rng() % 0xFFFFFF);
+        else t.message(delta, static_cast<std::uint8_t>(0x90 | rng() % 16), static_cast<std::uint8_t>(rng() % 128), 64);
+      }
+      t.end(rng() % 1000);
+    }
+    const MidiSong song = SmfReader::read(test::smfFile(tracks, static_cast<std::uint16_t>(1 + rng() % 960)));
+    for (const TimedMidiMessage& m : song.messages)
+      ASSERT_TRUE(m.microTicks == microTicksByDefinition(song, m.tick)) << "trial " << trial << " tick " << m.tick;
+    ASSERT_TRUE(song.endMicroTicks == microTicksByDefinition(song, song.endTick)) << "trial " << trial;
+  }
 }

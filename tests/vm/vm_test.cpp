@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <random>
 #include <thread>
 #include <string>
 #include <vector>
@@ -236,4 +238,144 @@ TEST(VM, AudioDrivenProcessingKeepsPaceWithADriverThread) {
   EXPECT_GT(static_cast<double>(callbacks), 0.5 * elapsed * 48000.0 / 128.0);
   EXPECT_LE(static_cast<double>(callbacks), elapsed * 48000.0 / 128.0 + 2.0);
   EXPECT_EQ(test::rtCounts().allocations, 0u);
+}
+
+namespace {
+
+// The events a tapped VM applied, in the order it applied them.
+std::vector<Event> appliedEvents(SessionTap& tap) {
+  std::vector<Event> out;
+  SessionRecord r;
+  while (tap.popRecord(r))
+    if (r.kind == SessionRecord::Kind::Event) out.push_back(r.event);
+  return out;
+}
+
+// Notes and parameter sets, `n` of them, numbered by value.
+Event numbered(std::uint64_t frame, int i) {
+  Event e = i % 3 == 0 ? note(EventType::NoteOn, frame, 60) : paramSet(frame, "nobody", "nothing", 0.0f);
+  e.value = static_cast<float>(i);
+  return e;
+}
+
+} // namespace
+
+// More events in one block than the block holds (kBlockEventCapacity per kind): every one is
+// applied, in order; those that did not fit apply at the start of the next blocks, counted late.
+TEST(VM, EventsBeyondABlocksCapacityCarryOverInOrder) {
+  VM vm;
+  SessionTap tap(2, 48000);
+  ASSERT_TRUE(vm.attachSessionTap(tap));
+  const int total = 5000;
+  const std::uint64_t due = 2 * kBlockFrames + 5;
+  int posted = 0;
+  for (; posted < static_cast<int>(VM::kEventQueueCapacity); ++posted) ASSERT_TRUE(vm.postEvent(numbered(due, posted)));
+  run(vm, kBlockFrames, kBlockFrames); // the queue drains into the pending buffer
+  for (; posted < total; ++posted) ASSERT_TRUE(vm.postEvent(numbered(due, posted)));
+  run(vm, 12 * kBlockFrames, kBlockFrames);
+  const std::vector<Event> applied = appliedEvents(tap);
+  ASSERT_EQ(applied.size(), static_cast<std::size_t>(total));
+  std::size_t onTime = 0;
+  std::uint64_t lastFrame = 0;
+  for (int i = 0; i < total; ++i) {
+    const Event& e = applied[static_cast<std::size_t>(i)];
+    ASSERT_EQ(e.value, static_cast<float>(i)) << "applied out of order";
+    ASSERT_GE(e.frame, lastFrame);
+    lastFrame = e.frame;
+    if (e.frame == due) ++onTime;
+    else ASSERT_EQ(e.frame % kBlockFrames, 0u) << "a carried event applies at a block start";
+  }
+  // The block took events until its parameter list was full (1,024 parameter sets and the notes
+  // among them: every third event is a note), up to the next parameter set.
+  EXPECT_EQ(onTime, VM::kBlockEventCapacity * 3 / 2 + 1);
+  EXPECT_EQ(vm.counters().lateEvents.load(), total - onTime);
+  EXPECT_GE(vm.counters().carriedEvents.load(), VM::kPendingCapacity - onTime);
+  EXPECT_LE(vm.counters().carriedEvents.load(), vm.counters().lateEvents.load());
+  EXPECT_EQ(vm.eventTally().lost(), 0u);
+}
+
+// The offline path (score → renderer → VM): a final "gain = 1" behind 3,000 other events at the
+// same frame used to be dropped with the overflow, and the render came out silent.
+TEST(VM, AScoresLastEventAfterAnOverflowingBlockStillApplies) {
+  for (int before : {1023, 1024, 3000, 4095, 5000}) {
+    std::string events;
+    for (int i = 0; i < before; ++i)
+      events += R"({"frame": 256, "type": "param", "module": "g", "param": "gain", "value": )" + std::string(i % 2 ? "0.5" : "0") + "},";
+    events += R"({"frame": 256, "type": "param", "module": "g", "param": "gain", "value": 1, "ramp": 0})";
+    const auto r = test::renderJson(R"({"modules": [{"id": "s", "type": "SineGen", "params": {"freq": 1000}},
+        {"id": "g", "type": "Gain", "params": {"gain": 0}}, {"id": "out", "type": "AudioOut"}],
+        "connections": [{"from": "s.out", "to": "g.in"}, {"from": "g.out", "to": "out.left"}]})",
+                                    0.25, R"({"events": [)" + events + "]}");
+    const std::vector<float>& left = r.channels[0];
+    const std::vector<float> tail(left.end() - 4800, left.end());
+    EXPECT_GT(test::peak(tail), 0.9) << before << " events before it: the last one was lost";
+    const std::uint64_t onTime = std::min<std::uint64_t>(static_cast<std::uint64_t>(before) + 1, VM::kBlockEventCapacity);
+    EXPECT_EQ(r.stats.lateEvents, static_cast<std::uint64_t>(before) + 1 - onTime) << before;
+  }
+}
+
+// The pending buffer keeps events in frame order at O(log n) comparisons each, whatever order
+// they arrive in (an insertion sort cost n^2 / 2 moves for events in reverse time order).
+TEST(VM, EventsInReverseTimeOrderCostLogarithmicWorkAndApplyInTimeOrder) {
+  for (bool reversed : {true, false}) {
+    VM vm;
+    SessionTap tap(2, 48000);
+    ASSERT_TRUE(vm.attachSessionTap(tap));
+    const std::size_t n = VM::kPendingCapacity;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t k = reversed ? n - 1 - i : i;
+      Event e = note(EventType::NoteOn, 1000 + 3 * k, 60);
+      e.value = static_cast<float>(k);
+      ASSERT_TRUE(vm.postEvent(e));
+    }
+    run(vm, 1000 + 3 * n + kBlockFrames, 256);
+    const std::vector<Event> applied = appliedEvents(tap);
+    ASSERT_EQ(applied.size(), n);
+    for (std::size_t k = 0; k < n; ++k) {
+      ASSERT_EQ(applied[k].value, static_cast<float>(k));
+      ASSERT_EQ(applied[k].frame, 1000 + 3 * k);
+    }
+    // push ≤ log2(n) and pop ≤ 2 log2(n) comparisons per event (log2(4096) = 12)
+    EXPECT_LE(vm.pendingComparisons(), n * 3 * 12) << (reversed ? "reversed" : "in order");
+    EXPECT_EQ(vm.counters().lateEvents.load(), 0u);
+  }
+}
+
+// Equal frames keep arrival order, across kinds, as a stable sort by frame would.
+TEST(VM, EventsAtOneFrameApplyInArrivalOrder) {
+  VM vm;
+  SessionTap tap(2, 48000);
+  ASSERT_TRUE(vm.attachSessionTap(tap));
+  std::mt19937 rng(3);
+  std::vector<std::pair<std::uint64_t, int>> sent;
+  for (int i = 0; i < 2000; ++i) {
+    const std::uint64_t frame = 64 + rng() % 7 * 40;
+    sent.push_back({frame, i});
+    ASSERT_TRUE(vm.postEvent(numbered(frame, i)));
+  }
+  run(vm, 1024, 64);
+  std::stable_sort(sent.begin(), sent.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const std::vector<Event> applied = appliedEvents(tap);
+  ASSERT_EQ(applied.size(), sent.size());
+  for (std::size_t k = 0; k < sent.size(); ++k) ASSERT_EQ(applied[k].value, static_cast<float>(sent[k].second)) << k;
+}
+
+// Live, the only place an event can be lost is a full queue: postEvent refuses it and counts it;
+// everything accepted is applied, even while the pending buffer is full of far-future events.
+TEST(VM, EveryLostEventIsCountedAndEveryAcceptedOneApplied) {
+  VM vm;
+  SessionTap tap(2, 48000);
+  ASSERT_TRUE(vm.attachSessionTap(tap));
+  std::uint64_t accepted = 0, refused = 0;
+  for (std::size_t i = 0; i < VM::kPendingCapacity; ++i) // fills the pending buffer at the first block
+    (vm.postEvent(numbered(64 * kBlockFrames, static_cast<int>(i))) ? accepted : refused)++;
+  run(vm, kBlockFrames, kBlockFrames);
+  for (std::size_t i = 0; i < VM::kEventQueueCapacity + 700; ++i) // the queue fills behind it
+    (vm.postEvent(numbered(kFrameNow, static_cast<int>(i))) ? accepted : refused)++;
+  EXPECT_EQ(refused, 700u);
+  EXPECT_EQ(vm.counters().rejectedEvents.load(), refused);
+  EXPECT_EQ(vm.eventTally().lost(), refused);
+  run(vm, 80 * kBlockFrames, kBlockFrames);
+  EXPECT_EQ(appliedEvents(tap).size(), accepted);
+  EXPECT_EQ(vm.eventTally().dropped, 0u);
 }

@@ -15,10 +15,10 @@
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <unordered_map>
 #include <vector>
 
+#include "mvm/compiler/cycle_breaker.h"
 #include "mvm/compiler/opcodes.h"
 #include "mvm/compiler/program.h"
 #include "mvm/core/hash.h"
@@ -47,6 +47,9 @@ struct CompileOptions {
 
 class Compiler {
 public:
+  // Feedback diagnostics listed one per delayed cable; the rest are counted in one more line.
+  static constexpr std::size_t kMaxCycleReports = 16;
+
   explicit Compiler(const ModuleRegistry& registry = builtinModules()) : registry_(registry) {}
 
   // control thread, may allocate; throws PatchError
@@ -175,87 +178,35 @@ private:
       return c.from.str() + ">" + c.to.str();
     }
 
-    // Strongly connected components (iterative Tarjan) over the edges not yet delayed.
-    std::vector<int> components() const {
-      const int n = static_cast<int>(g.modules.size());
-      std::vector<std::vector<int>> adj(static_cast<std::size_t>(n));
-      for (std::size_t i = 0; i < edges.size(); ++i)
-        if (!edges[i].delayed) adj[static_cast<std::size_t>(edges[i].from)].push_back(edges[i].to);
-      std::vector<int> index(static_cast<std::size_t>(n), -1), low(static_cast<std::size_t>(n), 0),
-          comp(static_cast<std::size_t>(n), -1);
-      std::vector<char> onStack(static_cast<std::size_t>(n), 0);
-      std::vector<int> stack;
-      std::vector<std::pair<int, std::size_t>> call;
-      int counter = 0, comps = 0;
-      for (int root = 0; root < n; ++root) {
-        if (index[static_cast<std::size_t>(root)] >= 0) continue;
-        call.push_back({root, 0});
-        while (!call.empty()) {
-          auto& [v, next] = call.back();
-          const auto uv = static_cast<std::size_t>(v);
-          if (next == 0 && index[uv] < 0) {
-            index[uv] = low[uv] = counter++;
-            stack.push_back(v);
-            onStack[uv] = 1;
-          }
-          if (next < adj[uv].size()) {
-            const int w = adj[uv][next++];
-            const auto uw = static_cast<std::size_t>(w);
-            if (index[uw] < 0) call.push_back({w, 0});
-            else if (onStack[uw]) low[uv] = std::min(low[uv], index[uw]);
-            continue;
-          }
-          if (low[uv] == index[uv]) {
-            int w;
-            do {
-              w = stack.back();
-              stack.pop_back();
-              onStack[static_cast<std::size_t>(w)] = 0;
-              comp[static_cast<std::size_t>(w)] = comps;
-            } while (w != v);
-            ++comps;
-          }
-          const int done = v;
-          call.pop_back();
-          if (!call.empty()) {
-            const auto up = static_cast<std::size_t>(call.back().first);
-            low[up] = std::min(low[up], low[static_cast<std::size_t>(done)]);
-          }
-        }
-      }
-      return comp;
-    }
-
-    // A cycle is broken at its lowest edge: (from id, from port, to id, to port), compared as text.
+    // The rule and how it is computed in near-linear time: compiler/cycle_breaker.h. Modules are
+    // ranked by id (ids are distinct), which is what comparing cables as text comes down to.
     void breakCycles() {
-      for (;;) {
-        const std::vector<int> comp = components();
-        std::vector<int> lowest(g.modules.size(), -1); // per component: the edge to delay
-        for (std::size_t i = 0; i < edges.size(); ++i) {
-          const Edge& e = edges[i];
-          if (e.delayed) continue;
-          const int c = comp[static_cast<std::size_t>(e.from)];
-          if (c != comp[static_cast<std::size_t>(e.to)]) continue;
-          int& best = lowest[static_cast<std::size_t>(c)];
-          if (best < 0 || edgeKey(e) < edgeKey(edges[static_cast<std::size_t>(best)])) best = static_cast<int>(i);
-        }
-        bool changed = false;
-        for (int i : lowest) {
-          if (i < 0) continue;
-          Edge& e = edges[static_cast<std::size_t>(i)];
-          e.delayed = true;
-          changed = true;
+      const std::size_t n = g.modules.size();
+      std::vector<int> byId(n), rank(n);
+      for (std::size_t m = 0; m < n; ++m) byId[m] = static_cast<int>(m);
+      std::stable_sort(byId.begin(), byId.end(), [this](int a, int b) {
+        return g.modules[static_cast<std::size_t>(a)].id < g.modules[static_cast<std::size_t>(b)].id;
+      });
+      for (std::size_t r = 0; r < n; ++r) rank[static_cast<std::size_t>(byId[r])] = static_cast<int>(r);
+      std::vector<std::pair<int, int>> cables;
+      cables.reserve(edges.size());
+      for (const Edge& e : edges) cables.push_back({e.from, e.to});
+      const CycleBreak result = CycleBreaker::run(rank, cables);
+      prog->cycleBreakWork = result.work;
+      std::size_t delayed = 0;
+      for (std::size_t i = 0; i < edges.size(); ++i) {
+        if (!result.delayed[i]) continue;
+        Edge& e = edges[i];
+        e.delayed = true;
+        // One line per delayed cable, up to a point: a dense patch delays thousands.
+        if (++delayed <= kMaxCycleReports)
           prog->diagnostics.push_back("feedback: cycle broken at " + g.connections[e.index].from.str() + " -> " +
                                       g.connections[e.index].to.str() + " with a one-block delay (" +
                                       std::to_string(kBlockFrames) + " frames)");
-        }
-        if (!changed) return;
       }
-    }
-
-    std::tuple<std::string, std::string, std::string, std::string> edgeKey(const Edge& e) const {
-      const Connection& c = g.connections[e.index];
-      return {c.from.module, c.from.port, c.to.module, c.to.port};
+      if (delayed > kMaxCycleReports)
+        prog->diagnostics.push_back("feedback: " + std::to_string(delayed - kMaxCycleReports) +
+                                    " more cables delayed by one block to break cycles (" + std::to_string(delayed) + " in all)");
     }
 
     // Kahn's algorithm; among ready modules the earliest in the patch goes first.

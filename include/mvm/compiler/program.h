@@ -93,6 +93,7 @@ public:
   std::size_t arenaFloats = 0;
   std::size_t poolFloats = 0;   // signal buffers after liveness reuse
   std::size_t poolBuffers = 0;  // buffers the pool handed out
+  std::uint64_t cycleBreakWork = 0; // cable visits of cycle breaking (compiler/cycle_breaker.h), which tests bound
 
   // Swap bookkeeping, stamped by whoever schedules the program (PatchManager, renderer).
   std::uint64_t generation = 0;

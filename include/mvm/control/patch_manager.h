@@ -180,6 +180,8 @@ public:
     const std::optional<PatchGraph> patch = currentPatch();
     return patch ? mvm::meterLevels(*patch, vm_.meters()) : std::vector<MeterLevel>{};
   }
+  // any thread: the VM's event counters (late, carried over, lost), for status lines
+  EventTally events() const noexcept { return vm_.eventTally(); }
   PatchManagerStats stats() const {
     std::lock_guard lock(mutex_);
     return stats_;

@@ -153,21 +153,40 @@ private:
     std::stable_sort(all.begin(), all.end(), [](const TimedMidiMessage& a, const TimedMidiMessage& c) {
       return a.tick != c.tick ? a.tick < c.tick : a.track < c.track;
     });
-    for (TimedMidiMessage& m : all) m.microTicks = microTicksAt(song, m.tick);
-    song.endMicroTicks = microTicksAt(song, song.endTick);
+    const TempoPositions positions(song);
+    std::size_t segment = 0;
+    for (TimedMidiMessage& m : all) m.microTicks = positions.at(m.tick, segment); // ticks ascend: one walk
+    song.endMicroTicks = positions.at(song.endTick, segment);
     song.messages = std::move(all);
     return song;
   }
 
-  static unsigned __int128 microTicksAt(const MidiSong& song, std::uint64_t tick) {
-    if (song.ticksPerQuarter == 0) return static_cast<unsigned __int128>(tick) * 1000000u;
-    unsigned __int128 sum = 0;
-    for (std::size_t i = 0; i < song.tempoMap.size() && song.tempoMap[i].tick < tick; ++i) {
-      const std::uint64_t segEnd = i + 1 < song.tempoMap.size() ? std::min(tick, song.tempoMap[i + 1].tick) : tick;
-      sum += static_cast<unsigned __int128>(segEnd - song.tempoMap[i].tick) * song.tempoMap[i].microsPerQuarter;
+  // Micro-ticks of a tick: the sum over the tempo segments before it. With that sum kept at each
+  // tempo change, a position is one multiplication from the change before it, and positions in
+  // ascending order are one walk along the map (a scan per message was quadratic: 150,000 tempo
+  // changes and as many notes took minutes).
+  class TempoPositions {
+  public:
+    explicit TempoPositions(const MidiSong& song) : song_(song), start_(song.tempoMap.size()) {
+      const std::vector<TempoChange>& map = song.tempoMap;
+      for (std::size_t i = 1; i < map.size(); ++i)
+        start_[i] = start_[i - 1] + static_cast<unsigned __int128>(map[i].tick - map[i - 1].tick) * map[i - 1].microsPerQuarter;
     }
-    return sum;
-  }
+    // `segment`: where the previous lookup ended (a lower tick than the last one starts over)
+    unsigned __int128 at(std::uint64_t tick, std::size_t& segment) const {
+      if (song_.ticksPerQuarter == 0) return static_cast<unsigned __int128>(tick) * 1000000u;
+      const std::vector<TempoChange>& map = song_.tempoMap;
+      if (segment >= map.size() || map[segment].tick >= tick) segment = 0;
+      // the last change strictly before `tick` (changes at `tick` itself do not count yet)
+      while (segment + 1 < map.size() && map[segment + 1].tick < tick) ++segment;
+      if (map.empty() || map[segment].tick >= tick) return 0;
+      return start_[segment] + static_cast<unsigned __int128>(tick - map[segment].tick) * map[segment].microsPerQuarter;
+    }
+
+  private:
+    const MidiSong& song_;
+    std::vector<unsigned __int128> start_; // micro-ticks at each tempo change
+  };
 
   void readTrack(std::size_t at, std::size_t end, int track, std::vector<TimedMidiMessage>& out, std::vector<TempoChange>& tempos,
                  MidiSong& song) const {

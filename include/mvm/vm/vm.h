@@ -2,7 +2,9 @@
 // The VM runs a compiled Program on the audio thread, one kBlockFrames block at a time, and
 // adapts any host buffer size to that block: the rendered stream is the same whatever the host
 // asks for per call. Host audio inputs reach the program one block late (the price of that
-// independence). Events are applied at their exact frame.
+// independence). Events are applied at their exact frame, in frame order (arrival order at equal
+// frames). Nothing accepted is dropped: events beyond a block's capacity wait for the next block
+// (applied at its start, counted late); only postEvent refuses, when the queue is full (counted).
 //
 // Hot swap (DESIGN.md decision 3): the control thread schedules a new program in an
 // AtomicGraphSlot; at the next block boundary the audio thread takes it, copies the state of every
@@ -45,14 +47,22 @@ struct VMConfig {
 struct VMCounters {
   std::atomic<std::uint64_t> blocks{0};
   std::atomic<std::uint64_t> guardedBlocks{0};
-  std::atomic<std::uint64_t> lateEvents{0};      // arrived after their frame; applied at the block start
-  std::atomic<std::uint64_t> droppedEvents{0};   // no room in the pending buffer or the block
+  std::atomic<std::uint64_t> lateEvents{0};      // applied after their frame, at a block start: arrived late,
+                                                 // or carried over from a block that had no room left
+  std::atomic<std::uint64_t> carriedEvents{0};   // of those, carried over (each counted once)
+  std::atomic<std::uint64_t> droppedEvents{0};   // accepted, then discarded: none (carry-over); kept for status readers
   std::atomic<std::uint64_t> unmatchedEvents{0}; // parameter events for no parameter of the program
-  std::atomic<std::uint64_t> rejectedEvents{0};  // postEvent found the queue full
+  std::atomic<std::uint64_t> rejectedEvents{0};  // postEvent found the queue full: the events lost
   std::atomic<std::uint64_t> swaps{0};
   std::atomic<std::uint64_t> deferredSwaps{0};   // blocks where a pending swap waited (fade running, retire queue full)
   std::atomic<std::uint64_t> generation{0};      // generation of the program being run
   std::atomic<int> activeVoices{0};              // voices held by the running program's VoiceControllers
+};
+
+// A snapshot of the event counters, for status lines: what was accepted but late, and what was lost.
+struct EventTally {
+  std::uint64_t late = 0, carried = 0, unmatched = 0, rejected = 0, dropped = 0;
+  std::uint64_t lost() const noexcept { return rejected + dropped; }
 };
 
 inline std::uint64_t steadyNowNs() noexcept {
@@ -185,6 +195,19 @@ public:
   std::uint64_t framesOutput() const noexcept { return framesOut_; }
   std::uint64_t framesComputed() const noexcept { return counters_.blocks.load(std::memory_order_relaxed) * kBlockFrames; }
   const VMCounters& counters() const noexcept { return counters_; }
+  // any thread
+  EventTally eventTally() const noexcept {
+    EventTally t;
+    t.late = counters_.lateEvents.load(std::memory_order_relaxed);
+    t.carried = counters_.carriedEvents.load(std::memory_order_relaxed);
+    t.unmatched = counters_.unmatchedEvents.load(std::memory_order_relaxed);
+    t.rejected = counters_.rejectedEvents.load(std::memory_order_relaxed);
+    t.dropped = counters_.droppedEvents.load(std::memory_order_relaxed);
+    return t;
+  }
+  // For tests, while the audio thread is idle: comparisons made keeping pending events in order
+  // (O(log n) per event, whatever order events arrive in).
+  std::uint64_t pendingComparisons() const noexcept { return pendingComparisons_; }
   // The program the audio thread runs (control side: for inspection when the VM is idle).
   Program* program() const noexcept { return current(); }
   bool isFading() const noexcept { return fading_.load(std::memory_order_relaxed); }
@@ -210,43 +233,32 @@ private:
     if (&p == current()) counters_.activeVoices.store(p.bus.activeVoices, std::memory_order_relaxed);
   }
 
-  // audio thread: this block's events, sorted by frame, split by kind
+  // audio thread: this block's events, in frame order, split by kind. When a kind's list is full
+  // the block takes nothing more: the rest stays pending, in order, and applies at the start of
+  // the next block with room (late), so nothing accepted is lost and the order is kept.
   void gatherEvents() noexcept {
     Event e;
     const std::uint64_t start = blocks_ * kBlockFrames, end = start + kBlockFrames;
+    const std::uint64_t arrivedBefore = arrivals_; // pending before this block: carried if due earlier
     while (pendingCount_ < kPendingCapacity && events_.try_pop(e)) {
       if (e.frame == kFrameNow) e.frame = start; // live control: this block, not late
-      insertPending(e);
+      pushPending(e);
     }
-    std::size_t taken = 0;
     noteCount_ = paramCount_ = 0;
-    for (; taken < pendingCount_ && pending_[taken].frame < end; ++taken) {
-      Event ev = pending_[taken];
+    while (pendingCount_ > 0 && pending_[0].event.frame < end) {
+      const bool param = pending_[0].event.type == EventType::ParamSet;
+      if ((param ? paramCount_ : noteCount_) == kBlockEventCapacity) break;
+      const PendingEvent p = popPending();
+      Event ev = p.event;
       if (ev.frame < start) {
         counters_.lateEvents.fetch_add(1, std::memory_order_relaxed);
+        if (p.arrival < arrivedBefore) counters_.carriedEvents.fetch_add(1, std::memory_order_relaxed);
         ev.frame = 0;
       } else {
         ev.frame -= start;
       }
-      if (ev.type == EventType::ParamSet) {
-        if (paramCount_ < kBlockEventCapacity) {
-          paramEvents_[paramCount_++] = ev;
-          tapEvent(ev, start);
-        } else {
-          counters_.droppedEvents.fetch_add(1, std::memory_order_relaxed);
-        }
-      } else {
-        if (noteCount_ < kBlockEventCapacity) {
-          noteEvents_[noteCount_++] = ev;
-          tapEvent(ev, start);
-        } else {
-          counters_.droppedEvents.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
-    }
-    if (taken > 0) {
-      std::memmove(pending_, pending_ + taken, sizeof(Event) * (pendingCount_ - taken));
-      pendingCount_ -= taken;
+      (param ? paramEvents_[paramCount_++] : noteEvents_[noteCount_++]) = ev;
+      tapEvent(ev, start);
     }
   }
 
@@ -490,22 +502,37 @@ private:
   struct ParamEventRef {
     std::uint32_t slot;
     std::uint32_t frame;
+    std::uint32_t order; // position in the block's list: equal (slot, frame) keep it
     float value;
     std::int32_t ramp;
     RampCurve curve;
   };
 
-  void insertPending(const Event& e) noexcept {
-    std::size_t i = pendingCount_;
-    while (i > 0 && pending_[i - 1].frame > e.frame) {
-      pending_[i] = pending_[i - 1];
-      --i;
+  // The pending buffer is a binary min-heap on (frame, arrival): O(log n) per event in any
+  // arrival order (an insertion sort cost O(n) per event arriving out of order, so events in
+  // reverse time order were quadratic), same order as a stable sort by frame.
+  struct PendingEvent {
+    Event event;
+    std::uint64_t arrival = 0;
+  };
+  struct Later {
+    std::uint64_t* comparisons;
+    bool operator()(const PendingEvent& a, const PendingEvent& b) const noexcept {
+      ++*comparisons;
+      return a.event.frame != b.event.frame ? a.event.frame > b.event.frame : a.arrival > b.arrival;
     }
-    pending_[i] = e;
-    ++pendingCount_;
+  };
+  void pushPending(const Event& e) noexcept {
+    pending_[pendingCount_++] = PendingEvent{e, arrivals_++};
+    std::push_heap(pending_, pending_ + pendingCount_, Later{&pendingComparisons_});
+  }
+  PendingEvent popPending() noexcept {
+    std::pop_heap(pending_, pending_ + pendingCount_, Later{&pendingComparisons_});
+    return pending_[--pendingCount_];
   }
 
-  // Parameter events → (slot, frame) order, the order PARAM instructions visit them.
+  // Parameter events → (slot, frame) order, the order PARAM instructions visit them; an
+  // O(k log k) sort (allocation-free) with the list order as the last key, so it is stable.
   void resolveParamEvents(const Program& p) noexcept {
     refCount_ = 0;
     for (std::size_t i = 0; i < paramCount_; ++i) {
@@ -515,14 +542,12 @@ private:
         counters_.unmatchedEvents.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      ParamEventRef r{static_cast<std::uint32_t>(slot), static_cast<std::uint32_t>(e.frame), e.value, e.rampFrames, e.curve};
-      std::size_t k = refCount_++;
-      while (k > 0 && (refs_[k - 1].slot > r.slot || (refs_[k - 1].slot == r.slot && refs_[k - 1].frame > r.frame))) {
-        refs_[k] = refs_[k - 1];
-        --k;
-      }
-      refs_[k] = r;
+      refs_[refCount_++] = ParamEventRef{static_cast<std::uint32_t>(slot), static_cast<std::uint32_t>(e.frame),
+                                         static_cast<std::uint32_t>(i), e.value, e.rampFrames, e.curve};
     }
+    std::sort(refs_, refs_ + refCount_, [](const ParamEventRef& a, const ParamEventRef& b) {
+      return a.slot != b.slot ? a.slot < b.slot : a.frame != b.frame ? a.frame < b.frame : a.order < b.order;
+    });
   }
 
   void execute(Program& p) noexcept {
@@ -585,8 +610,10 @@ private:
   }
 
   MpmcLockFreeQueue<Event, kEventQueueCapacity> events_; // control, MIDI, OSC threads all post
-  Event pending_[kPendingCapacity];
+  PendingEvent pending_[kPendingCapacity];
   std::size_t pendingCount_ = 0;
+  std::uint64_t arrivals_ = 0;
+  std::uint64_t pendingComparisons_ = 0;
   Event noteEvents_[kBlockEventCapacity];
   std::size_t noteCount_ = 0;
   Event paramEvents_[kBlockEventCapacity];
