@@ -15,6 +15,7 @@
 // found by a forward and a backward search from s taken in turns, so a search ends once the
 // smaller side is exhausted; the other side is then searched within it only.
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
