@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -83,4 +84,82 @@ TEST(Math, FloorSmallIsFloorBitForBit) {
   }
   EXPECT_TRUE(std::isnan(math::floorSmall(std::numeric_limits<float>::quiet_NaN())));
   EXPECT_TRUE(std::isnan(math::floorSmall(std::numeric_limits<double>::quiet_NaN())));
+}
+
+// Hostile floats: every function a signal passes through on its way to an index, a count or a
+// state takes NaN, infinities and huge values without undefined behaviour (UBSan checks the
+// conversions) and gives the documented result; for every other value, the same as before.
+namespace {
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+const float kInf = std::numeric_limits<float>::infinity();
+const float kHostile[] = {kNaN, -kNaN, kInf, -kInf, 1e38f, -1e38f, 3.4e38f, -3.4e38f, 1e30f, -1e30f, 2147483648.0f, -2147483904.0f};
+} // namespace
+
+TEST(Math, ClampSendsNaNToTheLowerBoundAndIsStdClampOtherwise) {
+  EXPECT_EQ(math::clamp(kNaN, -1.0f, 1.0f), -1.0f);
+  EXPECT_EQ(math::clamp(std::numeric_limits<double>::quiet_NaN(), 0.05, 500.0), 0.05);
+  EXPECT_EQ(math::clamp(kInf, -1.0f, 1.0f), 1.0f);
+  EXPECT_EQ(math::clamp(-kInf, -1.0f, 1.0f), -1.0f);
+  for (float x = -3.0f; x <= 3.0f; x += 0.0625f) EXPECT_EQ(math::clamp(x, -1.0f, 2.0f), std::clamp(x, -1.0f, 2.0f)) << x;
+  EXPECT_TRUE(std::signbit(math::clamp(-0.0f, -1.0f, 1.0f))); // a zero keeps its sign, as before
+}
+
+TEST(Math, ToIndexIsTruncateThenClampWhereThatIsDefinedAndInRangeEverywhere) {
+  for (float x = -20.0f; x <= 20.0f; x += 0.03125f)
+    for (auto [lo, hi] : {std::pair{0, 7}, std::pair{1, 16}, std::pair{-2, 2}})
+      EXPECT_EQ(math::toIndex(x, lo, hi), std::clamp(static_cast<int>(x), lo, hi)) << x << " in [" << lo << ", " << hi << "]";
+  for (float x : kHostile) {
+    const int i = math::toIndex(x, 1, 64);
+    EXPECT_TRUE(i >= 1 && i <= 64) << x;
+    EXPECT_EQ(math::toIndex(static_cast<double>(x), 0, 11), std::isnan(x) ? 0 : (x > 0 ? 11 : 0)) << x;
+  }
+}
+
+TEST(Math, LimitSendsNaNToSilenceAndIsClampOtherwise) {
+  EXPECT_EQ(math::limit(kNaN, 100.0f), 0.0f);
+  EXPECT_EQ(math::limit(kInf, 100.0f), 100.0f);
+  EXPECT_EQ(math::limit(-kInf, 100.0f), -100.0f);
+  for (float x = -300.0f; x <= 300.0f; x += 0.75f) EXPECT_EQ(math::limit(x, 100.0f), math::clamp(x, -100.0f, 100.0f)) << x;
+  EXPECT_TRUE(std::signbit(math::limit(-0.0f, 1.0f)));
+}
+
+TEST(Math, Exp2AndTanhOfNaNAndInfinitiesAreDefined) {
+  EXPECT_EQ(math::exp2(kNaN), 0.0f);
+  EXPECT_EQ(math::exp2(std::numeric_limits<double>::quiet_NaN()), 0.0);
+  EXPECT_EQ(math::exp2(-kInf), 0.0f);
+  EXPECT_TRUE(std::isfinite(math::exp2(kInf)));
+  EXPECT_TRUE(std::isfinite(math::exp2(std::numeric_limits<double>::infinity())));
+  for (float x : kHostile) {
+    EXPECT_TRUE(std::isfinite(math::tanh(x))) << x;
+    EXPECT_TRUE(std::isfinite(math::exp(x))) << x;
+    EXPECT_TRUE(std::isfinite(math::pitchedHz(x, x))) << x;
+  }
+}
+
+TEST(Math, Wrap01NeverGivesAPhaseOutsideZeroToOne) {
+  for (float x : kHostile) {
+    const float f = math::wrap01(x);
+    EXPECT_TRUE(f >= 0.0f && f < 1.0f) << x << " -> " << f;
+    const double d = math::wrap01(static_cast<double>(x));
+    EXPECT_TRUE(d >= 0.0 && d < 1.0) << x << " -> " << d;
+    EXPECT_TRUE(std::isfinite(math::sin2pi(x))) << x;
+  }
+  EXPECT_EQ(math::wrap01(2.75f), 0.75f); // finite values as before
+  EXPECT_EQ(math::wrap01(-0.25), 0.75);
+}
+
+TEST(Math, RoundFramesIsLroundWithinItsRange) {
+  for (double x = 0.0; x < 5000.0; x += 0.37) EXPECT_EQ(math::roundFrames(x), std::lround(x)) << x;
+  EXPECT_EQ(math::roundFrames(std::numeric_limits<double>::quiet_NaN()), 0);
+  EXPECT_EQ(math::roundFrames(-5.0), 0);
+  EXPECT_EQ(math::roundFrames(1e300), 2147483647);
+  EXPECT_EQ(math::roundFrames(std::numeric_limits<double>::infinity()), 2147483647);
+}
+
+TEST(Math, FiniteOrZero) {
+  for (float x : kHostile) EXPECT_EQ(math::finiteOrZero(x), std::isfinite(x) ? x : 0.0f) << x;
+  EXPECT_EQ(math::finiteOrZero(0.5f), 0.5f);
+  EXPECT_FALSE(math::isFinite(std::numeric_limits<double>::quiet_NaN()));
+  EXPECT_FALSE(math::isFinite(-std::numeric_limits<double>::infinity()));
+  EXPECT_TRUE(math::isFinite(1e308));
 }

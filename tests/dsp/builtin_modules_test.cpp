@@ -19,6 +19,19 @@
 #include "mvm/mvm.h"
 #include "rt_probe.h"
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MVM_TEST_SANITIZER_HEAP 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define MVM_TEST_SANITIZER_HEAP 1
+#endif
+#endif
+#ifdef MVM_TEST_SANITIZER_HEAP
+#include <sanitizer/allocator_interface.h>
+#else
+#include <malloc.h>
+#endif
+
 using namespace mvm;
 
 namespace {
@@ -145,6 +158,42 @@ std::string patchAround(const ModuleDescriptor& d, std::uint32_t seed) {
     if (unit(rng) < 0.5f && !p.fixedAtLoad) cable(sources[static_cast<int>(unit(rng) * 2.999f)], "dut." + p.name, (p.max - p.min) * 0.5f * unit(rng));
   for (const auto& o : d.outputs) cable("dut." + o.name, "out.left", 1e-3f);
   return R"({"seed": )" + std::to_string(seed) + R"(, "modules": [)" + modules + R"(], "connections": [)" + cables + "]}";
+}
+
+// Bytes of heap in use by the process (the sanitizers' allocator under ASan and TSan, glibc's otherwise).
+std::size_t heapInUse() {
+#ifdef MVM_TEST_SANITIZER_HEAP
+  return __sanitizer_get_current_allocated_bytes();
+#else
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+#endif
+}
+
+// A module of type e at `sampleRate`, every input and parameter cabled, polyphonic ones with
+// `channels` channels, channel counts resolved: ready for prepare().
+std::unique_ptr<DSPModule> laidOut(const ModuleRegistry::Entry& e, double sampleRate, int channels) {
+  const ModuleDescriptor& d = *e.descriptor;
+  auto module = e.create();
+  ProcessSetup setup;
+  setup.sampleRate = sampleRate;
+  setup.id = "mem";
+  for (const auto& p : d.params) setup.params.push_back(p.fixedAtLoad ? p.max : p.defaultValue); // widest channel counts
+  module->attach(d, setup);
+  const int ins = d.inputPortCount(), outs = static_cast<int>(d.outputs.size());
+  module->configure(ins, outs);
+  std::vector<int> inCh(static_cast<std::size_t>(ins), 1);
+  for (int i = 0; i < ins; ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    const bool isParam = u >= d.inputs.size();
+    const bool poly = isParam ? d.params[u - d.inputs.size()].polyphonic && !d.params[u - d.inputs.size()].fixedAtLoad : d.inputs[u].polyphonic;
+    if (poly) inCh[u] = channels;
+    module->setInputLayout(i, inCh[u], !(isParam && d.params[u - d.inputs.size()].fixedAtLoad));
+  }
+  std::vector<int> outCh(static_cast<std::size_t>(outs), 1);
+  module->resolveOutputChannels(inCh.data(), outCh.data());
+  for (int o = 0; o < outs; ++o) module->setOutputChannels(o, std::clamp(outCh[static_cast<std::size_t>(o)], 1, kMaxChannels));
+  return module;
 }
 
 } // namespace
@@ -351,4 +400,31 @@ TEST(BuiltinModules, EveryModuleCarriesAllItsStateAcrossAHotSwap) {
     while (first < straight.size() && std::memcmp(&straight[first], &swapped[first], sizeof(float)) == 0) ++first;
     EXPECT_EQ(first, straight.size()) << d.type << " diverges after the swap at frame " << first << " (swap at 7680)";
   }
+}
+
+// The compiler refuses a patch whose modules would allocate too much (patch/validate.h,
+// validateModuleMemory) from what each module says it will allocate: for every module type, at
+// the highest sample rate and 16 channels (and at 44.1 kHz, mono), the bytes reported before
+// prepare() are at least those prepare() allocates. Measured on a second instance, so that tables
+// shared by every instance and built on first use are not counted.
+TEST(BuiltinModules, EveryModuleReportsAtLeastTheMemoryItAllocatesWhenPrepared) {
+  int allocating = 0;
+  for (const auto& e : builtinModules().entries())
+    for (const auto& [rate, channels] : {std::pair{limits::kMaxSampleRate, kMaxChannels}, std::pair{44100.0, 1}}) {
+      auto first = laidOut(e, rate, channels);
+      first->prepare();
+      auto module = laidOut(e, rate, channels);
+      const PreparedMemory reported = module->preparedMemory();
+      const std::size_t before = heapInUse();
+      module->prepare();
+      const std::size_t after = heapInUse();
+      const std::size_t allocated = after > before ? after - before : 0;
+      // glibc's bookkeeping: a few words per chunk, a page per mapped chunk.
+      EXPECT_GE(reported.bytes + 8192, allocated) << e.descriptor->type << " at " << rate << " Hz, " << channels << " channels";
+      if (allocated > 65536) {
+        ++allocating;
+        EXPECT_LE(reported.bytes, 2 * allocated + 65536) << e.descriptor->type << ": the report should be close, not a blanket bound";
+      }
+    }
+  EXPECT_GE(allocating, 10); // Delay, PingPongDelay, Allpass, Comb, Chorus, Flanger, Limiter, GateDelay, Reverb (x2 rates)
 }

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include "mvm/compiler/compiler.h"
+
 using namespace mvm;
 
 TEST(ValidateRealTimeConstraints, AcceptsAnOrdinaryPatch) {
@@ -34,4 +38,55 @@ TEST(ValidateRealTimeConstraints, RejectsUnknownTypes) {
   PatchGraph g;
   g.modules.push_back({"x", "Nope", {}});
   EXPECT_THROW(validateRealTimeConstraints(g), PatchError);
+}
+
+namespace {
+
+// A module that reports a given amount of prepared memory and allocates nothing.
+class Reports final : public DSPModule {
+public:
+  explicit Reports(std::size_t bytes) : bytes_(bytes) {}
+  PreparedMemory preparedMemory() const override { return {bytes_, "test buffers"}; }
+  void process(const float**, float**) override {}
+
+private:
+  std::size_t bytes_;
+};
+
+} // namespace
+
+TEST(ValidateModuleMemory, AcceptsExactlyTheLimitAndNamesTheModuleThatPassesIt) {
+  PatchGraph g;
+  g.source = "mem.json";
+  for (int i = 0; i < 3; ++i) g.modules.push_back({"m" + std::to_string(i), "Test", {}});
+  Reports a(512u << 20), b(512u << 20), c(1);
+  EXPECT_NO_THROW(validateModuleMemory(g, {&a, &b}));
+  try {
+    validateModuleMemory(g, {&a, &b, &c});
+    FAIL();
+  } catch (const PatchError& e) {
+    EXPECT_EQ(std::string(e.what()), "mem.json: module \"m2\" (Test): test buffers need 1 MiB; the program would need 1025 MiB of "
+                                     "module memory, the limit is 1024 MiB");
+  }
+}
+
+// 16,384 Delays (the most modules a patch may have) would need 15 GB of delay lines: the compiler
+// refuses the patch before preparing any, naming the first module past the limit.
+TEST(ValidateModuleMemory, SixteenThousandDelaysAreRefusedBeforeAnythingIsAllocated) {
+  PatchGraph g;
+  g.source = "delays.json";
+  for (std::size_t i = 0; i < limits::kMaxModules; ++i) g.modules.push_back({"d" + std::to_string(i), "Delay", {{"time", 5.0f}}});
+  const auto start = std::chrono::steady_clock::now();
+  const long before = gLiveModuleCount.load();
+  try {
+    Compiler().compile(g);
+    FAIL();
+  } catch (const PatchError& e) {
+    // 5 s at 48 kHz plus 4 samples: 960,016 bytes per mono line; the 1,119th line passes 1 GiB.
+    EXPECT_EQ(std::string(e.what()), "delays.json: module \"d1118\" (Delay): delay lines need 1 MiB; the program would need 1025 MiB "
+                                     "of module memory, the limit is 1024 MiB");
+  }
+  EXPECT_EQ(gLiveModuleCount.load(), before); // nothing left behind
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 30.0);
 }

@@ -450,8 +450,12 @@ private:
           cm.instance->setOutputChannels(static_cast<int>(o), outCh[m][o]);
         }
         if (desc[m]->receivesNoteEvents) prog->noteListeners.push_back(static_cast<std::uint32_t>(m));
-        cm.instance->prepare();
       }
+      // What the modules will allocate, counted before any of it is (a patch over the limit is refused, not std::bad_alloc).
+      std::vector<const DSPModule*> instances;
+      for (const CompiledModule& cm : prog->modules) instances.push_back(cm.instance.get());
+      validateModuleMemory(g, instances);
+      for (CompiledModule& cm : prog->modules) cm.instance->prepare();
       for (std::uint32_t m = 0; m < prog->modules.size(); ++m) prog->moduleIndex.push_back({prog->modules[m].key, m});
       std::sort(prog->moduleIndex.begin(), prog->moduleIndex.end());
       for (std::uint32_t s = 0; s < prog->params.size(); ++s)

@@ -19,8 +19,32 @@ inline constexpr double kLog2e = 1.44269504088896340736;
 // C4, the pitch of 0 V on a 1 V/octave input.
 inline constexpr double kC4Hz = 261.6255653005986;
 
+// x limited to [lo, hi]; NaN gives lo, so that no NaN reaches an index or a table position
+// (for every other value, the same as std::clamp).
 template <class T>
-constexpr T clamp(T x, T lo, T hi) noexcept { return x < lo ? lo : (x > hi ? hi : x); }
+constexpr T clamp(T x, T lo, T hi) noexcept { return !(x >= lo) ? lo : (x > hi ? hi : x); }
+
+// A duration in frames rounded to the nearest integer (as std::lround), limited to [0, 2^31 - 1]:
+// a time parameter times the rate, whatever the parameter's signal (NaN gives 0).
+inline long roundFrames(double frames) noexcept { return std::lround(clamp(frames, 0.0, 2147483647.0)); }
+
+// A level no signal reaches on purpose (full scale is 1, control voltages +-10 V): what a module
+// limits a signal to before it enters state that lives for many samples (a delay line, a held
+// value), so that neither NaN nor a huge value can stay there or overflow when read back.
+inline constexpr float kMaxSignal = 1e4f;
+
+// A signal limited to [-bound, bound]; NaN gives 0 (silence, not a full-scale click). For every
+// other value, the same as clamp(x, -bound, bound).
+template <class T>
+constexpr T limit(T x, T bound) noexcept { return x >= -bound ? (x > bound ? bound : x) : (x < -bound ? -bound : T{}); }
+
+// x truncated toward zero into the integers [lo, hi]: the one safe way from a signal to an index
+// or a count (a float-to-int conversion of NaN, an infinity or a value beyond int is undefined).
+// Clamping first gives the same integer as truncating first, for every x where that is defined.
+template <std::floating_point T>
+constexpr int toIndex(T x, int lo, int hi) noexcept {
+  return static_cast<int>(clamp(x, static_cast<T>(lo), static_cast<T>(hi)));
+}
 
 // floor(x), inline for |x| < 2^31 (SSE2 has no rounding instruction, so std::floor is a libm
 // call): truncation, one step down for negative non-integers, the sign of a zero kept. The same
@@ -39,13 +63,13 @@ inline float wrap01(float x) noexcept {
   if (x >= 0.0f && x < 1.0f) return x + 0.0f;
   if (x >= 1.0f && x < 2.0f) return x - 1.0f;
   float f = x - std::floor(x);
-  return f >= 1.0f ? 0.0f : f;
+  return f < 1.0f ? f : 0.0f; // NaN (from NaN or an infinity) restarts at 0: a phase never stays NaN
 }
 inline double wrap01(double x) noexcept {
   if (x >= 0.0 && x < 1.0) return x + 0.0;
   if (x >= 1.0 && x < 2.0) return x - 1.0;
   double f = x - std::floor(x);
-  return f >= 1.0 ? 0.0 : f;
+  return f < 1.0 ? f : 0.0;
 }
 
 // sin(2*pi*p) for a wrapped phase p in [0, 1], without branches, for a float or four lanes of
@@ -110,9 +134,10 @@ inline float tanPi(float x) noexcept {
   return t.num / t.den;
 }
 
-// 2^x in double precision; relative error < 1e-12 for x in [-1022, 1023].
+// 2^x in double precision; relative error < 1e-12 for x in [-1022, 1023]. NaN gives 0 (the
+// conversion of n to an integer below must never see NaN).
 inline double exp2(double x) noexcept {
-  if (x < -1022.0) return 0.0;
+  if (!(x >= -1022.0)) return 0.0;
   if (x > 1023.0) x = 1023.0;
   double n = floorSmall(x + 0.5);
   double t = (x - n) * kLn2; // |t| <= ln2/2
@@ -134,9 +159,9 @@ inline double exp2(double x) noexcept {
   return p * std::bit_cast<double>(static_cast<std::uint64_t>(static_cast<std::int64_t>(n) + 1023) << 52);
 }
 
-// 2^x in single precision; relative error < 3e-7 for x in [-126, 127].
+// 2^x in single precision; relative error < 3e-7 for x in [-126, 127]. NaN gives 0.
 inline float exp2(float x) noexcept {
-  if (x < -126.0f) return 0.0f;
+  if (!(x >= -126.0f)) return 0.0f;
   if (x > 127.0f) x = 127.0f;
   float n = floorSmall(x + 0.5f);
   float t = (x - n) * static_cast<float>(kLn2);
@@ -175,5 +200,10 @@ inline double dbToGain(double db) noexcept { return exp2(db * (1.0 / 6.020599913
 
 // Whether a float is neither NaN nor infinite, by its bits (immune to -ffinite-math assumptions).
 inline bool isFinite(float x) noexcept { return simd::finite(x); }
+inline bool isFinite(double x) noexcept { return (std::bit_cast<std::uint64_t>(x) & 0x7ff0000000000000u) != 0x7ff0000000000000u; }
+
+// x, or 0 when x is NaN or infinite: what a module writes into a delay line or a state that
+// outlives the block, so that one bad sample cannot poison it.
+inline float finiteOrZero(float x) noexcept { return isFinite(x) ? x : 0.0f; }
 
 } // namespace mvm::math

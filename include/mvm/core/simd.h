@@ -50,8 +50,9 @@ inline f32x4 toFloats(f64x2 lo, f64x2 hi) noexcept {
   return __builtin_shufflevector(__builtin_convertvector(lo, f32x2), __builtin_convertvector(hi, f32x2), 0, 1, 2, 3);
 }
 
-// math::clamp lane by lane, with its NaN behaviour (a NaN passes through): SSE's max(lo, x) is
-// exactly x < lo ? lo : x, and min(hi, x) is x > hi ? hi : x.
+// math::clamp lane by lane for every x but NaN, which passes through here (math::clamp gives lo;
+// a module using this one recovers its state instead): SSE's max(lo, x) is exactly
+// x < lo ? lo : x, and min(hi, x) is x > hi ? hi : x.
 inline f32x4 clamp(f32x4 x, float lo, float hi) noexcept {
 #if defined(__SSE__)
   return __builtin_ia32_minps(splat(hi), __builtin_ia32_maxps(splat(lo), x));

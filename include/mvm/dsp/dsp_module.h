@@ -7,6 +7,7 @@
 // parameter's effective value per sample (smoothed set value + modulation cables x amount).
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -26,6 +27,12 @@ struct ProcessSetup {
   HostBus* bus = nullptr;   // the program's host bus (AudioOut, AudioIn)
   std::string id;           // the module's id in the patch
   std::vector<float> params; // the patch's value of each parameter (channel counts may depend on them)
+};
+
+// The memory a module allocates when prepared, and what it is (for the message that refuses it).
+struct PreparedMemory {
+  std::size_t bytes = 0;
+  const char* what = "buffers";
 };
 
 // Counts every module instance alive, so tests and soak runs can prove instances are freed.
@@ -62,6 +69,13 @@ public:
 
   // control thread, may allocate: size delay lines, compute constants. Channel counts are known.
   virtual void prepare() {}
+
+  // control thread, after the channel counts are set and before prepare(): at least the bytes
+  // prepare() will allocate (from the sample rate, channel counts and fixed maxima), so that the
+  // compiler refuses a patch over limits::kMaxModuleBytes before anything is allocated. A module
+  // that allocates in prepare() overrides it, computing its sizes with the same function as
+  // prepare() does. Tables shared by every instance and built once are not counted.
+  virtual PreparedMemory preparedMemory() const { return {}; }
 
   // audio thread, wait-free: one block. inputs[i] holds inputChannels(i) channels, outputs[o]
   // holds outputChannels(o) channels, each kBlockFrames long; outputs never alias inputs.

@@ -15,6 +15,10 @@ inline constexpr std::size_t kMaxMidiFileBytes = 16u << 20;   // a Standard MIDI
 inline constexpr std::size_t kMaxSessionBytes = 256u << 20;   // a recorded session.json
 inline constexpr std::size_t kMaxInputWavBytes = 2048u << 20; // an --input WAV
 inline constexpr std::size_t kMaxArenaBytes = 512u << 20;     // signal buffers of one program
+// What the modules of one program allocate when prepared (delay lines, lookahead and reverb
+// buffers), counted before any of it is allocated: about a thousand mono 5-second delay lines at
+// 48 kHz, or 68 at 16 channels.
+inline constexpr std::size_t kMaxModuleBytes = 1024u << 20;
 inline constexpr double kMinSampleRate = 8000.0;
 inline constexpr double kMaxSampleRate = 384000.0;
 

@@ -3,8 +3,10 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "mvm/dsp/builtin_modules.h"
+#include "mvm/dsp/dsp_module.h"
 #include "mvm/dsp/module_registry.h"
 #include "mvm/patch/limits.h"
 #include "mvm/patch/patch_error.h"
@@ -31,6 +33,23 @@ inline void validateRealTimeConstraints(const PatchGraph& g, const ModuleRegistr
   if (floats * sizeof(float) > limits::kMaxArenaBytes)
     throw PatchError(g.source, "", "signal buffers could need " + std::to_string(floats * sizeof(float) >> 20) +
                                        " MiB; the limit is " + std::to_string(limits::kMaxArenaBytes >> 20) + " MiB");
+}
+
+// control thread, once channel counts are resolved and before any module is prepared: the memory
+// the modules will allocate (DSPModule::preparedMemory), summed in patch order; throws PatchError
+// naming the module with which the program passes limits::kMaxModuleBytes. modules[m] is the
+// instance of g.modules[m].
+inline void validateModuleMemory(const PatchGraph& g, const std::vector<const DSPModule*>& modules) {
+  const auto mib = [](std::size_t bytes) { return std::to_string((bytes + (std::size_t{1} << 20) - 1) >> 20); };
+  std::size_t total = 0;
+  for (std::size_t m = 0; m < modules.size(); ++m) {
+    const PreparedMemory need = modules[m]->preparedMemory();
+    total += need.bytes;
+    if (total > limits::kMaxModuleBytes)
+      throw PatchError(g.source, "module \"" + g.modules[m].id + "\" (" + g.modules[m].type + ")",
+                       std::string(need.what) + " need " + mib(need.bytes) + " MiB; the program would need " + mib(total) +
+                           " MiB of module memory, the limit is " + mib(limits::kMaxModuleBytes) + " MiB");
+  }
 }
 
 } // namespace mvm

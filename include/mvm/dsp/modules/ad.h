@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
 
 namespace mvm::modules {
@@ -105,7 +106,7 @@ private:
     v.stage = stage;
     v.from = v.level;
     v.n = 0;
-    const long n = std::lround(frames);
+    const long n = math::roundFrames(frames);
     v.length = n < 1 ? 1u : static_cast<std::uint32_t>(n);
   }
   static void startAttack(Voice& v, float attackFrames) noexcept {

@@ -9,7 +9,9 @@
 #include <cstring>
 
 #include "mvm/core/simd.h"
+#include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
 
@@ -70,6 +72,7 @@ public:
           }
         }
       }
+      recoverState(v.level, v.from); // a sustain signal that was NaN: the stage goes on from 0
       voices_[c] = v;
     }
   }
@@ -148,7 +151,7 @@ private:
     v.stage = stage;
     v.from = v.level;
     v.n = 0;
-    v.length = static_cast<std::uint32_t>(std::lround(frames));
+    v.length = static_cast<std::uint32_t>(math::roundFrames(frames));
     if (stage == Stage::Attack && v.length == 0) v.length = 1; // reaches 1 on this sample
     if (stage == Stage::Release && v.length == 0) v.length = 1;
   }

@@ -31,8 +31,11 @@ public:
   }
 
   void prepare() override {
-    length_ = static_cast<int>(std::ceil(kMaxMs * 0.001 * sampleRate())) + 4;
+    length_ = lineLength();
     buffer_.assign(static_cast<std::size_t>(length_) * static_cast<std::size_t>(outputChannels(kOut)), 0.0f);
+  }
+  PreparedMemory preparedMemory() const override {
+    return {sizeof(float) * static_cast<std::size_t>(lineLength()) * static_cast<std::size_t>(outputChannels(kOut)), "delay lines"};
   }
 
   void process(const float** in, float** out) override {
@@ -56,7 +59,7 @@ public:
         if (r1 < 0) r1 += length_;
         const float delayed = line[r0] + frac * (line[r1] - line[r0]);
         const float g = math::clamp(gain[i], -0.99f, 0.99f);
-        float w = math::clamp(x[i], -100.0f, 100.0f) + g * delayed;
+        float w = math::limit(x[i], 100.0f) + g * delayed;
         if (!math::isFinite(w)) w = 0.0f;
         line[write] = w;
         if (++write >= length_) write = 0;
@@ -75,6 +78,7 @@ public:
   }
 
 private:
+  int lineLength() const noexcept { return static_cast<int>(std::ceil(kMaxMs * 0.001 * sampleRate())) + 4; }
   std::vector<float> buffer_;
   int length_ = 0;
   int write_[kMaxChannels] = {};

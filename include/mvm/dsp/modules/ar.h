@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
 
 namespace mvm::modules {
@@ -81,7 +82,7 @@ private:
     v.stage = stage;
     v.from = v.level;
     v.n = 0;
-    const long n = std::lround(frames);
+    const long n = math::roundFrames(frames);
     v.length = n < 1 ? 1u : static_cast<std::uint32_t>(n);
   }
 

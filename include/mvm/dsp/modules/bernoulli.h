@@ -49,7 +49,7 @@ public:
           v.tossed = true;
         }
         v.high = high;
-        const bool on = v.tossed && (static_cast<int>(mode[i] + 0.5f) >= 1 || high);
+        const bool on = v.tossed && (mode[i] + 0.5f >= 1.0f || high);
         ya[i] = on && v.toA ? 1.0f : 0.0f;
         yb[i] = on && !v.toA ? 1.0f : 0.0f;
       }

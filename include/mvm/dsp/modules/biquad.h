@@ -47,9 +47,9 @@ public:
           v.last[1] = cutoff[i];
           v.last[2] = q[i];
           v.last[3] = gain[i];
-          design(v, math::clamp(static_cast<int>(mode[i] + 0.5f), 0, 7), cutoff[i], q[i], gain[i]);
+          design(v, math::toIndex(mode[i] + 0.5f, 0, 7), cutoff[i], q[i], gain[i]);
         }
-        const float in0 = math::clamp(x[i], -100.0f, 100.0f);
+        const float in0 = math::limit(x[i], 100.0f);
         float low, band;
         v.core.tick(v.coeffs, in0, low, band);
         y[i] = v.m0 * in0 + v.m1 * band + v.m2 * low;

@@ -45,7 +45,7 @@ public:
       for (int i = 0; i < kBlockFrames; ++i) {
         if (phase >= 1.0) {
           phase -= std::floor(phase);
-          held = x[i];
+          held = math::limit(x[i], math::kMaxSignal); // held for many samples: no NaN, nothing to overflow the steps
         }
         phase += static_cast<double>(math::clamp(rate[i], 20.0f, 192000.0f)) * invRate;
         if (bits[i] != lastBits_) {

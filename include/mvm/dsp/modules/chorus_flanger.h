@@ -36,8 +36,11 @@ public:
 
   void prepare() override {
     channels_ = outputChannels(kOut);
-    length_ = static_cast<int>(std::ceil(static_cast<double>(Traits::kMaxDelay) * (1.0 + Traits::kSweep) * sampleRate())) + 4;
+    length_ = lineLength();
     buffer_.assign(static_cast<std::size_t>(length_) * static_cast<std::size_t>(channels_), 0.0f);
+  }
+  PreparedMemory preparedMemory() const override {
+    return {sizeof(float) * static_cast<std::size_t>(lineLength()) * static_cast<std::size_t>(outputChannels(kOut)), "delay lines"};
   }
 
   void process(const float** in, float** out) override {
@@ -70,7 +73,7 @@ public:
         if (p1 < 0) p1 += length_;
         const float wet = buf[p0] + (buf[p1] - buf[p0]) * frac;
         const float f = math::clamp(fb[i], -0.95f, 0.95f);
-        buf[w] = x[i] + math::tanh(f * wet);
+        buf[w] = math::limit(x[i] + math::tanh(f * wet), math::kMaxSignal); // as Delay's lines
         if (++w >= length_) w = 0;
         const float m = math::clamp(mix[i], 0.0f, 1.0f);
         y[i] = x[i] * (1.0f - m) + wet * m;
@@ -100,6 +103,9 @@ public:
   }
 
 private:
+  int lineLength() const noexcept {
+    return static_cast<int>(std::ceil(static_cast<double>(Traits::kMaxDelay) * (1.0 + Traits::kSweep) * sampleRate())) + 4;
+  }
   std::vector<float> buffer_;
   int length_ = 0;
   int channels_ = 0;

@@ -58,7 +58,7 @@ public:
       }
       resetHigh_ = resetHigh;
       const bool running = !runConnected || run[i] >= 0.5f;
-      const int div = math::clamp(static_cast<int>(division[i] + 0.5f), 1, 64);
+      const int div = math::toIndex(division[i] + 0.5f, 1, 64);
       // pulses per minute; position = frames * rate / (60 sr): one rounding of an exact product,
       // so a pulse whose exact start is a whole frame is never late by rounding
       const double rate = math::clamp(static_cast<double>(bpm[i]), 1.0, 999.0) * div;
@@ -143,13 +143,13 @@ public:
         s.high = high;
         ++s.sinceEdge;
         if (rising) {
-          const int n = math::clamp(static_cast<int>(divideP[i] + 0.5f), 1, 16);
+          const int n = math::toIndex(divideP[i] + 0.5f, 1, 16);
           s.passing = (s.count % n) == 0;
           s.count = (s.count + 1) % n;
           if (s.edges > 0) s.period = s.sinceEdge;
           if (s.edges < 2) ++s.edges;
           s.sinceEdge = 0;
-          s.mults = math::clamp(static_cast<int>(multiplyP[i] + 0.5f), 1, 4);
+          s.mults = math::toIndex(multiplyP[i] + 0.5f, 1, 4);
         }
         dv[i] = (high && s.passing) ? 1.0f : 0.0f;
         // multiplied output: pulse j starts at round(j * period / M) after the edge

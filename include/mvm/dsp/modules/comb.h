@@ -35,8 +35,11 @@ public:
   }
 
   void prepare() override {
-    length_ = static_cast<int>(std::ceil(kMaxMs * 0.001 * sampleRate())) + 4;
+    length_ = lineLength();
     buffer_.assign(static_cast<std::size_t>(length_) * static_cast<std::size_t>(outputChannels(kOut)), 0.0f);
+  }
+  PreparedMemory preparedMemory() const override {
+    return {sizeof(float) * static_cast<std::size_t>(lineLength()) * static_cast<std::size_t>(outputChannels(kOut)), "delay lines"};
   }
 
   void process(const float** in, float** out) override {
@@ -71,7 +74,7 @@ public:
         const float delayed = line[r0] + frac * (line[r1] - line[r0]);
         const float damp = math::clamp(damping[i], 0.0f, 1.0f);
         v.lp += (1.0f - 0.95f * damp) * (delayed - v.lp);
-        float value = math::clamp(x[i], -100.0f, 100.0f) + math::clamp(fb[i], -0.99f, 0.99f) * v.lp;
+        float value = math::limit(x[i], 100.0f) + math::clamp(fb[i], -0.99f, 0.99f) * v.lp;
         if (!math::isFinite(value)) value = 0.0f;
         line[v.write] = value;
         if (++v.write >= length_) v.write = 0;
@@ -90,6 +93,7 @@ public:
   }
 
 private:
+  int lineLength() const noexcept { return static_cast<int>(std::ceil(kMaxMs * 0.001 * sampleRate())) + 4; }
   struct Voice {
     int write = 0;
     float lp = 0.0f;

@@ -34,7 +34,7 @@ public:
           v.lastCutoff = cutoff[i];
           v.R = static_cast<float>(math::exp(-math::kTwoPi * math::clamp(static_cast<double>(cutoff[i]), 1.0, 200.0) / sampleRate()));
         }
-        const float in0 = math::clamp(x[i], -100.0f, 100.0f);
+        const float in0 = math::limit(x[i], 100.0f);
         float o = in0 - v.x1 + v.R * v.y1;
         if (!math::isFinite(o)) o = 0.0f;
         v.x1 = in0;

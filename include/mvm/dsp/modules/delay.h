@@ -10,6 +10,7 @@
 
 #include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
 
@@ -25,9 +26,15 @@ struct Lines {
   int channels = 0;
   int write[kMaxChannels] = {};
 
+  static int lengthFor(double sampleRate, float maxTime) noexcept {
+    return static_cast<int>(std::ceil(static_cast<double>(maxTime) * sampleRate)) + 4;
+  }
+  static std::size_t bytesFor(int channels, double sampleRate, float maxTime) noexcept {
+    return sizeof(float) * static_cast<std::size_t>(lengthFor(sampleRate, maxTime)) * static_cast<std::size_t>(channels);
+  }
   void allocate(int channels_, double sampleRate, float maxTime) {
     channels = channels_;
-    length = static_cast<int>(std::ceil(static_cast<double>(maxTime) * sampleRate)) + 4;
+    length = lengthFor(sampleRate, maxTime);
     data.assign(static_cast<std::size_t>(length) * static_cast<std::size_t>(channels), 0.0f);
   }
   float* line(int c) noexcept { return data.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(length); }
@@ -47,8 +54,10 @@ struct Lines {
     if (prev < 0) prev += length;
     return a + (buf[prev] - a) * static_cast<float>(frac);
   }
+  // Limited as it enters (NaN as 0): the line holds seconds of state, which no per-block reset
+  // could scan, and two huge neighbours would overflow the interpolation.
   void push(int c, float x) noexcept {
-    line(c)[write[c]] = x;
+    line(c)[write[c]] = math::limit(x, math::kMaxSignal);
     if (++write[c] >= length) write[c] = 0;
   }
   // Bounded copy of another instance's contents (channel counts and lengths may differ).
@@ -116,6 +125,9 @@ public:
   }
 
   void prepare() override { lines_.allocate(outputChannels(kOut), sampleRate(), delay_detail::kMaxTime); }
+  PreparedMemory preparedMemory() const override {
+    return {delay_detail::Lines::bytesFor(outputChannels(kOut), sampleRate(), delay_detail::kMaxTime), "delay lines"};
+  }
 
   void process(const float** in, float** out) override {
     const int channels = outputChannels(kOut);
@@ -137,6 +149,7 @@ public:
         const float m = math::clamp(mix[i], 0.0f, 1.0f);
         y[i] = x[i] * (1.0f - m) + wet * m;
       }
+      recoverState(lp);
       tone_.state[c] = lp;
     }
   }
@@ -179,6 +192,11 @@ public:
     left_.allocate(outputChannels(kOutLeft), sampleRate(), delay_detail::kMaxTime);
     right_.allocate(outputChannels(kOutRight), sampleRate(), delay_detail::kMaxTime);
   }
+  PreparedMemory preparedMemory() const override {
+    return {delay_detail::Lines::bytesFor(outputChannels(kOutLeft), sampleRate(), delay_detail::kMaxTime) +
+                delay_detail::Lines::bytesFor(outputChannels(kOutRight), sampleRate(), delay_detail::kMaxTime),
+            "delay lines"};
+  }
 
   void process(const float** in, float** out) override {
     const int channels = outputChannels(kOutLeft);
@@ -207,6 +225,7 @@ public:
         yl[i] = xl[i] * (1.0f - m) + wl * m;
         yr[i] = xr[i] * (1.0f - m) + wr * m;
       }
+      recoverState(lpl, lpr);
       toneL_.state[c] = lpl;
       toneR_.state[c] = lpr;
     }

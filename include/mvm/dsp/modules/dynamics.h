@@ -16,6 +16,7 @@
 
 #include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
 
@@ -97,8 +98,8 @@ public:
       float* gr = DSPModule::out(out, kGainReduction, c);
       State& s = state_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const float v = math::clamp(sc[i], -1e4f, 1e4f);
-        const int mode = math::clamp(static_cast<int>(detectorP[i] + 0.5f), 0, 1);
+        const float v = math::limit(sc[i], math::kMaxSignal);
+        const int mode = math::toIndex(detectorP[i] + 0.5f, 0, 1);
         double levelDb;
         if (mode == kRms) {
           s.ms += detectorCoef * (v * v - s.ms);
@@ -117,6 +118,7 @@ public:
         y[i] = x[i] * static_cast<float>(math::dbToGain(static_cast<double>(gainDb)));
         gr[i] = s.gr;
       }
+      recoverState(s.ms, s.peak, s.gr);
     }
   }
 
@@ -156,8 +158,11 @@ public:
 
   void prepare() override {
     channels_ = outputChannels(kOut);
-    length_ = static_cast<int>(std::ceil(static_cast<double>(kMaxLookahead) * sampleRate())) + 2;
+    length_ = lineLength();
     buffer_.assign(static_cast<std::size_t>(length_) * static_cast<std::size_t>(channels_), 0.0f);
+  }
+  PreparedMemory preparedMemory() const override {
+    return {sizeof(float) * static_cast<std::size_t>(lineLength()) * static_cast<std::size_t>(outputChannels(kOut)), "lookahead buffers"};
   }
 
   void process(const float** in, float** out) override {
@@ -173,12 +178,12 @@ public:
       float* buf = buffer_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(length_);
       State& s = state_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const int look = math::clamp(static_cast<int>(std::lround(static_cast<double>(lookP[i]) * sr)), 0, length_ - 2);
+        const int look = static_cast<int>(math::roundFrames(math::clamp(static_cast<double>(lookP[i]) * sr, 0.0, static_cast<double>(length_ - 2))));
         if (ceilingP[i] != lastCeiling_) {
           lastCeiling_ = ceilingP[i];
           ceiling_ = static_cast<float>(math::dbToGain(static_cast<double>(math::clamp(ceilingP[i], -40.0f, 0.0f))));
         }
-        const float xin = math::clamp(x[i], -1e4f, 1e4f);
+        const float xin = math::limit(x[i], math::kMaxSignal);
         buf[s.write] = xin;
         // the gain this sample will need when it reaches the output
         const float a = std::fabs(xin);
@@ -225,6 +230,7 @@ private:
   };
   // Attack: within the lookahead the envelope covers ~99% of a step (exact reach is ensured by
   // the per-sample clamp).
+  int lineLength() const noexcept { return static_cast<int>(std::ceil(static_cast<double>(kMaxLookahead) * sampleRate())) + 2; }
   float attackCoef(int look) noexcept {
     if (look != lastLook_) {
       lastLook_ = look;

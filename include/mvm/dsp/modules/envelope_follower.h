@@ -9,6 +9,7 @@
 
 #include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
 
@@ -48,12 +49,13 @@ public:
         }
         if (attack[i] != v.attackTime) { v.attackTime = attack[i]; v.attackCoef = coefficient(attack[i], rate); }
         if (release[i] != v.releaseTime) { v.releaseTime = release[i]; v.releaseCoef = coefficient(release[i], rate); }
-        const float xi = math::clamp(x[i], -100.0f, 100.0f);
+        const float xi = math::limit(x[i], 100.0f);
         const float target = rmsMode ? xi * xi : std::fabs(xi);
         const float a = target > s ? v.attackCoef : v.releaseCoef;
         s = target + a * (s - target);
         y[i] = rmsMode ? std::sqrt(s) : s;
       }
+      recoverState(s);
       state_[c] = s;
       v.rms = rmsMode;
     }

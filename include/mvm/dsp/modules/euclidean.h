@@ -85,9 +85,9 @@ public:
         const bool rising = high && !s.clockHigh;
         s.clockHigh = high;
         if (rising) {
-          const int steps = math::clamp(static_cast<int>(stepsP[i] + 0.5f), 1, kMaxSteps);
-          const int pulses = math::clamp(static_cast<int>(pulsesP[i] + 0.5f), 0, kMaxSteps);
-          const int rot = math::clamp(static_cast<int>(rotP[i] + 0.5f), 0, kMaxSteps - 1);
+          const int steps = math::toIndex(stepsP[i] + 0.5f, 1, kMaxSteps);
+          const int pulses = math::toIndex(pulsesP[i] + 0.5f, 0, kMaxSteps);
+          const int rot = math::toIndex(rotP[i] + 0.5f, 0, kMaxSteps - 1);
           s.step = s.step + 1 >= steps ? 0 : s.step + 1;
           s.on = onset(steps, pulses, rot, s.step);
         }

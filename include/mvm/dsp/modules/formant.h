@@ -54,7 +54,7 @@ public:
           v.last[2] = q[i];
           design(v, vowel[i], shift[i], q[i]);
         }
-        const float in0 = math::clamp(x[i], -100.0f, 100.0f);
+        const float in0 = math::limit(x[i], 100.0f);
         float sum = 0.0f;
         for (int f = 0; f < 3; ++f) {
           float low, band;

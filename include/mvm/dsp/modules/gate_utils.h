@@ -96,7 +96,7 @@ public:
         const bool high = x[i] >= 0.5f;
         bool wrapped = false;
         if (high && !s.high) {
-          const int m = math::clamp(static_cast<int>(maxP[i] + 0.5f), 1, 256);
+          const int m = math::toIndex(maxP[i] + 0.5f, 1, 256);
           if (++s.count >= m) {
             s.count = 0;
             wrapped = true;
@@ -145,10 +145,12 @@ public:
 
   void prepare() override {
     channels_ = outputChannels(kOut);
-    bits_ = static_cast<std::int64_t>(std::ceil(static_cast<double>(kMaxTime) * sampleRate())) + 2;
-    words_ = static_cast<std::size_t>((bits_ + 63) / 64);
+    words_ = historyWords();
     bits_ = static_cast<std::int64_t>(words_) * 64;
     history_.assign(words_ * static_cast<std::size_t>(channels_), 0);
+  }
+  PreparedMemory preparedMemory() const override {
+    return {sizeof(std::uint64_t) * historyWords() * static_cast<std::size_t>(outputChannels(kOut)), "gate history"};
   }
 
   void process(const float** in, float** out) override {
@@ -185,6 +187,11 @@ public:
   }
 
 private:
+  // One bit per frame of kMaxTime (plus two), in whole 64-bit words, per channel.
+  std::size_t historyWords() const noexcept {
+    const auto bits = static_cast<std::int64_t>(std::ceil(static_cast<double>(kMaxTime) * sampleRate())) + 2;
+    return static_cast<std::size_t>((bits + 63) / 64);
+  }
   std::vector<std::uint64_t> history_;
   std::size_t words_ = 0;
   std::int64_t bits_ = 0;

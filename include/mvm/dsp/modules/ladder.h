@@ -54,7 +54,7 @@ public:
         const float b = 1.0f - G;
         const float S = G * G * G * b * v.s[0] + G * G * b * v.s[1] + G * b * v.s[2] + b * v.s[3];
         const float G4 = G * G * G * G;
-        const float in0 = math::clamp(x[i], -100.0f, 100.0f);
+        const float in0 = math::limit(x[i], 100.0f);
         const float u = math::tanh((dr * in0 - k * S) / (1.0f + k * G4));
         float stage = u;
         for (int s = 0; s < 4; ++s) {

@@ -41,7 +41,7 @@ public:
     for (int i = 0; i < kBlockFrames; ++i) {
       float x = 0.0f;
       for (int c = 0; c < channels; ++c) x += in[kIn][c * kBlockFrames + i];
-      x = math::clamp(x, -1e4f, 1e4f);
+      x = math::limit(x, math::kMaxSignal);
       if (release[i] != lastRelease_) {
         lastRelease_ = release[i];
         // 10^(-3 / (release * sr)) = 2^(-3 log2(10) / n)

@@ -37,7 +37,7 @@ public:
           const double g = math::tanPi(math::clamp(fc, 1.0, 20000.0) / sampleRate());
           v.G = static_cast<float>(g / (1.0 + g));
         }
-        const float in0 = math::clamp(x[i], -100.0f, 100.0f);
+        const float in0 = math::limit(x[i], 100.0f);
         const float u = (in0 - v.s) * v.G;
         const float y = u + v.s;
         v.s = y + u;

@@ -5,6 +5,7 @@
 
 #include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
 
@@ -56,7 +57,7 @@ public:
           const double t = math::tanPi(f * invRate);
           s.a = static_cast<float>((t - 1.0) / (t + 1.0));
         }
-        const int stages = math::clamp(static_cast<int>(stagesP[i] + 0.5f), 1, kMaxStages);
+        const int stages = math::toIndex(stagesP[i] + 0.5f, 1, kMaxStages);
         const float f = math::clamp(fb[i], -0.95f, 0.95f);
         float v = x[i] + math::tanh(f * s.last);
         for (int k = 0; k < stages; ++k) {
@@ -70,6 +71,8 @@ public:
         const float m = math::clamp(mix[i], 0.0f, 1.0f);
         y[i] = x[i] * (1.0f - m) + v * m;
       }
+      if (recoverStates(s.z, kMaxStages)) s.last = 0.0f;
+      recoverState(s.last);
     }
   }
 

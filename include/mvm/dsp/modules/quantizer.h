@@ -81,9 +81,9 @@ public:
       float* trig = DSPModule::out(out, kTrig, c);
       Voice& v = voices_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const Scale& sc = scale(static_cast<int>(scaleParam[i] + 0.5f));
-        const int root = math::clamp(static_cast<int>(std::floor(rootParam[i] + 0.5f)), 0, 11);
-        const float s = math::clamp(x[i], -20.0f, 20.0f) * 12.0f - static_cast<float>(root);
+        const Scale& sc = scale(math::toIndex(scaleParam[i] + 0.5f, 0, kScales - 1));
+        const int root = math::toIndex(std::floor(rootParam[i] + 0.5f), 0, 11);
+        const float s = math::limit(x[i], 20.0f) * 12.0f - static_cast<float>(root);
         const int note = nearest(sc, s) + root;
         if (v.pulseLeft > 0) --v.pulseLeft;
         if (v.hasNote && note != v.note) v.pulseLeft = pulseLength_;

@@ -72,7 +72,7 @@ public:
           v.sinceStep = 0.0f;
         }
         float t = math::clamp(v.sinceStep / v.length, 0.0f, 1.0f);
-        if (static_cast<int>(shape[i] + 0.5f) >= 1) t = 0.5f - 0.5f * math::cos2pi(0.5f * t);
+        if (shape[i] + 0.5f >= 1.0f) t = 0.5f - 0.5f * math::cos2pi(0.5f * t);
         const float g = math::clamp(amp[i], 0.0f, 10.0f);
         ys[i] = g * v.target;
         yl[i] = g * (v.from + t * (v.target - v.from));

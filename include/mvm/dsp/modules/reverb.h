@@ -8,6 +8,7 @@
 
 #include "mvm/core/math.h"
 #include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
 
@@ -31,18 +32,11 @@ public:
 
   void prepare() override {
     const double scale = sampleRate() / 44100.0;
-    std::size_t total = 0;
     for (int side = 0; side < 2; ++side) {
-      for (int k = 0; k < kCombs; ++k) {
-        combLen_[side][k] = length(kCombTuning[k] + side * kSpread, scale);
-        total += static_cast<std::size_t>(combLen_[side][k]);
-      }
-      for (int k = 0; k < kAllpasses; ++k) {
-        apLen_[side][k] = length(kAllpassTuning[k] + side * kSpread, scale);
-        total += static_cast<std::size_t>(apLen_[side][k]);
-      }
+      for (int k = 0; k < kCombs; ++k) combLen_[side][k] = length(kCombTuning[k] + side * kSpread, scale);
+      for (int k = 0; k < kAllpasses; ++k) apLen_[side][k] = length(kAllpassTuning[k] + side * kSpread, scale);
     }
-    memory_.assign(total, 0.0f);
+    memory_.assign(totalLength(), 0.0f);
     std::size_t offset = 0;
     for (int side = 0; side < 2; ++side) {
       for (int k = 0; k < kCombs; ++k) {
@@ -55,6 +49,8 @@ public:
       }
     }
   }
+
+  PreparedMemory preparedMemory() const override { return {sizeof(float) * totalLength(), "comb and all-pass lines"}; }
 
   void process(const float** in, float** out) override {
     const bool stereo = isInputConnected(kRight);
@@ -73,7 +69,8 @@ public:
       const float damp = math::clamp(damping[i], 0.0f, 1.0f) * 0.4f;
       const float m = math::clamp(mix[i], 0.0f, 1.0f);
       const float w = math::clamp(width[i], 0.0f, 1.0f);
-      const float input = (xl + xr) * kFixedGain;
+      // Limited, so that no input can overflow the combs' sums (NaN enters as 0).
+      const float input = math::limit(xl + xr, math::kMaxSignal) * kFixedGain;
       float wet[2];
       for (int side = 0; side < 2; ++side) {
         float acc = 0.0f;
@@ -100,6 +97,7 @@ public:
       yl[i] = wet[0] * wet1 + wet[1] * wet2 + xl * (1.0f - m);
       yr[i] = wet[1] * wet1 + wet[0] * wet2 + xr * (1.0f - m);
     }
+    recoverStates(&combStore_[0][0], 2 * kCombs);
   }
 
   void copyStateFrom(const DSPModule& previous) override {
@@ -128,7 +126,18 @@ private:
     int pos = 0;
   };
 
-  static int length(int samplesAt44k, double scale) {
+  // Every line's length, summed: the floats prepare() allocates.
+  std::size_t totalLength() const noexcept {
+    const double scale = sampleRate() / 44100.0;
+    std::size_t total = 0;
+    for (int side = 0; side < 2; ++side) {
+      for (int k = 0; k < kCombs; ++k) total += static_cast<std::size_t>(length(kCombTuning[k] + side * kSpread, scale));
+      for (int k = 0; k < kAllpasses; ++k) total += static_cast<std::size_t>(length(kAllpassTuning[k] + side * kSpread, scale));
+    }
+    return total;
+  }
+
+  static int length(int samplesAt44k, double scale) noexcept {
     const int n = static_cast<int>(std::lround(static_cast<double>(samplesAt44k) * scale));
     return n < 1 ? 1 : n;
   }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "mvm/core/math.h"
 #include "mvm/core/random.h"
 #include "mvm/dsp/dsp_module.h"
 
@@ -39,7 +40,7 @@ public:
       Voice& v = voices_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
         const bool high = trig[i] >= 0.5f;
-        if (high && !v.high) v.held = internal ? v.rng.bipolar() : x[i];
+        if (high && !v.high) v.held = internal ? v.rng.bipolar() : math::limit(x[i], math::kMaxSignal); // held until the next trigger
         v.high = high;
         y[i] = v.held;
       }

@@ -59,7 +59,7 @@ public:
       const bool rising = high && !clockHigh_;
       clockHigh_ = high;
       if (rising) {
-        const int n = math::clamp(static_cast<int>(length[i] + 0.5f), 1, kSteps);
+        const int n = math::toIndex(length[i] + 0.5f, 1, kSteps);
         step_ = step_ + 1 >= n ? 0 : step_ + 1;
       }
       const int s = step_ < 0 ? 0 : step_;

@@ -52,7 +52,7 @@ public:
         n1[i] = a[0];
         s2[i] = b[3];
         n2[i] = b[0];
-        const bool second = static_cast<int>(octave[i] + 0.5f) >= 2;
+        const bool second = octave[i] + 0.5f >= 2.0f;
         const float k = math::clamp(shape[i], 0.0f, 1.0f);
         y[i] = second ? b[3] + k * (b[0] - b[3]) : a[3] + k * (a[0] - a[3]);
       }

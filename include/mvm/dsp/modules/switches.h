@@ -71,7 +71,7 @@ public:
       for (int o = 0; o < kOutputs; ++o) y[o] = DSPModule::out(out, o, c);
       Voice& v = voices_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const int steps = math::clamp(static_cast<int>(stepsParam[i] + 0.5f), 2, kOutputs);
+        const int steps = math::toIndex(stepsParam[i] + 0.5f, 2, kOutputs);
         const bool t = trig[i] >= 0.5f, r = reset[i] >= 0.5f;
         if (r && !v.resetHigh) v.step = 0;
         else if (t && !v.trigHigh) v.step = v.step + 1;

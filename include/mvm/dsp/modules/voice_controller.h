@@ -94,14 +94,14 @@ public:
     // With steady parameters, the frames between events repeat the last frame unless a voice glides.
     const bool steadyParams = isSteadyBlock(channelParam) && isSteadyBlock(bendRange) && isSteadyBlock(modeParam) && isSteadyBlock(portaParam);
     for (int i = 0; i < kBlockFrames; ++i) {
-      const int mode = math::clamp(static_cast<int>(modeParam[i] + 0.5f), 0, 2);
+      const int mode = math::toIndex(modeParam[i] + 0.5f, 0, 2);
       if (mode != mode_) switchMode(mode, voices);
       const std::size_t eventsBefore = next;
       glideFrames_ = static_cast<std::int64_t>(std::llround(math::clamp(static_cast<double>(portaParam[i]), 0.0, 10.0) * sampleRate()));
       bool dropGate[kMaxChannels] = {};
       for (; next < events.size() && events[next].frame <= static_cast<std::uint64_t>(i); ++next) {
         const Event& e = events[next];
-        const int follow = static_cast<int>(channelParam[i]);
+        const int follow = math::toIndex(channelParam[i], 0, 16);
         if (follow != 0 && e.channel != 0 && e.channel != follow) continue;
         if (mode_ == kPoly) handle(e, voices, dropGate);
         else handleMono(e, dropGate);

@@ -45,7 +45,7 @@ public:
       const float* mix = param(in, kMix, c);
       float* y = DSPModule::out(out, kOut, c);
       for (int i = 0; i < kBlockFrames; ++i) {
-        const int mode = math::clamp(static_cast<int>(modeP[i] + 0.5f), 0, 1);
+        const int mode = math::toIndex(modeP[i] + 0.5f, 0, 1);
         const float shaped = mode == kTanh ? math::tanh(x[i] * math::clamp(drive[i], 0.1f, 50.0f))
                                            : fold(x[i] * math::clamp(foldP[i], 0.1f, 20.0f));
         const float m = math::clamp(mix[i], 0.0f, 1.0f);
