@@ -318,6 +318,34 @@ TEST_F(HostileCli, ControlCharactersInNamesAreEscapedSoEveryErrorIsOneLine) {
   EXPECT_EQ(cases_, 9);
 }
 
+// Memory that runs out (here: a 150 MB address-space limit against 200 five-second delay lines)
+// is one line and exit 4, with nothing left behind; the exception never escapes main.
+TEST_F(HostileCli, OutOfMemoryIsOneLineAndExit4) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizers reserve more address space than the limit";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+  GTEST_SKIP() << "sanitizers reserve more address space than the limit";
+#endif
+#endif
+  nlohmann::json j;
+  j["modules"].push_back({{"id", "osc"}, {"type", "SineGen"}});
+  std::string prev = "osc.out";
+  for (int i = 0; i < 200; ++i) {
+    const std::string id = "d" + std::to_string(i);
+    j["modules"].push_back({{"id", id}, {"type", "Delay"}, {"params", {{"time", 5.0}}}});
+    j["connections"].push_back({{"from", prev}, {"to", id + ".in"}});
+    prev = id + ".out";
+  }
+  j["modules"].push_back({{"id", "out"}, {"type", "AudioOut"}});
+  j["connections"].push_back({{"from", prev}, {"to", "out.left"}});
+  writeFile(in("delays.json"), j.dump());
+  const auto r = runCommand("ulimit -v 150000; " + kRender + " " + in("delays.json") + " -s 0.1 -o " + out("x.wav"));
+  EXPECT_EQ(r.exitCode, 4) << r.output;
+  EXPECT_EQ(r.output, "mvm-render: out of memory\n");
+  expectNothingLeft("out of memory");
+}
+
 TEST_F(HostileCli, ReplayPrintsTheSummaryOfARender) {
   const auto r = runCommand(kRender + " --replay " + in("session") + " -o " + out("r.wav"));
   ASSERT_EQ(r.exitCode, 0) << r.output;
