@@ -92,6 +92,22 @@ void makeSocket(const std::string& path) {
   ::close(fd); // the socket file stays
 }
 
+// A sine through `n` modules of `type` in a chain, to the left output.
+nlohmann::json chainPatch(int n, const std::string& type, const nlohmann::json& params) {
+  nlohmann::json j;
+  j["modules"].push_back({{"id", "osc"}, {"type", "SineGen"}});
+  std::string prev = "osc.out";
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "m" + std::to_string(i);
+    j["modules"].push_back({{"id", id}, {"type", type}, {"params", params}});
+    j["connections"].push_back({{"from", prev}, {"to", id + ".in"}});
+    prev = id + ".out";
+  }
+  j["modules"].push_back({{"id", "out"}, {"type", "AudioOut"}});
+  j["connections"].push_back({{"from", prev}, {"to", "out.left"}});
+  return j;
+}
+
 // Inputs in `in/`, outputs in `out/`: `out/` must hold nothing a failed case wrote.
 class HostileCli : public ::testing::Test {
 protected:
@@ -328,18 +344,7 @@ TEST_F(HostileCli, OutOfMemoryIsOneLineAndExit4) {
   GTEST_SKIP() << "sanitizers reserve more address space than the limit";
 #endif
 #endif
-  nlohmann::json j;
-  j["modules"].push_back({{"id", "osc"}, {"type", "SineGen"}});
-  std::string prev = "osc.out";
-  for (int i = 0; i < 200; ++i) {
-    const std::string id = "d" + std::to_string(i);
-    j["modules"].push_back({{"id", id}, {"type", "Delay"}, {"params", {{"time", 5.0}}}});
-    j["connections"].push_back({{"from", prev}, {"to", id + ".in"}});
-    prev = id + ".out";
-  }
-  j["modules"].push_back({{"id", "out"}, {"type", "AudioOut"}});
-  j["connections"].push_back({{"from", prev}, {"to", "out.left"}});
-  writeFile(in("delays.json"), j.dump());
+  writeFile(in("delays.json"), chainPatch(200, "Delay", {{"time", 5.0}}).dump());
   const auto r = runCommand("ulimit -v 150000; " + kRender + " " + in("delays.json") + " -s 0.1 -o " + out("x.wav"));
   EXPECT_EQ(r.exitCode, 4) << r.output;
   EXPECT_EQ(r.output, "mvm-render: out of memory\n");
@@ -398,25 +403,11 @@ std::string cyclePatch(int n) {
   j["connections"].push_back({{"from", "g0.out"}, {"to", "out.left"}});
   return j.dump();
 }
-std::string bigPatch(int n) {
-  nlohmann::json j;
-  j["modules"].push_back({{"id", "osc"}, {"type", "SineGen"}});
-  std::string prev = "osc.out";
-  for (int i = 0; i < n; ++i) {
-    const std::string id = "m" + std::to_string(i);
-    j["modules"].push_back({{"id", id}, {"type", "Gain"}, {"params", {{"gain", 1.0}}}});
-    j["connections"].push_back({{"from", prev}, {"to", id + ".in"}});
-    prev = id + ".out";
-  }
-  j["modules"].push_back({{"id", "out"}, {"type", "AudioOut"}});
-  j["connections"].push_back({{"from", prev}, {"to", "out.left"}});
-  j["description"] = std::string(12u << 20, 'x'); // most of the 16 MiB: parsing takes a while
-  return j.dump();
-}
-
 TEST_F(HostileCli, SignalsEndEveryStageAtOnceAndLeaveNothing) {
   writeFile(in("cycle.json"), cyclePatch(140));
-  writeFile(in("big.json"), bigPatch(16000));
+  nlohmann::json big = chainPatch(16000, "Gain", {{"gain", 1.0}});
+  big["description"] = std::string(12u << 20, 'x'); // most of the 16 MiB: parsing takes a while
+  writeFile(in("big.json"), big.dump());
   fs::create_directory(in("hour"));
   writeFile(in("hour/session.json"), sessionJson(48000ull * 3600 / 64 * 64));
   struct Stage {
