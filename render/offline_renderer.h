@@ -12,13 +12,15 @@
 #include <vector>
 
 #include "mvm/mvm.h"
+#include "render_summary.h"
 
 namespace mvm::render {
 
-// A hot swap during a render: lands at the first block boundary at or after `seconds`.
+// A hot swap during a render: lands at the first block boundary at or after `seconds`. Swaps
+// to the same patch share its graph.
 struct ScheduledSwap {
   double seconds = 0;
-  PatchGraph patch;
+  std::shared_ptr<const PatchGraph> patch;
 };
 
 struct RenderOptions {
@@ -33,27 +35,15 @@ struct RenderOptions {
   FadeCurve crossfadeCurve = FadeCurve::EqualPower;
   // Host input for AudioIn (non-interleaved channels at sampleRate); silence after its end.
   const std::vector<std::vector<float>>* input = nullptr;
-  // Called with each compiler report ("PATCH: feedback: cycle broken at …"), before rendering.
+  // Called with each compiler report ("PATCH: feedback: cycle broken at …"), as each patch compiles.
   std::function<void(const std::string&)> diagnose;
+  // Names the score in the message when a length taken from it is over kMaxRenderSeconds.
+  std::string scoreSource = "score";
 };
 
-struct RenderStats {
-  std::uint64_t frames = 0;
-  float peak = 0.0f;
-  double sumSquares = 0.0;
-  std::uint64_t clippedSamples = 0;   // |x| > 1
-  std::uint64_t guardedBlocks = 0;
+struct RenderStats : OutputStats {
   std::uint64_t lateEvents = 0;
   std::uint64_t swaps = 0;
-  double wallSeconds = 0.0;
-  int channels = 0;
-  std::vector<MeterLevel> meters; // the Meter modules of the patch playing at the end
-
-  double peakDb() const { return peak > 0 ? 20.0 * std::log10(static_cast<double>(peak)) : -INFINITY; }
-  double rmsDb() const {
-    const double n = static_cast<double>(frames) * channels;
-    return sumSquares > 0 && n > 0 ? 10.0 * std::log10(sumSquares / n) : -INFINITY;
-  }
 };
 
 // The frame a swap scheduled at `seconds` lands on: the first block boundary at or after it.
@@ -64,15 +54,22 @@ inline std::uint64_t swapFrame(double seconds, double sampleRate) {
 
 inline constexpr double kDefaultSeconds = 4.0;
 inline constexpr double kScoreTailSeconds = 2.0;
+// The longest render, however its length is given: --seconds, a score's duration or last event,
+// a MIDI file's end, a session's frames.
+inline constexpr double kMaxRenderSeconds = 86400.0;
 
+// Throws PatchError (bad input) when a length taken from the score is over kMaxRenderSeconds.
 inline std::uint64_t renderFrames(const RenderOptions& o, const Score* score) {
   double seconds = o.seconds;
   if (seconds < 0) {
     if (score && score->durationSeconds > 0) seconds = score->durationSeconds;
     else if (score && !score->events.empty()) seconds = static_cast<double>(score->lastFrame) / o.sampleRate + kScoreTailSeconds;
     else seconds = kDefaultSeconds;
+    if (!(seconds <= kMaxRenderSeconds))
+      throw PatchError(o.scoreSource, "", "the render would last " + std::to_string(std::llround(std::min(seconds, 1e18))) +
+                                              " s (its last event or end); the limit is 86400 s: give --seconds to render part of it");
   }
-  return static_cast<std::uint64_t>(std::llround(seconds * o.sampleRate));
+  return static_cast<std::uint64_t>(std::llround(std::min(seconds, kMaxRenderSeconds) * o.sampleRate));
 }
 
 using Sink = std::function<void(const float* const* channels, int frames)>;
@@ -94,28 +91,24 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
     if (o.diagnose)
       for (const std::string& d : p.diagnostics) o.diagnose(g.source + ": " + d);
   };
+  const std::uint64_t total = renderFrames(o, score);
   std::unique_ptr<Program> first = Compiler().compile(patch, co);
   report(patch, *first);
   vm.load_program(std::move(first));
 
-  // Swap programs are compiled before the render starts, so every swap lands exactly where it
-  // is scheduled whatever compiling costs: the output stays reproducible.
+  // A swap's program is compiled at the block boundary it lands on, so memory holds the playing
+  // and the incoming program only, however many swaps there are. Offline, compiling costs no
+  // audio time: each swap still lands exactly where it is scheduled, the output is unchanged.
   struct Pending {
     std::uint64_t frame;
-    std::unique_ptr<Program> program;
+    std::uint64_t generation; // the swap's place on the command line, as live numbering would give
     const PatchGraph* patch;
   };
   std::vector<Pending> swaps;
-  for (const ScheduledSwap& s : o.swaps) {
-    Pending p{swapFrame(s.seconds, o.sampleRate), Compiler().compile(s.patch, co), &s.patch};
-    report(s.patch, *p.program);
-    p.program->generation = swaps.size() + 1;
-    swaps.push_back(std::move(p));
-  }
+  for (const ScheduledSwap& s : o.swaps) swaps.push_back({swapFrame(s.seconds, o.sampleRate), swaps.size() + 1, s.patch.get()});
   std::stable_sort(swaps.begin(), swaps.end(), [](const Pending& a, const Pending& b) { return a.frame < b.frame; });
   std::size_t nextSwap = 0;
 
-  const std::uint64_t total = renderFrames(o, score);
   const int block = std::max(1, o.hostBlock);
   std::vector<std::vector<float>> buffers(static_cast<std::size_t>(o.channels), std::vector<float>(static_cast<std::size_t>(block)));
   std::vector<float*> ptrs;
@@ -133,10 +126,12 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   while (done < total) {
     // Swaps due at this block boundary go in now; the VM takes them before computing the block.
     for (; nextSwap < swaps.size() && swaps[nextSwap].frame <= done; ++nextSwap) {
-      Program& p = *swaps[nextSwap].program; // compiled up front: requested and compiled, as far as the stream knows, now
-      p.requestNs = p.compiledNs = steadyNowNs();
-      p.requestFrame = p.compiledFrame = done;
-      vm.scheduleNewProgram(std::move(swaps[nextSwap].program));
+      std::unique_ptr<Program> p = Compiler().compile(*swaps[nextSwap].patch, co);
+      report(*swaps[nextSwap].patch, *p);
+      p->generation = swaps[nextSwap].generation;
+      p->requestNs = p->compiledNs = steadyNowNs(); // requested and compiled, as far as the stream knows, now
+      p->requestFrame = p->compiledFrame = done;
+      vm.scheduleNewProgram(std::move(p));
     }
     int n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block), total - done));
     if (nextSwap < swaps.size()) n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(n), swaps[nextSwap].frame - done));
@@ -157,20 +152,12 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
       }
     }
     vm.process(numInputs ? inPtrs.data() : nullptr, ptrs.data(), n);
-    for (int c = 0; c < o.channels; ++c)
-      for (int i = 0; i < n; ++i) {
-        const float x = ptrs[static_cast<std::size_t>(c)][i];
-        const float a = std::fabs(x);
-        stats.peak = std::max(stats.peak, a);
-        stats.sumSquares += static_cast<double>(x) * x;
-        stats.clippedSamples += a > 1.0f ? 1 : 0;
-      }
+    stats.add(ptrs.data(), n);
     sink(ptrs.data(), n);
     vm.collectRetired();
     done += static_cast<std::uint64_t>(n);
     if (progress) progress(done, total);
   }
-  stats.frames = done;
   stats.guardedBlocks = vm.counters().guardedBlocks.load();
   stats.lateEvents = vm.counters().lateEvents.load();
   stats.swaps = vm.counters().swaps.load();

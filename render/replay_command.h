@@ -1,63 +1,58 @@
 #pragma once
 // mvm-render --replay SESSION_DIR -o OUT.wav: renders a recorded session (mvm-live --record,
-// docs/session-format.md) again, bit for bit. Exit codes as mvm-render's.
+// docs/session-format.md) again, bit for bit, and prints the same summary as a render. Errors
+// are thrown for main to report (render_errors.h); a signal is handled by interrupt.h.
 
-#include <csignal>
+#include <chrono>
 #include <cstdio>
-#include <iostream>
 #include <string>
 
 #include "mvm/mvm.h"
+#include "offline_renderer.h"
+#include "output_file.h"
 #include "render_errors.h"
+#include "render_summary.h"
 #include "wav_file.h"
 
 namespace mvm::render {
 
-// `interrupted` is polled between blocks (Ctrl-C); the partial output is then removed.
-inline int replayCommand(const std::string& dir, const std::string& output, const std::string& formatName,
-                         const volatile std::sig_atomic_t& interrupted) {
-  if (output.empty()) {
-    std::cerr << "mvm-render: no output file: give -o OUT.wav\n";
-    return kUsage;
-  }
-  SampleFormat format;
-  try {
-    format = parseSampleFormat(formatName);
-  } catch (const std::exception& e) {
-    std::cerr << "mvm-render: --format: " << e.what() << "\n";
-    return kUsage;
-  }
-  Session session;
-  try {
-    session = readSession(dir);
-  } catch (const SessionError& e) {
-    std::cerr << "mvm-render: " << e.what() << "\n";
-    return kBadInput;
-  } catch (const std::exception& e) {
-    std::cerr << "mvm-render: --replay: " << e.what() << "\n";
-    return kIoError;
-  }
-  return runReportingErrors(output, [&] {
-    WavWriter writer(output, static_cast<int>(session.sampleRate), session.channels, format, 0);
-    const ReplayStats st = replaySession(
-        session,
-        [&](const float* const* ch, int n) {
-          if (interrupted) throw Interrupted{};
-          writer.write(ch, n);
-        },
-        builtinModules(), dir + "/session.json");
-    writer.commit();
-    std::printf("%s: %llu frames (%.3f s, %g Hz, %d ch) replayed from %s: %zu patches, %llu swaps, %llu events\n", output.c_str(),
-                static_cast<unsigned long long>(st.frames), static_cast<double>(st.frames) / session.sampleRate, session.sampleRate,
-                session.channels, dir.c_str(), session.patches.size(), static_cast<unsigned long long>(st.swaps),
-                static_cast<unsigned long long>(st.events));
-    if (!session.complete)
-      std::fprintf(stderr,
-                   "mvm-render: warning: the recording is incomplete (%llu frames and %llu records dropped, %llu patches unknown): "
-                   "this replay may differ from what was played\n",
-                   static_cast<unsigned long long>(session.droppedFrames), static_cast<unsigned long long>(session.droppedRecords),
-                   static_cast<unsigned long long>(session.unknownPatches));
-  });
+inline int replayCommand(const std::string& dir, const std::string& output, SampleFormat format) {
+  const std::string sessionPath = dir + "/session.json";
+  RunInputs inputs;
+  inputs.add(sessionPath);
+  checkOutputTarget(output, inputs);
+  const Session session = readSession(dir);
+  if (static_cast<double>(session.frames) / session.sampleRate > kMaxRenderSeconds)
+    throw SessionError(sessionPath, "frames",
+                       std::to_string(session.frames) + " frames would last over 86400 s, the longest render");
+
+  WavWriter writer(output, static_cast<int>(session.sampleRate), session.channels, format, 0);
+  writer.keepInputs(inputs);
+  OutputStats out;
+  out.channels = session.channels;
+  const auto t0 = std::chrono::steady_clock::now();
+  const ReplayStats st = replaySession(
+      session,
+      [&](const float* const* ch, int n) {
+        out.add(ch, n);
+        writer.write(ch, n);
+      },
+      builtinModules(), sessionPath);
+  out.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.guardedBlocks = st.guardedBlocks;
+  out.meters = st.meters;
+  holdSignalsUntilExit();
+  writer.commit();
+  printSummary(output, out, session.sampleRate, formatName(format));
+  std::printf("replayed from %s: %zu patches, %llu swaps, %llu events\n", printableLine(dir).c_str(), session.patches.size(),
+              static_cast<unsigned long long>(st.swaps), static_cast<unsigned long long>(st.events));
+  if (!session.complete)
+    std::fprintf(stderr,
+                 "mvm-render: warning: the recording is incomplete (%llu frames and %llu records dropped, %llu patches unknown): "
+                 "this replay may differ from what was played\n",
+                 static_cast<unsigned long long>(session.droppedFrames), static_cast<unsigned long long>(session.droppedRecords),
+                 static_cast<unsigned long long>(session.unknownPatches));
+  return kOk;
 }
 
 } // namespace mvm::render

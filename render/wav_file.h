@@ -1,19 +1,30 @@
 #pragma once
 // WAV files through libsndfile. The writer writes to a temporary file beside the target and
-// renames it on commit, so a failed or interrupted render never leaves a partial file.
+// renames it on commit, so a failed or interrupted render never leaves a partial file. The reader
+// reads regular files only, within their cap (core/file_reader.h).
 
 #include <sndfile.h>
 
+#include <cerrno>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "interrupt.h"
+#include "mvm/core/file_reader.h"
 #include "mvm/core/random.h"
+#include "mvm/patch/limits.h"
+#include "output_file.h"
 
 namespace mvm::render {
 
@@ -36,15 +47,28 @@ public:
       : path_(std::move(path)), channels_(channels), format_(format), dither_(ditherSeed ^ 0x6469746865720000ull) {
     const auto target = std::filesystem::path(path_);
     const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-    if (!std::filesystem::is_directory(dir)) throw std::runtime_error(path_ + ": directory " + dir.string() + " does not exist");
-    temp_ = (dir / ("." + target.filename().string() + ".partial-" + std::to_string(::getpid()))).string();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) throw OutputError(path_ + ": directory " + dir.string() + " does not exist");
+    // A short fixed-length name: it fits wherever the output's own name fits.
+    temp_ = (dir / ".mvm-XXXXXX.tmp").string();
+    {
+      SignalsHeld hold; // created and published as one step: a signal removes it or finds none
+      fd_ = ::mkstemps(temp_.data(), 4);
+      if (fd_ >= 0) publishTempFile(temp_.c_str());
+    }
+    if (fd_ < 0) throw OutputError(path_ + ": cannot create a temporary file in " + dir.string() + " (" + std::strerror(errno) + ")");
+    ::fchmod(fd_, 0666 & ~processUmask()); // as a plain create would: mkstemp makes it private
     SF_INFO info{};
     info.samplerate = sampleRate;
     info.channels = channels;
     info.format = SF_FORMAT_WAV | (format == SampleFormat::Float32 ? SF_FORMAT_FLOAT
                                    : format == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24 : SF_FORMAT_PCM_16);
-    file_ = sf_open(temp_.c_str(), SFM_WRITE, &info);
-    if (!file_) throw std::runtime_error(path_ + ": cannot write: " + sf_strerror(nullptr));
+    file_ = sf_open_fd(fd_, SFM_WRITE, &info, SF_FALSE);
+    if (!file_) {
+      const std::string why = sf_strerror(nullptr);
+      removeTemp();
+      throw OutputError(path_ + ": cannot write: " + why);
+    }
     // No PEAK chunk: it carries a timestamp, and identical audio must give identical files.
     sf_command(file_, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
   }
@@ -77,39 +101,73 @@ public:
     check(sf_writef_int(file_, interleavedI_.data(), frames), frames);
   }
 
-  // control thread: close and move into place
+  // The inputs of the run, which commit() refuses to replace (output_file.h).
+  void keepInputs(RunInputs inputs) { inputs_ = std::move(inputs); }
+
+  // control thread: close and move into place, unless the target has become something the
+  // output may not replace. Signals are held from the check to the rename.
   void commit() {
     if (!file_) return;
     const int err = sf_close(file_);
     file_ = nullptr;
     if (err != 0) {
-      std::remove(temp_.c_str());
-      throw std::runtime_error(path_ + ": closing failed: " + sf_error_number(err));
+      removeTemp();
+      throw OutputError(path_ + ": closing failed: " + sf_error_number(err));
     }
-    std::error_code ec;
-    std::filesystem::rename(temp_, path_, ec);
-    if (ec) {
-      std::remove(temp_.c_str());
-      throw std::runtime_error(path_ + ": cannot move into place: " + ec.message());
+    SignalsHeld hold;
+    try {
+      checkOutputTarget(path_, inputs_);
+    } catch (...) {
+      removeTemp();
+      throw;
     }
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+      const int e = errno;
+      removeTemp();
+      throw OutputError(path_ + ": cannot move into place: " + std::strerror(e));
+    }
+    closeFd();
+    withdrawTempFile(temp_.c_str());
+    temp_.clear();
   }
 
   // control thread: drop the partial file (also on destruction without commit)
   void abandon() noexcept {
-    if (!file_) return;
-    sf_close(file_);
+    if (file_) sf_close(file_);
     file_ = nullptr;
-    std::remove(temp_.c_str());
+    removeTemp();
   }
 
   const std::string& tempPath() const noexcept { return temp_; }
 
 private:
   void check(sf_count_t written, int frames) {
-    if (written != frames) throw std::runtime_error(path_ + ": write failed: " + sf_strerror(file_));
+    if (written != frames) throw OutputError(path_ + ": write failed: " + sf_strerror(file_));
+  }
+  void closeFd() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  void removeTemp() noexcept {
+    closeFd();
+    if (temp_.empty()) return;
+    SignalsHeld hold;
+    ::unlink(temp_.c_str());
+    withdrawTempFile(temp_.c_str());
+    temp_.clear();
+  }
+  static mode_t processUmask() noexcept {
+    static const mode_t mask = [] {
+      const mode_t m = ::umask(0);
+      ::umask(m);
+      return m;
+    }();
+    return mask;
   }
 
   std::string path_, temp_;
+  int fd_ = -1;
+  RunInputs inputs_;
   int channels_;
   SampleFormat format_;
   Random dither_;
@@ -126,21 +184,36 @@ struct WavData {
   std::size_t frames() const { return channels.empty() ? 0 : channels[0].size(); }
 };
 
-inline WavData readWav(const std::string& path) {
+// Throws FileError (not a regular file, over the cap) or WavError (not a WAV file libsndfile reads).
+inline WavData readWav(const std::string& path, const char* what = "WAV") {
+  RegularFile file(path, limits::kMaxInputWavBytes, what); // a FIFO or device never reaches libsndfile
   SF_INFO info{};
-  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-  if (!f) throw std::runtime_error(path + ": cannot read: " + sf_strerror(nullptr));
+  SNDFILE* f = sf_open_fd(file.fd(), SFM_READ, &info, SF_FALSE);
+  if (!f) throw WavError(path + ": not a readable WAV file (" + sf_strerror(nullptr) + ")");
+  // Every sample takes a byte of the file at least: a header announcing more is refused before
+  // anything is allocated for it.
+  if (info.frames < 0 || info.channels < 1 ||
+      static_cast<std::uint64_t>(info.frames) > file.size() / static_cast<std::uint64_t>(info.channels)) {
+    sf_close(f);
+    throw WavError(path + ": the WAV header announces more samples than the file holds");
+  }
   WavData w;
   w.sampleRate = info.samplerate;
   w.format = info.format;
-  std::vector<float> inter(static_cast<std::size_t>(info.frames * info.channels));
-  const sf_count_t got = sf_readf_float(f, inter.data(), info.frames);
+  const auto channels = static_cast<std::size_t>(info.channels), frames = static_cast<std::size_t>(info.frames);
+  w.channels.assign(channels, std::vector<float>(frames));
+  std::vector<float> chunk(channels * 65536);
+  std::size_t got = 0;
+  while (got < frames) {
+    const sf_count_t want = static_cast<sf_count_t>(std::min<std::size_t>(65536, frames - got));
+    const sf_count_t n = sf_readf_float(f, chunk.data(), want);
+    if (n <= 0) break;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i)
+      for (std::size_t c = 0; c < channels; ++c) w.channels[c][got + i] = chunk[i * channels + c];
+    got += static_cast<std::size_t>(n);
+  }
   sf_close(f);
-  if (got != info.frames) throw std::runtime_error(path + ": short read");
-  w.channels.assign(static_cast<std::size_t>(info.channels), std::vector<float>(static_cast<std::size_t>(info.frames)));
-  for (sf_count_t i = 0; i < info.frames; ++i)
-    for (int c = 0; c < info.channels; ++c)
-      w.channels[static_cast<std::size_t>(c)][static_cast<std::size_t>(i)] = inter[static_cast<std::size_t>(i * info.channels + c)];
+  if (got != frames) throw WavError(path + ": truncated WAV data (" + std::to_string(got) + " of " + std::to_string(frames) + " frames)");
   return w;
 }
 

@@ -77,7 +77,7 @@ TEST(PatchManager, AFailedPatchLeavesTheRunningProgramAndNamesThePlace) {
   EXPECT_NE(syntax.error().find("syntax.json:1:"), std::string::npos);
   SwapHandle missing = pm.loadPatch("/nonexistent.json");
   EXPECT_EQ(missing.wait(), SwapState::Failed);
-  EXPECT_EQ(missing.error(), "/nonexistent.json: cannot open file");
+  EXPECT_EQ(missing.error(), "/nonexistent.json: cannot open patch file (No such file or directory)");
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(vm.counters().generation.load(), generation);
   EXPECT_GT(audio.lastPeak(), 0.4f); // still playing

@@ -164,7 +164,7 @@ TEST(PatchParser, MissingFileNamesThePath) {
     PatchParser().parseFromFile("/nonexistent/x.json");
     FAIL();
   } catch (const PatchError& e) {
-    EXPECT_EQ(std::string(e.what()), "/nonexistent/x.json: cannot open file");
+    EXPECT_EQ(std::string(e.what()), "/nonexistent/x.json: cannot open patch file (No such file or directory)");
   }
 }
 

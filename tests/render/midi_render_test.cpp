@@ -111,7 +111,7 @@ TEST(MidiRender, BadMidiFilesAreReportedWithTheirByte) {
   EXPECT_NE(bad.output.find("bad.mid: byte 23: data byte 0x40 without a running status"), std::string::npos) << bad.output;
   const auto missing = runCommand(kRender + " " + dir / "gates.json" + " --midi " + dir / "nope.mid" + " -o " + dir / "o.wav");
   EXPECT_EQ(missing.exitCode, 3);
-  EXPECT_NE(missing.output.find("nope.mid: cannot open file"), std::string::npos) << missing.output;
+  EXPECT_NE(missing.output.find("nope.mid: cannot open MIDI file"), std::string::npos) << missing.output;
 }
 
 namespace {

@@ -99,7 +99,7 @@ TEST(MvmRenderReplay, RejectsNewerMalformedAndMissingSessionsWithTheirExitCodes)
 
   r = test::runCommand(std::string(MVM_RENDER_BIN) + " --replay " + (tmp / "nowhere") + " -o " + (tmp / "out.wav"));
   EXPECT_EQ(r.exitCode, 3) << r.output;
-  EXPECT_NE(r.output.find("nowhere/session.json: cannot read"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("nowhere/session.json: cannot open session file"), std::string::npos) << r.output;
 
   r = test::runCommand(std::string(MVM_RENDER_BIN) + " " + MVM_SOURCE_DIR + "/patches/demo.json --replay " + dir + " -o x.wav");
   EXPECT_EQ(r.exitCode, 2) << r.output;

@@ -101,7 +101,7 @@ TEST(MvmRender, BadScoresAndFilesAndFlags) {
 
   r = runCommand(kRender + " /nonexistent/p.json -o " + (dir / "o.wav"));
   EXPECT_EQ(r.exitCode, 3); // a file error, as --help says
-  EXPECT_NE(r.output.find("/nonexistent/p.json: cannot open file"), std::string::npos);
+  EXPECT_NE(r.output.find("/nonexistent/p.json: cannot open patch file"), std::string::npos);
 
   r = runCommand(kRender + " " + kDemo + " -o /nonexistent/dir/o.wav");
   EXPECT_EQ(r.exitCode, 3);
@@ -203,6 +203,6 @@ TEST(MvmRender, SwapsFromTheCommandLineMatchTheGoldenRenders) {
   EXPECT_NE(badSwap.output.find("expected TIME=PATCH.json"), std::string::npos) << badSwap.output;
   const auto missing = runCommand(kRender + " " + kDemo + " --swap 0.5=" + (dir / "nope.json") + " -o " + (dir / "x.wav"));
   EXPECT_EQ(missing.exitCode, 3);
-  EXPECT_NE(missing.output.find("nope.json: cannot open file"), std::string::npos) << missing.output;
+  EXPECT_NE(missing.output.find("nope.json: cannot open patch file"), std::string::npos) << missing.output;
   EXPECT_EQ(dir.fileCount(), 2u); // the two renders, nothing from the failed ones
 }

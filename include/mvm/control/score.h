@@ -14,6 +14,7 @@
 #include "mvm/core/event.h"
 #include "mvm/core/hash.h"
 #include "mvm/dsp/builtin_modules.h"
+#include "mvm/patch/limits.h"
 #include "mvm/patch/patch_error.h"
 #include "mvm/patch/patch_graph.h"
 #include "mvm/patch/patch_parser.h"
@@ -64,10 +65,10 @@ public:
   }
 
   Score parseFromFile(const std::string& path, const PatchGraph& patch, double sampleRate) const {
-    return parseFromJson(PatchParser::readTextFile(path), path, patch, sampleRate);
+    return parseFromJson(PatchParser::readTextFile(path, limits::kMaxScoreBytes, "score"), path, patch, sampleRate);
   }
   Score parseFromFile(const std::string& path, const std::vector<const PatchGraph*>& patches, double sampleRate) const {
-    return parseFromJson(PatchParser::readTextFile(path), path, patches, sampleRate);
+    return parseFromJson(PatchParser::readTextFile(path, limits::kMaxScoreBytes, "score"), path, patches, sampleRate);
   }
 
 private:

@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "mvm/core/event.h"
+#include "mvm/core/file_reader.h"
+#include "mvm/patch/limits.h"
 #include "mvm/patch/patch_error.h"
 #include "mvm/vm/crossfade.h"
 
@@ -333,15 +335,11 @@ inline Session parseSession(const std::string& text, const std::string& source) 
   return s;
 }
 
-// control thread: SESSION_DIR/session.json. Throws SessionError (bad content) or
-// std::runtime_error (cannot read).
+// control thread: SESSION_DIR/session.json. Throws SessionError (bad content) or FileError
+// (missing, unreadable, not a regular file, over the cap).
 inline Session readSession(const std::string& dir) {
   const std::string path = dir + "/session.json";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot read");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parseSession(ss.str(), path);
+  return parseSession(readRegularFile(path, limits::kMaxSessionBytes, "session"), path);
 }
 
 } // namespace mvm

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mvm/compiler/compiler.h"
+#include "mvm/control/meter_levels.h"
 #include "mvm/control/session.h"
 #include "mvm/patch/patch_parser.h"
 #include "mvm/vm/vm.h"
@@ -21,6 +22,8 @@ namespace mvm {
 struct ReplayStats {
   std::uint64_t frames = 0, swaps = 0, events = 0;
   std::uint64_t unmatchedEvents = 0; // parameter events for no parameter (as live: they changed nothing)
+  std::uint64_t guardedBlocks = 0;   // blocks the output guard silenced
+  std::vector<MeterLevel> meters;    // the Meter modules of the patch playing at the end
 };
 
 using ReplaySink = std::function<void(const float* const* channels, int frames)>;
@@ -33,6 +36,7 @@ inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const
     throw SessionError(source, "inputs", "the session had " + std::to_string(s.inputs) +
                                              " audio inputs, which are not recorded: it cannot be replayed");
   VM vm(VMConfig{s.sampleRate, s.channels, 0});
+  PatchGraph playing; // the patch of the last swap, for its meters
   auto compile = [&](std::size_t index) {
     const SessionPatch& p = s.patches[index];
     const std::string place = "patches[" + std::to_string(index) + "]";
@@ -41,7 +45,8 @@ inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const
     co.numOutputs = p.outputs > 0 ? p.outputs : s.channels;
     co.optimizeForRealTime = p.optimizedForRealTime;
     try {
-      return Compiler(registry).compile(PatchParser(registry).parseFromJson(p.json, source + " " + place), co);
+      playing = PatchParser(registry).parseFromJson(p.json, source + " " + place);
+      return Compiler(registry).compile(playing, co);
     } catch (const SessionError&) {
       throw;
     } catch (const PatchError& e) {
@@ -89,6 +94,8 @@ inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const
     stats.frames += kBlockFrames;
   }
   stats.unmatchedEvents = vm.counters().unmatchedEvents.load(std::memory_order_relaxed);
+  stats.guardedBlocks = vm.counters().guardedBlocks.load(std::memory_order_relaxed);
+  stats.meters = meterLevels(playing, vm.meters());
   return stats;
 }
 

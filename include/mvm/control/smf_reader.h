@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "mvm/control/midi_message.h"
+#include "mvm/core/file_reader.h"
+#include "mvm/patch/limits.h"
 
 namespace mvm {
 
@@ -64,11 +66,10 @@ struct MidiSong {
 
 class SmfReader {
 public:
+  // Throws FileError (missing, unreadable, not a regular file, over the cap) or SmfError (content).
   static MidiSong readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw SmfError(path + ": cannot open file");
-    const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    return read(bytes, path);
+    const std::string text = readRegularFile(path, limits::kMaxMidiFileBytes, "MIDI");
+    return read(std::vector<std::uint8_t>(text.begin(), text.end()), path);
   }
 
   static MidiSong read(const std::vector<std::uint8_t>& bytes, const std::string& source = "<midi>") {

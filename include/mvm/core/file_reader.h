@@ -40,6 +40,18 @@ inline std::string byteSizeString(std::size_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
+// "a directory", "a FIFO", …: what a file that is not a regular file is, for messages.
+inline const char* fileKindOf(mode_t mode) noexcept {
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "not a regular file";
+}
+
 // An open, regular file within its cap; closes itself.
 class RegularFile {
 public:
@@ -49,13 +61,16 @@ public:
     while (fd_ < 0 && errno == EINTR);
     if (fd_ < 0) {
       const int err = errno;
+      struct stat st {}; // a socket cannot be opened at all (ENXIO): name it as what it is
+      if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw FileError(path, FileError::Reason::NotRegular, notRegular(st.st_mode, what));
       throw FileError(path, err == ENOENT || err == ENOTDIR ? FileError::Reason::NotFound : FileError::Reason::Unreadable,
                       std::string("cannot open ") + what + " file (" + std::strerror(err) + ")");
     }
     struct stat st {};
     if (::fstat(fd_, &st) != 0) fail(FileError::Reason::Unreadable, std::string("cannot read ") + what + " file (" + std::strerror(errno) + ")");
     if (!S_ISREG(st.st_mode))
-      fail(FileError::Reason::NotRegular, std::string("is ") + kindOf(st.st_mode) + ", not a " + what + " file (only regular files are read)");
+      fail(FileError::Reason::NotRegular, notRegular(st.st_mode, what));
     size_ = static_cast<std::size_t>(st.st_size);
     if (size_ > maxBytes)
       fail(FileError::Reason::TooLarge, std::string(what) + " file is " + std::to_string(size_) + " bytes; the limit is " + byteSizeString(maxBytes));
@@ -92,20 +107,14 @@ public:
   }
 
 private:
+  static std::string notRegular(mode_t mode, const char* what) {
+    return std::string("is ") + fileKindOf(mode) + ", not a " + what + " file (only regular files are read)";
+  }
   [[noreturn]] void fail(FileError::Reason reason, const std::string& cause) {
     ::close(fd_);
     fd_ = -1;
     throw FileError(path_, reason, cause);
   }
-  static const char* kindOf(mode_t mode) {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    if (S_ISSOCK(mode)) return "a socket";
-    return "not a regular file";
-  }
-
   std::string path_;
   int fd_ = -1;
   std::size_t size_ = 0;

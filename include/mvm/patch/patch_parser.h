@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mvm/core/file_reader.h"
 #include "mvm/dsp/builtin_modules.h"
 #include "mvm/dsp/module_registry.h"
 #include "mvm/patch/limits.h"
@@ -53,12 +54,14 @@ public:
     return parseFromJson(readTextFile(path), path);
   }
 
-  static std::string readTextFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw PatchFileError(path, "", "cannot open file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+  // control thread; throws PatchFileError: a file that is missing, unreadable, not a regular file
+  // or over `maxBytes` (core/file_reader.h). `what` names the kind in messages.
+  static std::string readTextFile(const std::string& path, std::size_t maxBytes = limits::kMaxPatchBytes, const char* what = "patch") {
+    try {
+      return readRegularFile(path, maxBytes, what);
+    } catch (const FileError& e) {
+      throw PatchFileError(path, "", e.cause());
+    }
   }
 
   // 1-based line and column of a 1-based byte offset.
