@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -162,10 +163,14 @@ public:
 
   bool open() const { return open_; }
 
-  // Complete lines that arrived since the last call (without their newline).
+  // Complete lines that arrived since the last call (without their newline). At most
+  // kMaxReadsPerPoll reads a call: an endless input (`< /dev/zero`, a flood through a pipe)
+  // waits in the pipe instead of holding the control loop (and with it Ctrl-C) forever.
+  static constexpr int kMaxReadsPerPoll = 16;
+  static constexpr std::size_t kMaxLineBytes = 65536;
   std::vector<std::string> poll() {
     std::vector<std::string> lines;
-    while (open_) {
+    for (int reads = 0; open_ && reads < kMaxReadsPerPoll; ++reads) {
       pollfd p{fd_, POLLIN, 0};
       const int r = ::poll(&p, 1, 0);
       if (r < 0 && errno == EINTR) continue;
@@ -189,10 +194,16 @@ public:
         lines.push_back(pending_.substr(0, nl));
         pending_.erase(0, nl + 1);
       }
-      if (pending_.size() > 65536) pending_.clear(); // no command is that long: drop it
+      if (pending_.size() > kMaxLineBytes) { // no command is that long: dropped (counted)
+        pending_.clear();
+        ++dropped_;
+      }
     }
     return lines;
   }
+
+  // Lines dropped for being over kMaxLineBytes.
+  std::uint64_t dropped() const noexcept { return dropped_; }
 
 private:
   void close() {
@@ -202,6 +213,7 @@ private:
   int fd_;
   bool open_ = true;
   std::string pending_;
+  std::uint64_t dropped_ = 0;
 };
 
 } // namespace mvm::live
