@@ -162,7 +162,7 @@ TEST(OscDispatch, MalformedAndUnknownMessagesAreCountedAndAnswered) {
 TEST(OscDispatch, ALoadUnderWayIsAnsweredLaterWithoutWaiting) {
   RecordingTarget t;
   OscDispatcher d(t, 48000);
-  for (const std::string outcome : {"", "invalid patch at line 3 column 9"}) {
+  for (const char* outcome : {"", "invalid patch at line 3 column 9"}) {
     t.compiled = false;
     t.outcome = outcome;
     const OscReply r = send(d, "/mvm/patch/load", {OscArg::string("slow.json")});
@@ -172,7 +172,7 @@ TEST(OscDispatch, ALoadUnderWayIsAnsweredLaterWithoutWaiting) {
     EXPECT_FALSE(r.later->poll(later));
     t.compiled = true;
     ASSERT_TRUE(r.later->poll(later));
-    if (outcome.empty()) {
+    if (std::string(outcome).empty()) {
       EXPECT_EQ(later.address, "/mvm/patch/loaded");
       EXPECT_EQ(later.args.at(0).s, "slow.json");
     } else {
