@@ -191,12 +191,14 @@ public:
       }
       pending_.append(buf, static_cast<std::size_t>(n));
       for (std::size_t nl; (nl = pending_.find('\n')) != std::string::npos;) {
-        lines.push_back(pending_.substr(0, nl));
+        if (nl > kMaxLineBytes || overlong_) ++dropped_; // no command is that long (or its start was dropped)
+        else lines.push_back(pending_.substr(0, nl));
+        overlong_ = false;
         pending_.erase(0, nl + 1);
       }
-      if (pending_.size() > kMaxLineBytes) { // no command is that long: dropped (counted)
+      if (pending_.size() > kMaxLineBytes) { // no command is that long: dropped (counted at its end)
         pending_.clear();
-        ++dropped_;
+        overlong_ = true;
       }
     }
     return lines;
@@ -214,6 +216,7 @@ private:
   bool open_ = true;
   std::string pending_;
   std::uint64_t dropped_ = 0;
+  bool overlong_ = false; // the line being read was over kMaxLineBytes: its rest is dropped too
 };
 
 } // namespace mvm::live

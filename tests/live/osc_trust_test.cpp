@@ -11,8 +11,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "command.h"
+#include "console.h"
+#include "live_drops.h"
+#include "soak_report.h"
 #include "live_osc_target.h"
 #include "mvm/control/osc_packet.h"
 #include "osc_event_quota.h"
@@ -248,4 +252,53 @@ TEST(OscTrust, AFailedLoadTellsThePeerOnlyWhereTheFileIsInvalid) {
   SwapHandle dir = pm.loadPatch("/");
   ASSERT_EQ(dir.wait(), SwapState::Failed);
   EXPECT_EQ(peerFailureStatus(dir), peer_status::kNotRegular);
+}
+
+TEST(LiveDrops, EveryLossIsNamedAndCounted) {
+  LiveDrops d;
+  EXPECT_EQ(d.line(), "dropped 0");
+  d.eventsRejected = 1;
+  d.eventsDropped = 2;
+  d.oscKernel = 3;
+  d.oscQuota = 4;
+  d.oscHorizon = 5;
+  d.midi = 6;
+  d.console = 7;
+  EXPECT_EQ(d.total(), 28u);
+  EXPECT_EQ(d.line(), "dropped 28 (events: 1 queue full, 2 over the pending buffer or a block; OSC: 3 packets by the kernel, "
+                      "4 events over quota, 5 beyond the horizon; MIDI: 6 messages; console: 7 over-long lines)");
+  SoakReport r;
+  r.dropped = d;
+  const auto j = soakJson(r);
+  EXPECT_EQ(j["totals"]["dropped"], 28u);
+  EXPECT_EQ(j["dropped"]["osc_events_over_quota"], 4u);
+  EXPECT_EQ(j["dropped"]["console_lines"], 7u);
+}
+
+// An endless console input (a flood through a pipe) never holds the control loop: a bounded read
+// per poll, over-long lines dropped and counted.
+TEST(LiveDrops, AConsoleFloodIsReadInBoundedStepsAndOverLongLinesAreCounted) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string huge(StdinLines::kMaxLineBytes + 10, 'x');
+  std::thread writer([&] {
+    for (int i = 0; i < 3; ++i) {
+      (void)::write(fds[1], huge.data(), huge.size());
+      (void)::write(fds[1], "\n", 1);
+    }
+    (void)::write(fds[1], "status\n", 7);
+    ::close(fds[1]);
+  });
+  StdinLines lines(fds[0]);
+  std::vector<std::string> got;
+  for (int polls = 0; lines.open() && polls < 10000; ++polls) {
+    for (std::string& l : lines.poll()) got.push_back(std::move(l));
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  writer.join();
+  ::close(fds[0]);
+  EXPECT_EQ(lines.dropped(), 3u);
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back(), "status");
+  for (const std::string& l : got) EXPECT_LE(l.size(), StdinLines::kMaxLineBytes);
 }
