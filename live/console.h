@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -162,10 +163,14 @@ public:
 
   bool open() const { return open_; }
 
-  // Complete lines that arrived since the last call (without their newline).
+  // Complete lines that arrived since the last call (without their newline). At most
+  // kMaxReadsPerPoll reads a call: an endless input (`< /dev/zero`, a flood through a pipe)
+  // waits in the pipe instead of holding the control loop (and with it Ctrl-C) forever.
+  static constexpr int kMaxReadsPerPoll = 16;
+  static constexpr std::size_t kMaxLineBytes = 65536;
   std::vector<std::string> poll() {
     std::vector<std::string> lines;
-    while (open_) {
+    for (int reads = 0; open_ && reads < kMaxReadsPerPoll; ++reads) {
       pollfd p{fd_, POLLIN, 0};
       const int r = ::poll(&p, 1, 0);
       if (r < 0 && errno == EINTR) continue;
@@ -186,13 +191,21 @@ public:
       }
       pending_.append(buf, static_cast<std::size_t>(n));
       for (std::size_t nl; (nl = pending_.find('\n')) != std::string::npos;) {
-        lines.push_back(pending_.substr(0, nl));
+        if (nl > kMaxLineBytes || overlong_) ++dropped_; // no command is that long (or its start was dropped)
+        else lines.push_back(pending_.substr(0, nl));
+        overlong_ = false;
         pending_.erase(0, nl + 1);
       }
-      if (pending_.size() > 65536) pending_.clear(); // no command is that long: drop it
+      if (pending_.size() > kMaxLineBytes) { // no command is that long: dropped (counted at its end)
+        pending_.clear();
+        overlong_ = true;
+      }
     }
     return lines;
   }
+
+  // Lines dropped for being over kMaxLineBytes.
+  std::uint64_t dropped() const noexcept { return dropped_; }
 
 private:
   void close() {
@@ -202,6 +215,8 @@ private:
   int fd_;
   bool open_ = true;
   std::string pending_;
+  std::uint64_t dropped_ = 0;
+  bool overlong_ = false; // the line being read was over kMaxLineBytes: its rest is dropped too
 };
 
 } // namespace mvm::live

@@ -47,6 +47,8 @@
 #include "midi_input.h"
 #include "midi_learn_command.h"
 #include "osc_server.h"
+#include "patch_dirs.h"
+#include "live_drops.h"
 #ifdef MVM_LIVE_RT_PROBE
 #include "rt_probe.h" // the test build: counts allocations made inside the audio callback
 #endif
@@ -60,7 +62,10 @@ using mvm::live::FileWatch;
 
 namespace {
 
-enum Exit { kOk = 0, kBadPatch = 1, kUsage = 2, kAudioError = 3, kSoakFailed = 4 };
+// kFileOrAudioError: a file named on the command line cannot be used (missing, not a regular
+// file, over its cap), like mvm-render's 3, or the audio API or device failed.
+enum Exit { kOk = 0, kBadPatch = 1, kUsage = 2, kFileOrAudioError = 3, kSoakFailed = 4, kInternalError = 5 };
+constexpr Exit kAudioError = kFileOrAudioError;
 
 volatile std::sig_atomic_t gStop = 0;
 extern "C" void onStopSignal(int) { gStop = 1; }
@@ -299,8 +304,7 @@ private:
 
 } // namespace
 
-int main(int argc, char** argv) {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0); // one line at a time, also into a pipe
+static int run(int argc, char** argv) {
 
   po::options_description visible("Options");
   std::string apiName, curveName = "equal-power";
@@ -330,7 +334,8 @@ int main(int argc, char** argv) {
       ("midi-api", po::value(&midiApiName), "jack | alsa (default: jack when the audio goes through JACK, else alsa)")
       ("list-midi", "list the MIDI sources of --midi-api (default jack) and exit")
       ("osc-port", po::value(&oscPort), "UDP port for OSC control (docs/midi-osc.md)")
-      ("osc-host", po::value(&oscHost)->default_value("127.0.0.1"), "address the OSC port binds to (0.0.0.0: every interface)")
+      ("osc-host", po::value(&oscHost)->default_value("127.0.0.1"), "address the OSC port binds to (0.0.0.0: every interface; anyone who reaches it controls the runner)")
+      ("patch-dir", po::value<std::vector<std::string>>(), "a directory OSC peers may load patches from (repeatable; default: the directory of PATCH.json)")
       ("no-meter", "no meter line, even when stdout is a terminal")
       ("overload", po::value(&overloadName)->default_value("steal-voices"),
        "when callbacks run over budget several in a row: steal-voices (release the oldest notes down to --overload-voices) | none (only report)")
@@ -363,8 +368,9 @@ int main(int argc, char** argv) {
     std::cout << kUsageText << "\n" << visible
               << "\nThe summary: mvm-live: SECONDS s, N callbacks (M expected), xruns X (ours A, system's B),\n"
                  "load p50 P% p99 Q% max R%, swaps S, failed reloads F, peak D dBFS, overloads O, RSS M MB (growth G MB).\n"
-                 "Exit status: 0 ok (also after Ctrl-C or quit), 1 bad patch, 2 usage, 3 audio API or device error,\n"
-                 "4 soak thresholds passed (see the report).\n";
+                 "Exit status: 0 ok (also after Ctrl-C, SIGTERM or quit), 1 bad patch, 2 usage, 3 file error (a patch that is\n"
+                 "missing, not a regular file or over 16 MiB) or audio API or device error, 4 soak thresholds passed (see the\n"
+                 "report), 5 internal error (out of memory, a bug).\n";
     return kOk;
   }
 
@@ -449,6 +455,8 @@ int main(int argc, char** argv) {
   }
   const bool soak = vm.count("soak") > 0;
   std::vector<std::string> swapPatches;
+  std::vector<std::string> patchDirList;
+  if (vm.count("patch-dir")) patchDirList = vm["patch-dir"].as<std::vector<std::string>>();
   if (soak) {
     if (!(soakSeconds > 0 && soakSeconds <= 31.0 * 86400)) {
       std::cerr << "mvm-live: --soak " << soakSeconds << ": expected a positive length in seconds (at most 31 days)\n";
@@ -489,15 +497,36 @@ int main(int argc, char** argv) {
     return kUsage;
   }
 
-  // A bad patch is reported before any audio device is touched.
+  // A bad patch is reported before any audio device is touched; a file that cannot be used at all
+  // (missing, a directory, FIFO or device, over the cap) is a file error, as in mvm-render.
   try {
     CompileOptions co;
     co.sampleRate = vm.count("rate") ? rate : 48000;
-    Compiler().compile(PatchParser().parseFromFile(patchPath), co);
-    for (const std::string& p : swapPatches) Compiler().compile(PatchParser().parseFromFile(p), co);
+    std::vector<std::string> all{patchPath};
+    all.insert(all.end(), swapPatches.begin(), swapPatches.end());
+    for (const std::string& p : all)
+      Compiler().compile(PatchParser().parseFromJson(readRegularFile(p, limits::kMaxPatchBytes, "patch"), p), co);
+  } catch (const FileError& e) {
+    std::cerr << "mvm-live: " << mvm::live::printablePath(e.path()) << ": " << e.cause() << "\n";
+    return kFileOrAudioError;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "mvm-live: " << mvm::live::printablePath(patchPath) << ": out of memory while compiling\n";
+    return kBadPatch;
   } catch (const std::exception& e) {
     std::cerr << "mvm-live: " << e.what() << "\n";
     return kBadPatch;
+  }
+  // Where OSC peers may load patches from (docs/midi-osc.md#trust-model).
+  if (patchDirList.empty()) {
+    const std::filesystem::path parent = std::filesystem::path(patchPath).parent_path();
+    patchDirList.push_back(parent.empty() ? "." : parent.string());
+  }
+  std::unique_ptr<mvm::live::PatchDirs> patchDirs;
+  try {
+    patchDirs = std::make_unique<mvm::live::PatchDirs>(patchDirList);
+  } catch (const FileError& e) {
+    std::cerr << "mvm-live: --patch-dir " << mvm::live::printablePath(e.path()) << ": " << e.cause() << "\n";
+    return kUsage;
   }
 
   // Real-time hygiene: locked memory (no page faults on the audio thread); the audio thread's
@@ -616,10 +645,30 @@ int main(int argc, char** argv) {
     std::printf("mvm-live: MIDI in: %s (%s), latency %llu frames\n", midiIn->portName().c_str(), midiApi == RtMidi::UNIX_JACK ? "JACK" : "ALSA",
                 static_cast<unsigned long long>(mvm::live::AudioClock::latencyFrames(stream->frames)));
   }
+  mvm::live::StdinLines console;
+  mvm::live::OscEventQuota oscQuota;
+  // Everything lost so far to a full queue or a limit; read by the summary, status, /mvm/status, the soak report.
+  std::atomic<std::uint64_t> consoleDropped{0};
+  auto drops = [&] {
+    mvm::live::LiveDrops d;
+    d.eventsRejected = machine.counters().rejectedEvents.load(std::memory_order_relaxed);
+    d.eventsDropped = machine.counters().droppedEvents.load(std::memory_order_relaxed);
+    if (oscServer) {
+      d.oscKernel = oscServer->counters().kernelDropped.load(std::memory_order_relaxed);
+      d.oscHorizon = oscServer->counters().beyondHorizon.load(std::memory_order_relaxed);
+    }
+    d.oscQuota = oscQuota.refused();
+    if (midiIn) d.midi = midiIn->counters().dropped.load(std::memory_order_relaxed);
+    d.console = consoleDropped.load(std::memory_order_relaxed);
+    return d;
+  };
   if (vm.count("osc-port")) {
-    oscTarget = std::make_unique<mvm::live::LiveOscTarget>(machine, *manager, metrics);
+    oscTarget = std::make_unique<mvm::live::LiveOscTarget>(
+        machine, *manager, metrics, *patchDirs, oscQuota, [&drops] { return drops().total(); },
+        [](const std::string& line) { std::fprintf(stderr, "mvm-live: %s\n", line.c_str()); });
     oscDispatcher = std::make_unique<OscDispatcher>(*oscTarget, stream->rate);
-    oscServer = std::make_unique<mvm::live::OscServer>(*oscDispatcher, audioClock);
+    oscServer = std::make_unique<mvm::live::OscServer>(*oscDispatcher, audioClock, &oscQuota,
+                                                        [t = oscTarget.get()](const std::string& sender) { t->setSender(sender); });
     if (const std::string why = oscServer->open(oscHost, oscPort); !why.empty()) {
       std::cerr << "mvm-live: --osc-port " << oscPort << ": " << why << "\n";
       closeStream();
@@ -627,6 +676,10 @@ int main(int argc, char** argv) {
     }
     oscServer->start();
     std::printf("mvm-live: OSC on udp %s:%d\n", oscHost.c_str(), oscPort);
+    if (!oscServer->loopbackOnly())
+      std::fprintf(stderr, "mvm-live: warning: OSC is bound to %s, not a loopback address: anyone on the network who reaches "
+                           "udp port %d can play, change parameters and load patches from the allowed directories\n",
+                   oscHost.c_str(), oscPort);
   }
   auto stopControl = [&] { // before the PatchManager goes: the OSC thread uses it
     if (midiIn) midiIn->stop();
@@ -656,7 +709,8 @@ int main(int argc, char** argv) {
     std::cerr << "mvm-live: the " << stream->api->label << " stream started but never called back (5 s)\n";
     return kAudioError;
   }
-  first.waitFor(SwapState::Swapped, std::chrono::seconds(2));
+  for (const auto swapWait = Clock::now(); !gStop && Clock::now() - swapWait < std::chrono::seconds(2);)
+    if (first.waitFor(SwapState::Swapped, std::chrono::milliseconds(10)) >= SwapState::Swapped) break;
   std::printf("mvm-live: playing %s (generation %llu) through %s '%s': %u Hz, %u frames (%.2f ms budget), %d channel%s, crossfade %g ms%s\n",
               patchPath.c_str(), static_cast<unsigned long long>(first.generation()), stream->api->label,
               stream->deviceName.c_str(), stream->rate, stream->frames, budgetMs, stream->channels, stream->channels == 1 ? "" : "s",
@@ -723,7 +777,6 @@ int main(int argc, char** argv) {
   bool quit = false;
 
   mvm::live::CommandTable commands;
-  mvm::live::StdinLines console;
   {
     mvm::live::LiveCommandContext ctx;
     ctx.vm = &machine;
@@ -738,7 +791,7 @@ int main(int argc, char** argv) {
                       static_cast<double>(m.reading.rms), static_cast<double>(m.reading.peakHold));
         s += line;
       }
-      return s;
+      return s + "; " + drops().line();
     };
     mvm::live::addLiveCommands(commands, std::move(ctx));
     mvm::live::addMidiLearnCommand(commands, midiIn.get(), manager.get());
@@ -774,7 +827,9 @@ int main(int argc, char** argv) {
       break;
     }
 
-    for (const std::string& line : console.poll()) {
+    const std::vector<std::string> lines = console.poll();
+    consoleDropped.store(console.dropped(), std::memory_order_relaxed);
+    for (const std::string& line : lines) {
       const mvm::live::ConsoleReply reply = commands.execute(line);
       meter.clear();
       if (!reply.ok) std::fprintf(stderr, "mvm-live: console: error: %s\n", reply.text.c_str());
@@ -963,6 +1018,8 @@ int main(int argc, char** argv) {
     std::printf("mvm-live: control: %s, late events %llu\n", control.c_str(),
                 static_cast<unsigned long long>(machine.counters().lateEvents.load(std::memory_order_relaxed)));
   }
+  const mvm::live::LiveDrops dropped = drops();
+  std::printf("mvm-live: %s\n", dropped.line().c_str());
 
   if (soak) {
     report.playedSeconds = playedSeconds;
@@ -979,6 +1036,7 @@ int main(int argc, char** argv) {
     report.rssMaxMb = toMb(memory.max());
     report.rssBaselineT = rssBaseline ? rssBaseline->first : (report.samples.empty() ? 0.0 : report.samples.front().t);
     report.rssBaselineMb = rssBaseline ? rssBaseline->second : report.rssFirstMb; // too short to warm up
+    report.dropped = dropped;
 #ifdef MVM_LIVE_RT_PROBE
     report.audioThreadAllocations = static_cast<std::int64_t>(rtAllocations);
 #endif
@@ -994,6 +1052,35 @@ int main(int argc, char** argv) {
     for (const std::string& f : failures) std::fprintf(stderr, "mvm-live: soak: threshold passed: %s\n", f.c_str());
     if (exitCode == kOk && !failures.empty()) exitCode = kSoakFailed;
   }
+  if (manager->compiling()) {
+    // A compile cannot be interrupted and nothing is left to save: leave now instead of after it.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(exitCode);
+  }
   manager.reset(); // before the VM: its thread destroys retired programs
   return exitCode;
+}
+
+// No exception leaves main: each becomes one line and an exit status (kUsageText's list).
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0); // one line at a time, also into a pipe
+  try {
+    return run(argc, argv);
+  } catch (const FileError& e) {
+    std::fprintf(stderr, "mvm-live: %s: %s\n", mvm::live::printablePath(e.path()).c_str(), e.cause().c_str());
+    return kFileOrAudioError;
+  } catch (const PatchError& e) {
+    std::fprintf(stderr, "mvm-live: %s\n", mvm::live::printablePath(e.what(), 400).c_str());
+    return kBadPatch;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "mvm-live: out of memory\n");
+    return kInternalError;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mvm-live: internal error: %s\n", mvm::live::printablePath(e.what(), 400).c_str());
+    return kInternalError;
+  } catch (...) {
+    std::fprintf(stderr, "mvm-live: internal error: an unknown exception\n");
+    return kInternalError;
+  }
 }

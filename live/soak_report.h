@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "live_drops.h"
+
 namespace mvm::live {
 
 struct SoakSample {
@@ -55,6 +57,7 @@ struct SoakReport {
   std::uint64_t callbacks = 0, xrunsOurs = 0, xrunsSystem = 0, overloads = 0;
   std::int64_t serverXruns = -1;
   std::int64_t audioThreadAllocations = -1; // test builds only
+  LiveDrops dropped;                         // lost to a full queue or a limit (live_drops.h)
   double loadP50 = 0, loadP99 = 0, loadMax = 0;
   double rssFirstMb = 0, rssLastMb = 0, rssMaxMb = 0;
   // Growth is measured from here: the first sample once every swap patch has played (their buffers
@@ -167,6 +170,11 @@ inline nlohmann::json soakJson(const SoakReport& r) {
                  {"swap_ms_p99", quantile(lat, 0.99)},
                  {"swap_ms_max", lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end())}};
   if (r.audioThreadAllocations >= 0) j["totals"]["audio_thread_allocations"] = r.audioThreadAllocations;
+  j["totals"]["dropped"] = r.dropped.total();
+  j["dropped"] = {{"events_queue_full", r.dropped.eventsRejected}, {"events_over_buffer", r.dropped.eventsDropped},
+                  {"osc_packets_kernel", r.dropped.oscKernel},   {"osc_events_over_quota", r.dropped.oscQuota},
+                  {"osc_beyond_horizon", r.dropped.oscHorizon},  {"midi_messages", r.dropped.midi},
+                  {"console_lines", r.dropped.console}};
   j["thresholds"] = {{"max_xruns_ours", r.thresholds.maxXrunsOurs},
                      {"max_xruns_system_per_minute", r.thresholds.maxXrunsSystemPerMinute},
                      {"max_rss_growth_mb", r.thresholds.maxRssGrowthMb},
@@ -299,7 +307,7 @@ inline std::string soakHtml(const SoakReport& r) {
   html += "<h1>mvm-live soak: " + htmlEscape(r.patch) + "</h1>\n";
   html += std::string("<h2 class=\"") + (pass ? "pass\">PASS" : "fail\">FAIL") + "</h2>\n<ul>";
   for (const auto& f : j["verdict"]["failures"]) html += "<li>" + htmlEscape(f.get<std::string>()) + "</li>";
-  html += "</ul>\n<pre>" + htmlEscape(j["run"].dump(1)) + "\n" + htmlEscape(j["totals"].dump(1)) + "\n" + htmlEscape(j["thresholds"].dump(1)) + "</pre>\n";
+  html += "</ul>\n<pre>" + htmlEscape(j["run"].dump(1)) + "\n" + htmlEscape(j["totals"].dump(1)) + "\ndropped " + htmlEscape(j["dropped"].dump(1)) + "\n" + htmlEscape(j["thresholds"].dump(1)) + "</pre>\n";
   double rssLow = r.rssFirstMb;
   for (const SoakSample& s : r.samples) rssLow = std::min(rssLow, s.rssMb);
   html += svgChart("Resident set size", "MB", {rss}, tMax, rssLow + 1.0, r.rssBaselineMb + r.thresholds.maxRssGrowthMb, std::max(0.0, rssLow - 1.0));

@@ -17,8 +17,8 @@ public:
   const mvm::ParamDescriptor* findParam(std::string_view module, std::string_view param) override {
     return module == "g" && param == "gain" ? &mvm::builtinModules().find("Gain")->descriptor->params[0] : nullptr;
   }
-  std::string loadPatch(const std::string&) override { return "patches cannot be loaded here"; }
-  std::string rollback() override { return "nothing to roll back to"; }
+  mvm::OscLoad loadPatch(const std::string&) override { return {"patches cannot be loaded here", {}}; }
+  mvm::OscLoad rollback() override { return {"nothing to roll back to", {}}; }
   std::optional<mvm::OscStatus> status() override { return mvm::OscStatus{}; }
 };
 } // namespace

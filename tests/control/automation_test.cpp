@@ -33,8 +33,8 @@ public:
     const int p = d->findParam(std::string(param));
     return p < 0 ? nullptr : &d->params[static_cast<std::size_t>(p)];
   }
-  std::string loadPatch(const std::string&) override { return "no"; }
-  std::string rollback() override { return "no"; }
+  OscLoad loadPatch(const std::string&) override { return {"no", {}}; }
+  OscLoad rollback() override { return {"no", {}}; }
   std::optional<OscStatus> status() override { return std::nullopt; }
 
 private:

@@ -24,21 +24,29 @@ public:
     const int p = d->findParam(std::string(param));
     return p < 0 ? nullptr : &d->params[static_cast<std::size_t>(p)];
   }
-  std::string loadPatch(const std::string& path) override {
+  OscLoad loadPatch(const std::string& path) override {
     loaded.push_back(path);
-    return path == "bad.json" ? "bad.json: missing \"modules\"" : "";
+    if (path == "bad.json") return {"invalid patch at line 1 column 2", {}};
+    if (path != "slow.json") return {};
+    return {"", [this]() -> std::optional<std::string> {
+              if (!compiled) return std::nullopt;
+              return outcome;
+            }};
   }
-  std::string rollback() override {
+  OscLoad rollback() override {
     ++rollbacks;
-    return "";
+    return {};
   }
-  std::optional<OscStatus> status() override { return OscStatus{7, 12.5f, 3, 2}; }
+  std::optional<OscStatus> status() override { return OscStatus{7, 12.5f, 3, 2, 41}; }
   std::vector<MeterLevel> meters() override { return {{"m1", {0.5f, 0.25f, 0.75f}}, {"m2", {0.0f, 0.0f, 0.125f}}}; }
 
   std::vector<Event> events;
   std::vector<std::string> loaded;
   int rollbacks = 0;
   bool queueFull = false;
+  bool compiled = false;   // slow.json: the compile is done
+  std::string outcome;     // slow.json: its final status
+
 };
 
 OscReply send(OscDispatcher& d, const std::string& address, std::vector<OscArg> args, std::uint64_t frame = kFrameNow) {
@@ -83,22 +91,20 @@ TEST(OscDispatch, NotesPatchesAndStatus) {
   EXPECT_EQ(send(d, "/mvm/patch/load", {OscArg::string("next.json")}).address, "/mvm/patch/loaded");
   const OscReply bad = send(d, "/mvm/patch/load", {OscArg::string("bad.json")});
   EXPECT_EQ(bad.address, "/mvm/error");
-  EXPECT_EQ(bad.args.at(1).s, "bad.json: missing \"modules\"");
+  EXPECT_EQ(bad.args.at(1).s, "invalid patch at line 1 column 2");
   EXPECT_EQ(send(d, "/mvm/patch/rollback", {}).address, "/mvm/patch/rolledback");
   EXPECT_EQ(t.rollbacks, 1);
   const OscReply s = send(d, "/mvm/status", {});
   ASSERT_EQ(s.address, "/mvm/status");
-  ASSERT_EQ(s.args.size(), 4u);
+  ASSERT_EQ(s.args.size(), 5u);
   EXPECT_EQ(s.args[0].i, 7);
   EXPECT_DOUBLE_EQ(s.args[1].f, 12.5);
   EXPECT_EQ(s.args[2].i, 3);
   EXPECT_EQ(s.args[3].i, 2);
-  EXPECT_FALSE(s.port);
-  EXPECT_EQ(send(d, "/mvm/status", {OscArg::integer(9123)}).port, 9123);
+  EXPECT_EQ(s.args[4].i, 41); // dropped
   // Meters: id, peak, rms and held peak, a group of four per meter.
-  const OscReply m = send(d, "/mvm/meter", {OscArg::integer(9124)});
+  const OscReply m = send(d, "/mvm/meter", {});
   ASSERT_EQ(m.address, "/mvm/meter");
-  EXPECT_EQ(m.port, 9124);
   ASSERT_EQ(m.args.size(), 8u);
   EXPECT_EQ(m.args[0].s, "m1");
   EXPECT_DOUBLE_EQ(m.args[1].f, 0.5);
@@ -133,7 +139,10 @@ TEST(OscDispatch, MalformedAndUnknownMessagesAreCountedAndAnswered) {
       {"/mvm/note/off", {OscArg::real(60)}, "expected i note"},
       {"/mvm/patch/load", {}, "expected one string argument"},
       {"/mvm/patch/rollback", {OscArg::integer(1)}, "expects no arguments"},
-      {"/mvm/status", {OscArg::integer(70000)}, "the port to reply to"},
+      // A reply port would let a peer aim replies at another program: replies go to the sender only.
+      {"/mvm/status", {OscArg::integer(70000)}, "replies go to the sender's address and port"},
+      {"/mvm/status", {OscArg::integer(9123)}, "replies go to the sender's address and port"},
+      {"/mvm/meter", {OscArg::integer(9124)}, "replies go to the sender's address and port"},
   };
   for (const Case& c : cases) {
     const OscReply r = d.handle(c.address, c.args);
@@ -146,7 +155,32 @@ TEST(OscDispatch, MalformedAndUnknownMessagesAreCountedAndAnswered) {
   EXPECT_EQ(d.counters().unknown.load(), 1u);
   EXPECT_TRUE(t.events.empty());
   t.queueFull = true;
-  EXPECT_EQ(send(d, "/mvm/note/on", {OscArg::integer(60), OscArg::integer(1)}).args.at(1).s, "the event queue is full");
+  EXPECT_EQ(send(d, "/mvm/note/on", {OscArg::integer(60), OscArg::integer(1)}).args.at(1).s.rfind("the event was not queued", 0), 0u);
+}
+
+// A load that compiles: no reply now (the server's thread never waits), the outcome when polled.
+TEST(OscDispatch, ALoadUnderWayIsAnsweredLaterWithoutWaiting) {
+  RecordingTarget t;
+  OscDispatcher d(t, 48000);
+  for (const char* outcome : {"", "invalid patch at line 3 column 9"}) {
+    t.compiled = false;
+    t.outcome = outcome;
+    const OscReply r = send(d, "/mvm/patch/load", {OscArg::string("slow.json")});
+    EXPECT_TRUE(r.address.empty());
+    ASSERT_TRUE(r.later);
+    OscReply later;
+    EXPECT_FALSE(r.later->poll(later));
+    t.compiled = true;
+    ASSERT_TRUE(r.later->poll(later));
+    if (std::string(outcome).empty()) {
+      EXPECT_EQ(later.address, "/mvm/patch/loaded");
+      EXPECT_EQ(later.args.at(0).s, "slow.json");
+    } else {
+      EXPECT_EQ(later.address, "/mvm/error");
+      EXPECT_EQ(later.args.at(0).s, "/mvm/patch/load");
+      EXPECT_EQ(later.args.at(1).s, outcome);
+    }
+  }
 }
 
 // Random addresses and arguments: every message is either handled or answered with an error.

@@ -112,8 +112,8 @@ class NullTarget final : public OscTarget {
 public:
   bool post(const Event&) override { return ++posted, true; }
   const ParamDescriptor* findParam(std::string_view, std::string_view) override { return nullptr; }
-  std::string loadPatch(const std::string&) override { return "no"; }
-  std::string rollback() override { return "no"; }
+  OscLoad loadPatch(const std::string&) override { return {"no", {}}; }
+  OscLoad rollback() override { return {"no", {}}; }
   std::optional<OscStatus> status() override { return std::nullopt; }
   int posted = 0;
 };

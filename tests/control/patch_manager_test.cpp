@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+#include <sys/stat.h>
+
 #include "audio_driver.h"
 #include "command.h"
 #include "rt_probe.h"
@@ -78,10 +80,34 @@ TEST(PatchManager, AFailedPatchLeavesTheRunningProgramAndNamesThePlace) {
   SwapHandle missing = pm.loadPatch("/nonexistent.json");
   EXPECT_EQ(missing.wait(), SwapState::Failed);
   EXPECT_EQ(missing.error(), "/nonexistent.json: cannot open patch file (No such file or directory)");
+  EXPECT_EQ(missing.failure().kind, SwapFailure::Kind::File);
+  EXPECT_EQ(missing.failure().fileReason, FileError::Reason::NotFound);
+  EXPECT_EQ(syntax.failure().kind, SwapFailure::Kind::Patch);
+  EXPECT_EQ(syntax.failure().line, 1);
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(vm.counters().generation.load(), generation);
   EXPECT_GT(audio.lastPeak(), 0.4f); // still playing
   EXPECT_EQ(pm.stats().failed, 3u);
+}
+
+// A load names a FIFO, a device or a directory: refused at once (opened without blocking), and a
+// following valid load is not held up.
+TEST(PatchManager, AFileThatIsNotRegularFailsAtOnceAndBlocksNothing) {
+  VM vm(VMConfig{});
+  PatchManager pm(vm, CompileOptions{});
+  mvm::test::TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "fifo.json").c_str(), 0600), 0);
+  for (const std::string& p : {dir / "fifo.json", std::string("/dev/zero"), dir.path().string()}) {
+    SwapHandle h = pm.loadPatch(p);
+    EXPECT_EQ(h.wait(std::chrono::seconds(2)), SwapState::Failed) << p;
+    EXPECT_EQ(h.failure().fileReason, FileError::Reason::NotRegular) << p;
+    EXPECT_NE(h.error().find("only regular files are read"), std::string::npos) << h.error();
+  }
+  // Loads that pile up supersede each other at once: one text is held, not one per request.
+  std::vector<SwapHandle> burst;
+  for (int i = 0; i < 50; ++i) burst.push_back(pm.loadPatchFromString(sine("osc", 200.0 + i), "b.json"));
+  EXPECT_EQ(burst.back().waitFor(SwapState::Scheduled), SwapState::Scheduled); // no audio runs: it stays scheduled
+  for (std::size_t i = 0; i + 1 < burst.size(); ++i) EXPECT_EQ(burst[i].state(), SwapState::Superseded) << i;
 }
 
 TEST(PatchManager, RollbackRestoresThePreviousPatch) {

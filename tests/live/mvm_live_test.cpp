@@ -483,6 +483,6 @@ TEST(MvmLive, SoakOptionsAreCheckedBeforeAnyAudio) {
   EXPECT_EQ(runCommand(kLive + " " + kDemo + " --report /tmp/x.json").exitCode, 2);                        // no --soak
   EXPECT_EQ(runCommand(kLive + " " + kDemo + " --overload sometimes").exitCode, 2);
   const auto bad = runCommand(kLive + " " + kDemo + " --soak 5 --report /tmp/x.json --swap-every 1 --swap-patches " + kDemo + ",/nonexistent.json");
-  EXPECT_EQ(bad.exitCode, 1) << bad.output; // a swap patch that does not load is a bad patch, found first
+  EXPECT_EQ(bad.exitCode, 3) << bad.output; // a swap patch that cannot be read is a file error (as in mvm-render), found first
   EXPECT_NE(bad.output.find("/nonexistent.json"), std::string::npos) << bad.output;
 }

@@ -4,18 +4,22 @@
 // address and typed arguments, becomes engine events or a command on an OscTarget, and an
 // optional reply. Malformed and unknown messages are counted and answered with /mvm/error; no
 // input makes it throw or crash. Control threads only (it allocates for replies).
+// Replies go to the sender's address and port only (a reply port argument would let a peer aim
+// replies at another program); a load's outcome comes later, once compiled (OscReply::later).
 //
 //   /mvm/param/<module>/<param> f [f ramp-seconds [s curve]]   set or ramp a parameter
 //   /mvm/note/on i note i velocity(0..127) [i channel]         velocity as f: 0..1
 //   /mvm/note/off i note [i channel]
-//   /mvm/patch/load s path
-//   /mvm/patch/rollback
-//   /mvm/status [i reply-port]                                  → /mvm/status i gen f load% i xruns i voices
-//   /mvm/meter [i reply-port]                                   → /mvm/meter (s id f peak f rms f held-peak)...
+//   /mvm/patch/load s path                                      → /mvm/patch/loaded s path, or /mvm/error s addr s status
+//   /mvm/patch/rollback                                         → /mvm/patch/rolledback, or /mvm/error
+//   /mvm/status                                                 → /mvm/status i gen f load% i xruns i voices i dropped
+//   /mvm/meter                                                  → /mvm/meter (s id f peak f rms f held-peak)...
 
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -51,10 +55,21 @@ struct OscArg {
   bool isString() const noexcept { return type == 's' || type == 'S'; }
 };
 
+struct OscReply;
+
+// A reply that is not known yet (a load being compiled): the server asks poll() now and then,
+// never waiting, until it gives the reply.
+class OscPendingReply {
+public:
+  virtual ~OscPendingReply() = default;
+  // True once final; `out` is then the reply (its address may be empty: none).
+  virtual bool poll(OscReply& out) = 0;
+};
+
 struct OscReply {
-  std::string address; // empty: no reply
+  std::string address; // empty: no reply (now)
   std::vector<OscArg> args;
-  std::optional<int> port; // reply to this port on the sender's host instead of the sender's port
+  std::shared_ptr<OscPendingReply> later; // set: the reply comes later, from this
 };
 
 struct OscStatus {
@@ -62,6 +77,15 @@ struct OscStatus {
   float loadPercent = 0.0f; // callback load (p99 of the recent window, or the latest)
   std::uint64_t xruns = 0;
   int voices = 0;           // voices held by VoiceControllers
+  std::uint64_t dropped = 0; // events, OSC packets and messages, MIDI messages, console lines lost to a full queue or a quota
+};
+
+// What a target says to a patch load or rollback: refused now (a short status, never a file's
+// content), done now, or under way (`outcome` is polled until it gives the final status: empty
+// for done, else a short status).
+struct OscLoad {
+  std::string refusal;
+  std::function<std::optional<std::string>()> outcome;
 };
 
 // What the address space acts on: mvm-live (live/), a score (events only), a test.
@@ -72,9 +96,9 @@ public:
   virtual bool post(const Event& e) = 0;
   // The parameter's descriptor when the playing patch has it, else nullptr.
   virtual const ParamDescriptor* findParam(std::string_view module, std::string_view param) = 0;
-  // Empty on success, else the cause. Targets without patches say so.
-  virtual std::string loadPatch(const std::string& path) = 0;
-  virtual std::string rollback() = 0;
+  // Targets without patches refuse, saying so.
+  virtual OscLoad loadPatch(const std::string& path) = 0;
+  virtual OscLoad rollback() = 0;
   virtual std::optional<OscStatus> status() = 0;
   // The playing patch's Meter levels; targets without meters have none.
   virtual std::vector<MeterLevel> meters() { return {}; }
@@ -102,10 +126,15 @@ public:
       return reply;
     }
     (known ? counters_.malformed : counters_.unknown).fetch_add(1, std::memory_order_relaxed);
+    return errorReply(address, error);
+  }
+
+  // /mvm/error s ADDRESS s CAUSE (the address as far as 256 bytes).
+  static OscReply errorReply(std::string_view address, const std::string& cause) {
     OscReply e;
     e.address = "/mvm/error";
     e.args.push_back(OscArg::string(std::string(address.substr(0, 256))));
-    e.args.push_back(OscArg::string(error));
+    e.args.push_back(OscArg::string(cause));
     return e;
   }
 
@@ -118,6 +147,35 @@ private:
     s.remove_prefix(prefix.size());
     return true;
   }
+  // A load or rollback under way: polled by the server until the target knows the outcome.
+  class PendingLoad final : public OscPendingReply {
+  public:
+    PendingLoad(std::string address, OscReply done, std::function<std::optional<std::string>()> outcome)
+        : address_(std::move(address)), done_(std::move(done)), outcome_(std::move(outcome)) {}
+    bool poll(OscReply& out) override {
+      const std::optional<std::string> status = outcome_();
+      if (!status) return false;
+      out = status->empty() ? done_ : errorReply(address_, *status);
+      return true;
+    }
+
+  private:
+    std::string address_;
+    OscReply done_;
+    std::function<std::optional<std::string>()> outcome_;
+  };
+
+  static OscReply loadReply(std::string_view address, OscLoad load, OscReply done, std::string& error) {
+    if (!load.refusal.empty()) {
+      error = std::move(load.refusal);
+      return {};
+    }
+    if (!load.outcome) return done;
+    OscReply r;
+    r.later = std::make_shared<PendingLoad>(std::string(address), std::move(done), std::move(load.outcome));
+    return r;
+  }
+
   static std::string num(double x) {
     std::string s = std::to_string(x);
     s.erase(s.find_last_not_of('0') + 1);
@@ -142,29 +200,30 @@ private:
       return none;
     }
     if (address == "/mvm/patch/load") {
-      if (args.size() != 1 || !args[0].isString()) error = "expected one string argument: the patch file";
-      else error = target_.loadPatch(args[0].s);
-      if (!error.empty()) return none;
-      OscReply r;
-      r.address = "/mvm/patch/loaded";
-      r.args.push_back(OscArg::string(args[0].s));
-      return r;
+      if (args.size() != 1 || !args[0].isString()) {
+        error = "expected one string argument: the patch file";
+        return none;
+      }
+      OscReply done;
+      done.address = "/mvm/patch/loaded";
+      done.args.push_back(OscArg::string(args[0].s.substr(0, 256))); // the peer's own words, bounded
+      return loadReply(address, target_.loadPatch(args[0].s), std::move(done), error);
     }
     if (address == "/mvm/patch/rollback") {
-      if (!args.empty()) error = "expects no arguments";
-      else error = target_.rollback();
-      if (!error.empty()) return none;
-      OscReply r;
-      r.address = "/mvm/patch/rolledback";
-      return r;
+      if (!args.empty()) {
+        error = "expects no arguments";
+        return none;
+      }
+      OscReply done;
+      done.address = "/mvm/patch/rolledback";
+      return loadReply(address, target_.rollback(), std::move(done), error);
     }
     if (address == "/mvm/status" || address == "/mvm/meter") {
       OscReply r;
-      if (args.size() > 1 || (args.size() == 1 && (!args[0].isInteger() || args[0].i < 1 || args[0].i > 65535))) {
-        error = "expects no arguments, or one int: the port to reply to";
+      if (!args.empty()) {
+        error = "expects no arguments (replies go to the sender's address and port)";
         return none;
       }
-      if (args.size() == 1) r.port = static_cast<int>(args[0].i);
       r.address = std::string(address);
       if (address == "/mvm/meter") {
         for (const MeterLevel& m : target_.meters()) {
@@ -184,6 +243,7 @@ private:
       r.args.push_back(OscArg::real(s->loadPercent));
       r.args.push_back(OscArg::integer(static_cast<std::int64_t>(s->xruns & 0x7FFFFFFF)));
       r.args.push_back(OscArg::integer(s->voices));
+      r.args.push_back(OscArg::integer(static_cast<std::int64_t>(s->dropped & 0x7FFFFFFF)));
       return r;
     }
     known = false;
@@ -232,8 +292,10 @@ private:
         return;
       }
     }
-    if (!target_.post(e)) error = "the event queue is full";
+    if (!target_.post(e)) error = kNotQueued;
   }
+
+  static constexpr const char* kNotQueued = "the event was not queued (the queue is full, or this sender's share of pending events is used up)";
 
   void note(bool on, std::span<const OscArg> args, std::uint64_t frame, std::string& error) {
     const std::size_t need = on ? 2 : 1;
@@ -267,7 +329,7 @@ private:
       }
       e.channel = static_cast<std::uint8_t>(ch);
     }
-    if (!target_.post(e)) error = "the event queue is full";
+    if (!target_.post(e)) error = kNotQueued;
   }
 
   OscTarget& target_;

@@ -9,6 +9,7 @@
 // Thread contract: every public function is for control threads (any number of them); none may
 // be called from the audio thread.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -17,13 +18,16 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "mvm/compiler/compiler.h"
 #include "mvm/control/meter_levels.h"
+#include "mvm/core/file_reader.h"
 #include "mvm/core/hash.h"
+#include "mvm/patch/limits.h"
 #include "mvm/patch/patch_parser.h"
 #include "mvm/vm/vm.h"
 
@@ -65,6 +69,12 @@ struct SwapTimes {
 
 class PatchManager;
 
+struct SwapFailure {
+  enum class Kind { None, File, Patch, Other } kind = Kind::None;
+  FileError::Reason fileReason = FileError::Reason::Unreadable; // Kind::File
+  int line = 0, column = 0;                                      // Kind::Patch, when the parser knows the place
+};
+
 class SwapHandle {
 public:
   SwapHandle() = default;
@@ -103,6 +113,12 @@ public:
     std::lock_guard lock(r_->mutex);
     return r_->diagnostics;
   }
+  // Why a Failed request failed, as a class (the text is error()): a peer that may not see the
+  // text still learns whether the file was unusable or the patch invalid, and where.
+  SwapFailure failure() const {
+    std::lock_guard lock(r_->mutex);
+    return r_->failure;
+  }
   explicit operator bool() const { return r_ != nullptr; }
 
   static bool isFinal(SwapState s) {
@@ -118,6 +134,7 @@ private:
     std::condition_variable cv;
     SwapState state = SwapState::Queued;
     std::string error;
+    SwapFailure failure;
     std::uint64_t generation = 0;
     std::vector<std::string> diagnostics;
     SwapTimes times;
@@ -186,6 +203,9 @@ public:
     std::lock_guard lock(mutex_);
     return stats_;
   }
+  // A request is being read, parsed or compiled right now (its thread cannot be interrupted:
+  // a runner told to stop may leave without waiting for it).
+  bool compiling() const noexcept { return compiling_.load(std::memory_order_relaxed); }
   // Requests that are scheduled but whose fade is not done yet.
   std::size_t inFlight() const {
     std::lock_guard lock(mutex_);
@@ -210,8 +230,15 @@ private:
     r->times.requestNs = steadyNowNs();
     r->times.requestFrame = vm_.framesComputed();
     {
+      // The newest wins: what waits is superseded now, not when the compile thread comes to it,
+      // so a burst of loads (a peer's flood) holds one patch text in memory, not one per request.
       std::lock_guard lock(mutex_);
       ++stats_.requests;
+      for (auto& older : queue_) {
+        ++stats_.superseded;
+        finish(*older, SwapState::Superseded, "a newer request replaced it");
+      }
+      queue_.clear();
       queue_.push_back(r);
     }
     cv_.notify_all();
@@ -235,7 +262,11 @@ private:
           queue_.clear();
         }
       }
-      if (next) handle(next);
+      if (next) {
+        compiling_.store(true, std::memory_order_relaxed);
+        handle(next);
+        compiling_.store(false, std::memory_order_relaxed);
+      }
       pump();
     }
     pump();
@@ -248,20 +279,30 @@ private:
     try {
       if (r->kind == Kind::Rollback) {
         std::lock_guard lock(mutex_);
-        if (!previous_) throw PatchError("rollback", "", "there is no previous patch to roll back to");
+        if (!previous_) throw std::runtime_error("rollback: there is no previous patch to roll back to");
         graph = *previous_;
       } else {
-        const std::string text = r->kind == Kind::File ? PatchParser::readTextFile(r->source) : r->text;
+        // A regular file within the patch cap, opened without blocking: a FIFO or device named
+        // by a load never stalls this thread (and with it every later load and shutdown).
+        const std::string text = r->kind == Kind::File ? readRegularFile(r->source, limits::kMaxPatchBytes, "patch") : r->text;
+        r->text.clear();
+        r->text.shrink_to_fit();
         graph = PatchParser(registry_).parseFromJson(text, r->source);
       }
       CompileOptions options = options_;
       options.keepPatchJson = vm_.sessionTapAttached(); // a recording needs the patch of every program
       program = Compiler(registry_).compile(graph, options);
     } catch (const std::bad_alloc&) {
-      fail(*r, r->source + ": out of memory while compiling");
+      fail(*r, r->source + ": out of memory while compiling", {});
+      return;
+    } catch (const FileError& e) {
+      fail(*r, e.what(), {SwapFailure::Kind::File, e.reason(), 0, 0});
+      return;
+    } catch (const PatchError& e) {
+      fail(*r, e.what(), {SwapFailure::Kind::Patch, FileError::Reason::Unreadable, e.line(), e.column()});
       return;
     } catch (const std::exception& e) {
-      fail(*r, e.what());
+      fail(*r, e.what(), {});
       return;
     }
     const std::uint64_t compiledNs = steadyNowNs();
@@ -337,10 +378,15 @@ private:
     }
   }
 
-  void fail(Request& r, const std::string& error) {
+  void fail(Request& r, const std::string& error, SwapFailure failure) {
+    if (failure.kind == SwapFailure::Kind::None) failure.kind = SwapFailure::Kind::Other;
     {
       std::lock_guard lock(mutex_);
       ++stats_.failed;
+    }
+    {
+      std::lock_guard rl(r.mutex);
+      r.failure = failure;
     }
     finish(r, SwapState::Failed, error);
   }
@@ -368,6 +414,7 @@ private:
   std::uint64_t latestSignature_ = 0;
   PatchManagerStats stats_;
   bool stop_ = false;
+  std::atomic<bool> compiling_{false};
   std::thread thread_; // last: starts after everything above is constructed
 };
 

@@ -177,8 +177,8 @@ private:
         }
       return nullptr;
     }
-    std::string loadPatch(const std::string&) override { return "not in a score (use mvm-render --swap TIME=PATCH)"; }
-    std::string rollback() override { return "not in a score"; }
+    OscLoad loadPatch(const std::string&) override { return {"not in a score (use mvm-render --swap TIME=PATCH)", {}}; }
+    OscLoad rollback() override { return {"not in a score", {}}; }
     std::optional<OscStatus> status() override { return std::nullopt; }
 
   private:
