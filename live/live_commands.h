@@ -54,7 +54,7 @@ inline float resolveParamValue(const PatchGraph& patch, const ModuleRegistry& re
   for (std::size_t i = 0; i < pd.choices.size(); ++i)
     if (pd.choices[i] == text) return static_cast<float>(i);
   const double v = parseConsoleNumber(text, "value");
-  if (v < pd.min || v > pd.max) {
+  if (!pd.accepts(v)) {
     char range[96];
     std::snprintf(range, sizeof range, "[%g, %g]", static_cast<double>(pd.min), static_cast<double>(pd.max));
     throw ConsoleError(module + "." + param + ": " + text + " is outside " + range);

@@ -8,11 +8,7 @@
 
 namespace mvm::render {
 
-inline std::string formatNumber(float x) {
-  std::ostringstream s;
-  s << x;
-  return s.str();
-}
+inline std::string formatNumber(float x) { return formatParamNumber(x); }
 
 inline std::string modulesText(const ModuleRegistry& registry) {
   std::ostringstream s;

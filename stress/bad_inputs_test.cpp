@@ -1,5 +1,6 @@
 // The bad-input corpus: every file in stress/corpus/bad/NAME.json must be rejected by the parser,
-// the validator or the compiler with exactly the one-line error in NAME.expected. Inputs too big
+// the validator or the compiler with exactly the one-line error in NAME.expected; likewise the
+// scores in bad/score/ (against a fixed patch) and the session.json files in bad/session/. Inputs too big
 // to keep as files (100,000 modules, 100,000 levels of nesting, 17 MB) are generated here.
 // MVM_BLESS_BAD_CORPUS=1 writes the .expected of a new input (review it before committing).
 
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -43,14 +45,14 @@ std::string manyModules(std::size_t n) {
   return s + "]}";
 }
 
-} // namespace
-
-TEST(BadInputs, EveryCorpusFileIsRejectedWithItsExpectedMessage) {
+// Every NAME.json in `dir` gets exactly the one-line error in NAME.expected from `errorOf`.
+void checkCorpus(const fs::path& dir, const std::function<std::string(const std::string&, const std::string&)>& errorOf,
+                 std::size_t atLeast) {
   std::vector<fs::path> inputs;
-  for (const auto& e : fs::directory_iterator(kBad))
+  for (const auto& e : fs::directory_iterator(dir))
     if (e.path().extension() == ".json") inputs.push_back(e.path());
   std::sort(inputs.begin(), inputs.end());
-  EXPECT_GE(inputs.size(), 50u);
+  EXPECT_GE(inputs.size(), atLeast) << dir;
   const bool bless = std::getenv("MVM_BLESS_BAD_CORPUS") != nullptr;
   for (const fs::path& input : inputs) {
     const std::string name = input.filename().string();
@@ -64,18 +66,48 @@ TEST(BadInputs, EveryCorpusFileIsRejectedWithItsExpectedMessage) {
     EXPECT_EQ(error, expected) << name;
     EXPECT_EQ(error.find('\n'), std::string::npos) << name << ": the error is not one line";
     EXPECT_EQ(error.rfind(name + ":", 0), 0u) << name << ": the error does not start with the file's name";
+    EXPECT_LT(error.size(), 400u) << name << ": the error quotes more than excerpts";
   }
 }
+
+// Scores are checked against a patch with a Gain "g", a Phaser "f" and a VoiceController.
+std::string scoreErrorOf(const std::string& text, const std::string& source) {
+  static const PatchGraph patch = PatchParser().parseFromJson(R"({"modules": [{"id": "keys", "type": "VoiceController"},
+      {"id": "g", "type": "Gain"}, {"id": "f", "type": "Phaser"}]})");
+  try {
+    (void)ScoreParser().parseFromJson(text, source, patch, 48000.0);
+    return "";
+  } catch (const PatchError& e) {
+    return e.what();
+  }
+}
+
+std::string sessionErrorOf(const std::string& text, const std::string& source) {
+  try {
+    (void)parseSession(text, source);
+    return "";
+  } catch (const PatchError& e) {
+    return e.what();
+  }
+}
+
+} // namespace
+
+TEST(BadInputs, EveryCorpusFileIsRejectedWithItsExpectedMessage) { checkCorpus(kBad, errorOf, 120); }
+TEST(BadInputs, EveryBadScoreIsRejectedWithItsExpectedMessage) { checkCorpus(kBad / "score", scoreErrorOf, 20); }
+TEST(BadInputs, EveryBadSessionIsRejectedWithItsExpectedMessage) { checkCorpus(kBad / "session", sessionErrorOf, 20); }
 
 TEST(BadInputs, HugeGeneratedInputsAreRejectedQuicklyAndClearly) {
   EXPECT_EQ(errorOf(manyModules(100000), "100k.json"), "100k.json: modules: 100000 modules; the limit is 16384");
   EXPECT_EQ(errorOf(manyModules(16385), "16385.json"), "16385.json: modules: 16385 modules; the limit is 16384");
-  EXPECT_EQ(errorOf(std::string(100000, '[') + std::string(100000, ']'), "deep.json"), "deep.json: a patch is a JSON object, got array");
+  EXPECT_EQ(errorOf(std::string(100000, '[') + std::string(100000, ']'), "deep.json"),
+            "deep.json:1:65: [0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]…: nested deeper than 64 levels (the limit)");
   EXPECT_EQ(errorOf(std::string(17u << 20, ' '), "big.json"), "big.json: patch is 17825792 bytes; the limit is 16777216");
   std::string deepObjects;
   for (int i = 0; i < 20000; ++i) deepObjects += "{\"a\":";
   deepObjects += "1" + std::string(20000, '}');
-  EXPECT_EQ(errorOf(deepObjects, "objects.json"), "objects.json: key \"a\": unknown top-level key");
+  EXPECT_EQ(errorOf(deepObjects, "objects.json"),
+            "objects.json:1:321: a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a…: nested deeper than 64 levels (the limit)");
 }
 
 TEST(BadInputs, ASelfConnectionIsNotAnError) {

@@ -16,7 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     mvm::CompileOptions o;
     o.optimizeForRealTime = (size & 1) != 0;
     program = mvm::Compiler().compile(g, o);
-  } catch (const mvm::PatchError&) {
+  } catch (const mvm::PatchError& e) {
+    const std::string what = e.what(); // one line, no terminal escape, excerpts only
+    if (what.find('\n') != std::string::npos || what.find('\x1b') != std::string::npos || what.size() > 4096) __builtin_trap();
     return 0;
   }
   // Programs with huge buffers are legal (up to limits::kMaxArenaBytes) but slow to run here.

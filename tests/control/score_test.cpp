@@ -78,3 +78,53 @@ TEST(Score, NotesArriveAtTheirExactFrame) {
   EXPECT_EQ(gate[2344], 1.0f);
   EXPECT_EQ(gate[2345], 0.0f);
 }
+
+// Where a number is expected, true, a string, null or an array is an error naming the field; the
+// bounds of a parameter are accepted as printed.
+TEST(Score, EveryNumericFieldRefusesWhatIsNotANumber) {
+  const std::string note = R"("type": "noteOn", "note": 60)";
+  struct Case {
+    std::string event, expected;
+  };
+  const std::vector<Case> cases = {
+      {R"({"time": true, )" + note + "}", "s.json: events[0] (noteOn) time: expected a number, got boolean"},
+      {R"({"frame": "10", )" + note + "}", "s.json: events[0] (noteOn) frame: expected a non-negative integer"},
+      {R"({"frame": 1.5, )" + note + "}", "s.json: events[0] (noteOn) frame: expected a non-negative integer"},
+      {R"({"time": 0, "type": "noteOn", "note": true})", "s.json: events[0] (noteOn) note: expected an integer, got true"},
+      {R"({"time": 0, "type": "noteOn", "note": 60.5})", "s.json: events[0] (noteOn) note: expected an integer, got 60.5"},
+      {R"({"time": 0, "type": "noteOn", "note": 18446744073709551615})",
+       "s.json: events[0] (noteOn) note: 18446744073709551615 is out of range [0, 127]"},
+      {R"({"time": 0, )" + note + R"(, "velocity": null})", "s.json: events[0] (noteOn) velocity: expected a number, got null"},
+      {R"({"time": 0, )" + note + R"(, "channel": [1]})", "s.json: events[0] (noteOn) channel: expected an integer, got [1]"},
+      {R"({"time": 0, "type": "cc", "controller": false, "value": 1})", "s.json: events[0] (cc) controller: expected an integer, got false"},
+      {R"({"time": 0, "type": "cc", "controller": 1, "value": "1"})", "s.json: events[0] (cc) value: expected a number, got string"},
+      {R"({"time": 0, "type": "param", "module": "g", "param": "gain", "value": true})",
+       "s.json: events[0] (param) value: expected a number, got boolean"},
+      {R"({"time": 0, "type": "param", "module": "g", "param": "gain", "value": 1, "ramp": {}})",
+       "s.json: events[0] (param) ramp: expected a number, got object"},
+      {R"({"time": 0, "type": "osc", "address": "/mvm/note/on", "args": [60, true]})",
+       "s.json: events[0] (osc) args: expected numbers and strings, got true"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(errorOf(c.event), c.expected) << c.event;
+}
+
+TEST(Score, NamesInMessagesAreEscapedAndShort) {
+  EXPECT_EQ(errorOf(R"({"time": 0, "type": "param", "module": "g\u001b[2J", "param": "gain", "value": 1})"),
+            "s.json: events[0] (param): the patch has no module \"g\\x1b[2J\"");
+  EXPECT_EQ(errorOf(R"({"time": 0, "type": "param", "module": "g", "param": "ga\nin", "value": 1})"),
+            "s.json: events[0] (param): Gain \"g\" has no parameter \"ga\\nin\"");
+  EXPECT_EQ(errorOf(R"({"time": 0, "type": "no\rteOn"})"),
+            "s.json: events[0] (no\\rteOn): unknown event type (expected noteOn, noteOff, cc, pitchBend, pressure, polyPressure, allNotesOff, param, osc)");
+  const std::string e = errorOf(R"({"time": 0, "type": "param", "module": ")" + std::string(100000, 'm') + R"(", "param": "gain", "value": 1})");
+  EXPECT_LT(e.size(), 150u) << e;
+  EXPECT_NE(e.find("m…\""), std::string::npos) << e;
+}
+
+TEST(Score, DuplicateKeysNestingAndNulBytesAreRefusedWithTheirPlace) {
+  EXPECT_EQ(errorOf(R"({"time": 0, "type": "noteOn", "note": 60, "note": 61})"), "s.json:1:55: events[0]: duplicate key \"note\"");
+  EXPECT_EQ(errorOf(R"({"time": 0, "type": "osc", "address": "/mvm/note/on", "args": )" + std::string(1000, '[') + std::string(1000, ']') + "}"),
+            "s.json:1:136: events[0].args[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]…: nested deeper than 64 levels (the limit)");
+  const std::string valid = R"({"time": 0, "type": "allNotesOff"}]})";
+  EXPECT_EQ(errorOf(valid + '\0' + R"(, {"time": 1, "type": "noteOn"})"),
+            "s.json:1:" + std::to_string(std::string(R"({"events": [)").size() + valid.size() + 1) + ": a NUL byte (JSON text holds none)");
+}

@@ -112,8 +112,73 @@ TEST(Session, MalformedSessionsNameThePlaceAndTheCause) {
     parseSession("{\"format\": ", "t.json");
     FAIL();
   } catch (const SessionError& e) {
-    EXPECT_NE(std::string(e.what()).find("t.json: malformed JSON"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()), "t.json:1:12: malformed JSON: syntax error while parsing value - unexpected end of input; "
+                                     "expected '[', '{', or a literal");
   }
+}
+
+// Every number is checked for its type and its range before it is narrowed to its field: no
+// wrapping (4294967297 channels read as 1), no float overflow, no true for 1.
+TEST(Session, NumbersAreCheckedBeforeTheyAreNarrowed) {
+  const nlohmann::json good = sessionToJson(sample());
+  struct Case {
+    std::function<void(nlohmann::json&)> edit;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {[](nlohmann::json& j) { j["channels"] = 4294967298ull; }, "s/session.json: channels: 4294967298 is out of range [1, 16]"},
+      {[](nlohmann::json& j) { j["channels"] = true; }, "s/session.json: channels: expected an integer, got true"},
+      {[](nlohmann::json& j) { j["channels"] = 2.0; }, "s/session.json: channels: expected an integer, got 2.0"},
+      {[](nlohmann::json& j) { j["inputs"] = -1; }, "s/session.json: inputs: -1 is out of range [0, 16]"},
+      {[](nlohmann::json& j) { j["version"] = 18446744073709551615ull; },
+       "s/session.json: version: session format version 18446744073709551615 is newer than this engine's (1); upgrade Madrona VM"},
+      {[](nlohmann::json& j) { j["version"] = -3; }, "s/session.json: version: must be at least 1"},
+      {[](nlohmann::json& j) { j["blockFrames"] = 64.0; }, "s/session.json: blockFrames: expected 64 (the engine's block)"},
+      {[](nlohmann::json& j) { j["sampleRate"] = nullptr; }, "s/session.json: sampleRate: expected a number, got null"},
+      {[](nlohmann::json& j) { j["frames"] = "6400"; }, "s/session.json: frames: expected a non-negative integer, got \"6400\""},
+      {[](nlohmann::json& j) { j["patches"][0]["outputs"] = 4294967298ull; },
+       "s/session.json: patches[0] outputs: 4294967298 is out of range [0, 16]"},
+      {[](nlohmann::json& j) { j["swaps"][0]["crossfadeFrames"] = 4294967296ull; },
+       "s/session.json: swaps[0] crossfadeFrames: 4294967296 is out of range [0, 4294967295]"},
+      {[](nlohmann::json& j) { j["crossfades"][0]["frames"] = -1; }, "s/session.json: crossfades[0] frames: -1 is out of range [0, 4294967295]"},
+      {[](nlohmann::json& j) { j["voiceLimits"][0]["voices"] = 4294967296ull; },
+       "s/session.json: voiceLimits[0] voices: 4294967296 is out of range [0, 2147483647]"},
+      {[](nlohmann::json& j) { j["events"][1]["ramp"] = 2147483648ull; }, "s/session.json: events[1] ramp: 2147483648 is out of range [-1, 2147483647]"},
+      {[](nlohmann::json& j) { j["events"][1]["ramp"] = -2; }, "s/session.json: events[1] ramp: -2 is out of range [-1, 2147483647]"},
+      {[](nlohmann::json& j) { j["events"][0]["value"] = 1e39; }, "s/session.json: events[0] value: 1e+39 is beyond a 32-bit float"},
+      {[](nlohmann::json& j) { j["events"][0]["value"] = false; }, "s/session.json: events[0] value: expected a number, got false"},
+      {[](nlohmann::json& j) { j["events"][0]["channel"] = 4294967298ull; }, "s/session.json: events[0] channel: 4294967298 is out of range [0, 16]"},
+      {[](nlohmann::json& j) { j["events"][0]["key"] = 384; }, "s/session.json: events[0] key: 384 is out of range [0, 127]"},
+      {[](nlohmann::json& j) { j["events"][0]["type"] = "\x1b[2J"; }, "s/session.json: events[0] type: unknown event type \"\\x1b[2J\""},
+  };
+  for (const Case& c : cases) {
+    nlohmann::json j = good;
+    c.edit(j);
+    EXPECT_EQ(errorOf(j), c.expected);
+  }
+}
+
+// The limits every JSON input has (patch/json_document.h) hold for sessions, and for the patches in them.
+TEST(Session, NestingNulBytesAndDuplicateKeysAreRefusedWithTheirPlace) {
+  const std::string text = sessionToJson(sample()).dump();
+  auto error = [](const std::string& t) {
+    try {
+      (void)parseSession(t, "s.json");
+      return std::string();
+    } catch (const SessionError& e) {
+      return std::string(e.what());
+    }
+  };
+  EXPECT_EQ(error(text), "");
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  std::string t = text;
+  t.replace(t.find("\"seed\":5"), 8, "\"seed\":" + deep);
+  EXPECT_NE(error(t).find(": patches[0].patch.seed[0][0]"), std::string::npos) << error(t);
+  EXPECT_NE(error(t).find("nested deeper than 64 levels (the limit)"), std::string::npos) << error(t);
+  EXPECT_EQ(error(text + std::string("\0junk", 5)).find("s.json:1:" + std::to_string(text.size() + 1) + ": a NUL byte"), 0u);
+  t = text;
+  t.replace(t.find("\"channels\":2"), 12, "\"channels\":2,\"channels\":3");
+  EXPECT_NE(error(t).find(": top level: duplicate key \"channels\""), std::string::npos) << error(t);
 }
 
 // A patch in the session that no longer compiles is reported with its place.

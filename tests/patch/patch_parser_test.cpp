@@ -182,3 +182,33 @@ TEST(PatchParser, ChoiceParametersAcceptNames) {
     EXPECT_NE(std::string(e.what()).find("\"tri\" is not one of: sine, saw, square"), std::string::npos);
   }
 }
+
+// true and false are not numbers: a parameter, an amount, a seed or a version given one is an error.
+TEST(PatchParser, BooleansAndOtherNonNumbersAreNotNumbers) {
+  EXPECT_EQ(errorOf(withModules(R"({"id": "g", "type": "Gain", "params": {"gain": true}})")),
+            "p.json: module \"g\" parameter \"gain\": expected a number, got boolean");
+  EXPECT_EQ(errorOf(withModules(R"({"id": "g", "type": "Gain", "params": {"gain": [1]}})")),
+            "p.json: module \"g\" parameter \"gain\": expected a number, got array");
+  EXPECT_EQ(errorOf(R"({"seed": true, "modules": []})"), "p.json: seed: expected a non-negative integer (0 to 18446744073709551615), got true");
+  EXPECT_EQ(errorOf(R"({"seed": 1e3, "modules": []})"), "p.json: seed: expected a non-negative integer (0 to 18446744073709551615), got 1000.0");
+  EXPECT_EQ(errorOf(R"({"seed": 18446744073709551616, "modules": []})"),
+            "p.json: seed: expected a non-negative integer (0 to 18446744073709551615), got 1.8446744073709552e+19");
+  EXPECT_EQ(errorOf(R"({"version": 18446744073709551615, "modules": []})"),
+            "p.json: version: patch format version 18446744073709551615 is newer than this engine's (1); upgrade Madrona VM");
+  EXPECT_EQ(errorOf(R"({"version": true, "modules": []})"), "p.json: version: expected an integer, got boolean");
+  const PatchGraph g = PatchParser().parseFromJson(R"({"seed": 18446744073709551615, "modules": []})");
+  EXPECT_EQ(g.seed, 18446744073709551615ull);
+}
+
+TEST(PatchParser, NamesInMessagesAreEscapedAndShort) {
+  EXPECT_EQ(errorOf(withModules(R"({"id": "o", "type": "Sine\u001b]0;pwned\u0007Gen"})")),
+            "p.json: module \"o\": unknown module type \"Sine\\x1b]0;pwned\\x07Gen\" (mvm-render --list-modules lists them)");
+  EXPECT_EQ(errorOf(withModules(R"({"id": "a\nb", "type": "Gain"})")),
+            "p.json: modules[0] id \"a\\nb\": module ids may hold only letters, digits, '_' and '-'");
+  EXPECT_EQ(errorOf(withModules(R"({"id": "g", "type": "Gain", "params": {"ga\u009bin": 1}})")),
+            "p.json: module \"g\" parameter \"ga\\u009bin\": unknown parameter of Gain (has: gain)");
+  EXPECT_EQ(errorOf(withModules(R"({"id": "g", "type": "Gain"})", R"([{"from": "g.out\r", "to": "g.in"}])")),
+            "p.json: connections[0] (g.out\\r -> g.in): Gain \"g\" has no output \"out\\r\" (outputs: out)");
+  const std::string e = errorOf(R"({"modules": [], ")" + std::string(1 << 20, 'k') + R"(": 1})");
+  EXPECT_EQ(e, "p.json: key \"" + std::string(kMessageExcerptBytes, 'k') + "…\": unknown top-level key");
+}

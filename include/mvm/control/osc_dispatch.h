@@ -29,6 +29,7 @@
 #include "mvm/control/meter_levels.h"
 #include "mvm/core/event.h"
 #include "mvm/core/hash.h"
+#include "mvm/core/message_text.h"
 #include "mvm/dsp/module_descriptor.h"
 
 namespace mvm {
@@ -259,7 +260,7 @@ private:
     }
     const ParamDescriptor* pd = target_.findParam(module, name);
     if (!pd) {
-      error = "the patch has no parameter " + std::string(module) + "." + std::string(name);
+      error = "the patch has no parameter " + messageExcerpt(module) + "." + messageExcerpt(name);
       return;
     }
     if (pd->fixedAtLoad) {
@@ -267,8 +268,8 @@ private:
       return;
     }
     const double v = args[0].f;
-    if (!std::isfinite(v) || v < pd->min || v > pd->max) {
-      error = num(v) + " is out of range [" + num(pd->min) + ", " + num(pd->max) + "] of " + std::string(module) + "." + std::string(name);
+    if (!pd->accepts(v)) {
+      error = shortestDecimal(v) + " is out of range " + pd->rangeText() + " of " + std::string(module) + "." + std::string(name);
       return;
     }
     Event e;
@@ -288,7 +289,7 @@ private:
     if (args.size() == 3) {
       if (args[2].s == "exponential" || args[2].s == "exp") e.curve = RampCurve::Exponential;
       else if (args[2].s != "linear" && args[2].s != "lin") {
-        error = "curve \"" + args[2].s.substr(0, 64) + "\": expected linear or exponential";
+        error = "curve " + inQuotes(args[2].s) + ": expected linear or exponential";
         return;
       }
     }

@@ -13,8 +13,10 @@
 #include "mvm/control/osc_dispatch.h"
 #include "mvm/core/event.h"
 #include "mvm/core/hash.h"
+#include "mvm/core/message_text.h"
 #include "mvm/dsp/builtin_modules.h"
 #include "mvm/patch/limits.h"
+#include "mvm/patch/json_document.h"
 #include "mvm/patch/patch_error.h"
 #include "mvm/patch/patch_graph.h"
 #include "mvm/patch/patch_parser.h"
@@ -41,11 +43,11 @@ public:
   // With hot swaps a parameter event may address a module of any patch that will play.
   Score parseFromJson(const std::string& text, const std::string& source, const std::vector<const PatchGraph*>& patches,
                       double sampleRate) const {
-    const nlohmann::json root = PatchParser::parseJsonDocument(text, source);
+    const nlohmann::json root = parseJsonText<PatchError>(text, source);
     if (!root.is_object()) throw PatchError(source, "", "a score is a JSON object with an \"events\" array");
     for (auto it = root.begin(); it != root.end(); ++it)
       if (it.key() != "events" && it.key() != "duration" && it.key() != "format" && it.key() != "version" && it.key() != "name")
-        throw PatchError(source, "key \"" + it.key() + "\"", "unknown top-level key (expected events, duration)");
+        throw PatchError(source, "key " + inQuotes(it.key()), "unknown top-level key (expected events, duration)");
     Score score;
     if (root.contains("duration")) {
       const auto& d = root["duration"];
@@ -80,7 +82,7 @@ private:
     if (!j.is_object()) throw PatchError(source, place, "expected an object");
     if (!j.contains("type") || !j["type"].is_string()) throw PatchError(source, place, "missing string \"type\"");
     const std::string type = j["type"].get<std::string>();
-    place += " (" + type + ")";
+    place += " (" + messageExcerpt(type, kMessageExcerptBytes / 2) + ")";
     Event e;
     if (j.contains("frame") == j.contains("time")) throw PatchError(source, place, "give exactly one of \"time\" (seconds) or \"frame\"");
     if (j.contains("frame")) {
@@ -96,7 +98,7 @@ private:
       for (auto it = j.begin(); it != j.end(); ++it) {
         if (it.key() == "type" || it.key() == "time" || it.key() == "frame" || it.key() == "channel") continue;
         if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return it.key() == k; }))
-          throw PatchError(source, place + " key \"" + it.key() + "\"", "not a field of a " + type + " event");
+          throw PatchError(source, place + " key " + inQuotes(it.key()), "not a field of a " + type + " event");
       }
     };
     if (type == "noteOn" || type == "noteOff") {
@@ -131,12 +133,12 @@ private:
           d = registry_.find(patch->modules[static_cast<std::size_t>(m)].type)->descriptor;
           if (d->findParam(param) >= 0) break;
         }
-      if (!d) throw PatchError(source, place, "the patch has no module \"" + module + "\"");
+      if (!d) throw PatchError(source, place, "the patch has no module " + inQuotes(module));
       const int p = d->findParam(param);
-      if (p < 0) throw PatchError(source, place, d->type + " \"" + module + "\" has no parameter \"" + param + "\"");
+      if (p < 0) throw PatchError(source, place, d->type + " " + inQuotes(module) + " has no parameter " + inQuotes(param));
       const ParamDescriptor& pd = d->params[static_cast<std::size_t>(p)];
       if (pd.fixedAtLoad) throw PatchError(source, place, pd.fixedAtLoadCause(module));
-      e.value = static_cast<float>(number(j, "value", place, source, pd.min, pd.max));
+      e.value = paramValue(j, place, source, pd);
       e.moduleKey = fnv1a64(module);
       e.paramKey = fnv1a64(param);
       if (j.contains("ramp")) e.rampFrames = static_cast<std::int32_t>(std::llround(number(j, "ramp", place, source, 0.0, 3600.0) * rate));
@@ -145,7 +147,7 @@ private:
         if (curve == "exponential") {
           e.curve = RampCurve::Exponential;
         } else if (curve != "linear") {
-          throw PatchError(source, place + " curve", "\"" + curve + "\": expected linear or exponential");
+          throw PatchError(source, place + " curve", inQuotes(curve) + ": expected linear or exponential");
         }
       }
     } else if (type == "polyPressure") {
@@ -192,7 +194,7 @@ private:
     const std::string place = "events[" + std::to_string(i) + "] (osc)";
     for (auto it = j.begin(); it != j.end(); ++it)
       if (it.key() != "type" && it.key() != "time" && it.key() != "frame" && it.key() != "address" && it.key() != "args")
-        throw PatchError(source, place + " key \"" + it.key() + "\"", "not a field of an osc event (time or frame, address, args)");
+        throw PatchError(source, place + " key " + inQuotes(it.key()), "not a field of an osc event (time or frame, address, args)");
     if (j.contains("frame") == j.contains("time")) throw PatchError(source, place, "give exactly one of \"time\" (seconds) or \"frame\"");
     std::uint64_t frame;
     if (j.contains("frame")) {
@@ -210,13 +212,13 @@ private:
         if (a.is_number_integer()) args.push_back(OscArg::integer(a.get<std::int64_t>()));
         else if (a.is_number()) args.push_back(OscArg::real(a.get<double>()));
         else if (a.is_string()) args.push_back(OscArg::string(a.get<std::string>()));
-        else throw PatchError(source, place + " args", "expected numbers and strings, got " + a.dump());
+        else throw PatchError(source, place + " args", "expected numbers and strings, got " + jsonExcerpt(a));
       }
     }
     ScoreOscTarget target(registry_, patches, out);
     OscDispatcher dispatcher(target, rate);
     const OscReply reply = dispatcher.handle(address, args, frame);
-    if (reply.address == "/mvm/error") throw PatchError(source, place + " " + address, reply.args.at(1).s);
+    if (reply.address == "/mvm/error") throw PatchError(source, place + " " + messageExcerpt(address), reply.args.at(1).s);
   }
 
   static double number(const json& j, const char* key, const std::string& place, const std::string& source, double lo, double hi) {
@@ -225,16 +227,25 @@ private:
     if (!v.is_number()) throw PatchError(source, place + " " + key, std::string("expected a number, got ") + v.type_name());
     const double x = v.get<double>();
     if (!std::isfinite(x) || x < lo || x > hi)
-      throw PatchError(source, place + " " + key, v.dump() + " is out of range [" + fmt(lo) + ", " + fmt(hi) + "]");
+      throw PatchError(source, place + " " + key, jsonExcerpt(v) + " is out of range [" + fmt(lo) + ", " + fmt(hi) + "]");
     return x;
+  }
+  // A param event's value, within the parameter's range as the docs print it (ParamDescriptor::accepts).
+  static float paramValue(const json& j, const std::string& place, const std::string& source, const ParamDescriptor& pd) {
+    if (!j.contains("value")) throw PatchError(source, place, "missing \"value\"");
+    const auto& v = j["value"];
+    if (!v.is_number()) throw PatchError(source, place + " value", std::string("expected a number, got ") + v.type_name());
+    if (!pd.accepts(v.get<double>()))
+      throw PatchError(source, place + " value", jsonExcerpt(v) + " is out of range " + pd.rangeText());
+    return static_cast<float>(v.get<double>());
   }
   static long long integer(const json& j, const char* key, const std::string& place, const std::string& source, long long lo, long long hi) {
     if (!j.contains(key)) throw PatchError(source, place, std::string("missing \"") + key + "\"");
     const auto& v = j[key];
-    if (!v.is_number_integer()) throw PatchError(source, place + " " + key, "expected an integer, got " + v.dump());
-    const long long x = v.get<long long>();
-    if (x < lo || x > hi) throw PatchError(source, place + " " + key, v.dump() + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    return x;
+    if (!v.is_number_integer()) throw PatchError(source, place + " " + key, "expected an integer, got " + jsonExcerpt(v));
+    const std::optional<long long> x = jsonIntegerWithin(v, lo, hi);
+    if (!x) throw PatchError(source, place + " " + key, jsonExcerpt(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return *x;
   }
   static std::string string(const json& j, const char* key, const std::string& place, const std::string& source) {
     if (!j.contains(key) || !j[key].is_string()) throw PatchError(source, place, std::string("missing string \"") + key + "\"");

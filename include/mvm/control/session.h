@@ -4,8 +4,11 @@
 // with the stream's rate and channels. session.json holds it; output.wav beside it holds the
 // output. Written by SessionRecorder, read back by parseSession and replayed by replaySession.
 
+#include <cfloat>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -17,6 +20,8 @@
 #include "mvm/core/event.h"
 #include "mvm/core/file_reader.h"
 #include "mvm/patch/limits.h"
+#include "mvm/core/message_text.h"
+#include "mvm/patch/json_document.h"
 #include "mvm/patch/patch_error.h"
 #include "mvm/vm/crossfade.h"
 
@@ -24,6 +29,8 @@ namespace mvm {
 
 inline constexpr const char* kSessionFormat = "mvm-session";
 inline constexpr int kSessionFormatVersion = 1;
+// A crossfade of a session is a 32-bit frame count (vm/vm.h setCrossfadeFrames).
+inline constexpr long long kMaxCrossfadeFrames = 0xFFFFFFFFll;
 
 // A session.json problem: "file: place: cause" (a PatchError, so drivers treat it as bad input).
 class SessionError : public PatchError {
@@ -110,27 +117,36 @@ public:
   std::uint64_t u64(const nlohmann::json& obj, const char* key, const std::string& place) const {
     const nlohmann::json& v = field(obj, key, place);
     if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0))
-      fail(at(place, key), "expected a non-negative integer, got " + v.dump());
+      fail(at(place, key), "expected a non-negative integer, got " + jsonExcerpt(v));
     return v.get<std::uint64_t>();
   }
-  std::int64_t i64(const nlohmann::json& obj, const char* key, const std::string& place) const {
+  // An integer within [lo, hi], checked before it is narrowed to its field's type.
+  long long integer(const nlohmann::json& obj, const char* key, const std::string& place, long long lo, long long hi) const {
     const nlohmann::json& v = field(obj, key, place);
-    if (!v.is_number_integer()) fail(at(place, key), "expected an integer, got " + v.dump());
-    return v.get<std::int64_t>();
+    if (const std::optional<long long> x = jsonIntegerWithin(v, lo, hi)) return *x;
+    if (!v.is_number_integer()) fail(at(place, key), "expected an integer, got " + jsonExcerpt(v));
+    fail(at(place, key), jsonExcerpt(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   double number(const nlohmann::json& obj, const char* key, const std::string& place) const {
     const nlohmann::json& v = field(obj, key, place);
-    if (!v.is_number()) fail(at(place, key), "expected a number, got " + v.dump());
+    if (!v.is_number()) fail(at(place, key), "expected a number, got " + jsonExcerpt(v));
     return v.get<double>();
+  }
+  // A number that becomes a float: beyond a float's range it could not (and the cast is undefined).
+  float real(const nlohmann::json& obj, const char* key, const std::string& place) const {
+    const double x = number(obj, key, place);
+    if (!(x >= -static_cast<double>(FLT_MAX) && x <= static_cast<double>(FLT_MAX)))
+      fail(at(place, key), shortestDecimal(x) + " is beyond a 32-bit float");
+    return static_cast<float>(x);
   }
   bool boolean(const nlohmann::json& obj, const char* key, const std::string& place) const {
     const nlohmann::json& v = field(obj, key, place);
-    if (!v.is_boolean()) fail(at(place, key), "expected true or false, got " + v.dump());
+    if (!v.is_boolean()) fail(at(place, key), "expected true or false, got " + jsonExcerpt(v));
     return v.get<bool>();
   }
   std::string string(const nlohmann::json& obj, const char* key, const std::string& place) const {
     const nlohmann::json& v = field(obj, key, place);
-    if (!v.is_string()) fail(at(place, key), "expected a string, got " + v.dump());
+    if (!v.is_string()) fail(at(place, key), "expected a string, got " + jsonExcerpt(v));
     return v.get<std::string>();
   }
   const nlohmann::json& array(const nlohmann::json& obj, const char* key, const std::string& place) const {
@@ -141,13 +157,13 @@ public:
   FadeCurve curve(const nlohmann::json& obj, const std::string& place) const {
     FadeCurve c;
     const std::string s = string(obj, "curve", place);
-    if (!parseFadeCurve(s, c)) fail(at(place, "curve"), "\"" + s + "\" is not equal-power or linear");
+    if (!parseFadeCurve(s, c)) fail(at(place, "curve"), inQuotes(s) + " is not equal-power or linear");
     return c;
   }
   std::uint64_t hexKey(const nlohmann::json& obj, const char* key, const std::string& place) const {
     const std::string s = string(obj, key, place);
     if (s.empty() || s.size() > 16 || s.find_first_not_of("0123456789abcdef") != std::string::npos)
-      fail(at(place, key), "\"" + s + "\" is not a 64-bit hexadecimal key");
+      fail(at(place, key), inQuotes(s) + " is not a 64-bit hexadecimal key");
     return std::stoull(s, nullptr, 16);
   }
   static std::string at(const std::string& place, const char* key) { return place.empty() ? key : place + " " + key; }
@@ -214,28 +230,22 @@ inline Session parseSession(const std::string& text, const std::string& source) 
   using nlohmann::json;
   using namespace session_detail;
   const Reader r(source);
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error& e) {
-    r.fail("", std::string("malformed JSON: ") + e.what());
-  }
+  const json root = parseJsonText<SessionError>(text, source);
   if (!root.is_object()) r.fail("", std::string("a session is a JSON object, got ") + root.type_name());
   if (r.string(root, "format", "") != kSessionFormat) r.fail("format", std::string("expected \"") + kSessionFormat + "\"");
-  const std::int64_t version = r.i64(root, "version", "");
-  if (version > kSessionFormatVersion)
-    r.fail("version", "session format version " + std::to_string(version) + " is newer than this engine's (" +
+  const json& version = r.field(root, "version", "");
+  if (!version.is_number_integer()) r.fail("version", "expected an integer, got " + jsonExcerpt(version));
+  if (!jsonIntegerWithin(version, std::numeric_limits<long long>::min(), kSessionFormatVersion))
+    r.fail("version", "session format version " + jsonExcerpt(version) + " is newer than this engine's (" +
                           std::to_string(kSessionFormatVersion) + "); upgrade Madrona VM");
-  if (version < 1) r.fail("version", "must be at least 1");
+  if (!jsonIntegerWithin(version, 1, kSessionFormatVersion)) r.fail("version", "must be at least 1");
 
   Session s;
   s.sampleRate = r.number(root, "sampleRate", "");
   if (!(s.sampleRate >= 8000 && s.sampleRate <= 384000)) r.fail("sampleRate", "outside [8000, 384000]");
-  s.channels = static_cast<int>(r.i64(root, "channels", ""));
-  if (s.channels < 1 || s.channels > 16) r.fail("channels", "expected 1..16");
-  s.inputs = static_cast<int>(r.i64(root, "inputs", ""));
-  if (s.inputs < 0 || s.inputs > 16) r.fail("inputs", "expected 0..16");
-  if (r.i64(root, "blockFrames", "") != 64) r.fail("blockFrames", "expected 64 (the engine's block)");
+  s.channels = static_cast<int>(r.integer(root, "channels", "", 1, 16));
+  s.inputs = static_cast<int>(r.integer(root, "inputs", "", 0, 16));
+  if (!jsonIntegerWithin(r.field(root, "blockFrames", ""), 64, 64)) r.fail("blockFrames", "expected 64 (the engine's block)");
   s.frames = r.u64(root, "frames", "");
   if (s.frames % 64 != 0) r.fail("frames", "not a whole number of 64-frame blocks");
   s.output = r.string(root, "output", "");
@@ -250,8 +260,7 @@ inline Session parseSession(const std::string& text, const std::string& source) 
     if (!patches[i].is_object()) r.fail(place, "expected an object");
     SessionPatch p;
     p.optimizedForRealTime = r.boolean(patches[i], "optimizeForRealTime", place);
-    p.outputs = static_cast<int>(r.i64(patches[i], "outputs", place));
-    if (p.outputs < 0 || p.outputs > 16) r.fail(place + " outputs", "expected 0..16");
+    p.outputs = static_cast<int>(r.integer(patches[i], "outputs", place, 0, 16));
     const json& patch = r.field(patches[i], "patch", place);
     if (!patch.is_object()) r.fail(place + " patch", "expected a patch object");
     p.json = patch.dump();
@@ -276,7 +285,7 @@ inline Session parseSession(const std::string& text, const std::string& source) 
     w.generation = r.u64(swaps[i], "generation", place);
     w.loaded = r.boolean(swaps[i], "loaded", place);
     if (w.loaded && (i != 0 || w.frame != 0)) r.fail(place + " loaded", "only the first swap, at frame 0, can be a loaded program");
-    w.crossfadeFrames = static_cast<std::uint32_t>(r.u64(swaps[i], "crossfadeFrames", place));
+    w.crossfadeFrames = static_cast<std::uint32_t>(r.integer(swaps[i], "crossfadeFrames", place, 0, kMaxCrossfadeFrames));
     w.curve = r.curve(swaps[i], place);
     s.swaps.push_back(w);
   }
@@ -286,7 +295,7 @@ inline Session parseSession(const std::string& text, const std::string& source) 
     if (!fades[i].is_object()) r.fail(place, "expected an object");
     SessionSetting c;
     c.frame = blockFrame(fades[i], place, s.crossfades.empty() ? 0 : s.crossfades.back().frame);
-    c.crossfadeFrames = static_cast<std::uint32_t>(r.u64(fades[i], "frames", place));
+    c.crossfadeFrames = static_cast<std::uint32_t>(r.integer(fades[i], "frames", place, 0, kMaxCrossfadeFrames));
     c.curve = r.curve(fades[i], place);
     s.crossfades.push_back(c);
   }
@@ -296,8 +305,7 @@ inline Session parseSession(const std::string& text, const std::string& source) 
     if (!limits[i].is_object()) r.fail(place, "expected an object");
     SessionSetting v;
     v.frame = blockFrame(limits[i], place, s.voiceLimits.empty() ? 0 : s.voiceLimits.back().frame);
-    v.voiceLimit = static_cast<int>(r.i64(limits[i], "voices", place));
-    if (v.voiceLimit < 0) r.fail(place + " voices", "must be 0 (no limit) or more");
+    v.voiceLimit = static_cast<int>(r.integer(limits[i], "voices", place, 0, std::numeric_limits<int>::max()));
     s.voiceLimits.push_back(v);
   }
   const json& events = r.array(root, "events", "");
@@ -312,23 +320,20 @@ inline Session parseSession(const std::string& text, const std::string& source) 
     if (e.frame < previous) r.fail(place + " frame", "earlier than the one before (not in the order applied)");
     previous = e.frame;
     const std::string type = r.string(je, "type", place);
-    if (!parseEventType(type, e.type)) r.fail(place + " type", "unknown event type \"" + type + "\"");
-    e.value = static_cast<float>(r.number(je, "value", place));
+    if (!parseEventType(type, e.type)) r.fail(place + " type", "unknown event type " + inQuotes(type));
+    e.value = r.real(je, "value", place);
     if (e.type == EventType::ParamSet) {
       e.moduleKey = r.hexKey(je, "module", place);
       e.paramKey = r.hexKey(je, "param", place);
-      e.rampFrames = static_cast<std::int32_t>(r.i64(je, "ramp", place));
+      e.rampFrames = static_cast<std::int32_t>(r.integer(je, "ramp", place, kDefaultRamp, std::numeric_limits<std::int32_t>::max()));
       if (je.contains("rampCurve")) {
         const std::string c = r.string(je, "rampCurve", place);
         if (c == "exponential") e.curve = RampCurve::Exponential;
-        else if (c != "linear") r.fail(place + " rampCurve", "\"" + c + "\" is not linear or exponential");
+        else if (c != "linear") r.fail(place + " rampCurve", inQuotes(c) + " is not linear or exponential");
       }
     } else {
-      const std::int64_t ch = r.i64(je, "channel", place), key = r.i64(je, "key", place);
-      if (ch < 0 || ch > 16) r.fail(place + " channel", "expected 0..16");
-      if (key < 0 || key > 127) r.fail(place + " key", "expected 0..127");
-      e.channel = static_cast<std::uint8_t>(ch);
-      e.key = static_cast<std::uint8_t>(key);
+      e.channel = static_cast<std::uint8_t>(r.integer(je, "channel", place, 0, 16));
+      e.key = static_cast<std::uint8_t>(r.integer(je, "key", place, 0, 127));
     }
     s.events.push_back(e);
   }

@@ -3,10 +3,20 @@
 // validates patches against it, the compiler lays out buffers from it, docs are generated from it.
 
 #include <algorithm>
+#include <cfloat>
+#include <sstream>
 #include <string>
 #include <vector>
 
 namespace mvm {
+
+// A bound or default as the docs print it (mvm-render --list-modules, docs/modules.md, messages).
+// Every bound of the registry reads back as the same float (tests/dsp/param_bounds_test.cpp).
+inline std::string formatParamNumber(float x) {
+  std::ostringstream s;
+  s << x;
+  return s.str();
+}
 
 struct PortDescriptor {
   std::string name;
@@ -32,6 +42,17 @@ struct ParamDescriptor {
   bool fixedAtLoad = false;
 
   bool isStepped() const noexcept { return smoothingMs == 0.0f; }
+  // control thread: whether a value given as a double (JSON, OSC, the console) is within range.
+  // Values are stored as floats, so they are compared as the float they become: each bound as
+  // printed is accepted exactly, the next float beyond it is not. (Comparing the double with the
+  // float bound refused 0.95 for [-0.95, 0.95]: 0.95f is 0.949999988.)
+  bool accepts(double x) const noexcept {
+    if (!(x >= -static_cast<double>(FLT_MAX) && x <= static_cast<double>(FLT_MAX))) return false; // NaN, ±Inf, no float
+    const float f = static_cast<float>(x);
+    return f >= min && f <= max;
+  }
+  // "[-0.95, 0.95]"
+  std::string rangeText() const { return "[" + formatParamNumber(min) + ", " + formatParamNumber(max) + "]"; }
   // control thread: why `module.name` cannot be changed while the patch plays.
   std::string fixedAtLoadCause(const std::string& module) const {
     return module + "." + name + " is fixed when the patch loads (it sets the channel count): set it in the patch's \"params\"";

@@ -9,6 +9,10 @@ inline constexpr std::size_t kMaxModules = 16384;
 inline constexpr std::size_t kMaxConnections = 65536;
 inline constexpr std::size_t kMaxIdLength = 64;
 inline constexpr std::size_t kMaxPatchBytes = 16u << 20;      // 16 MiB of JSON
+// Nesting of arrays and objects in any JSON the engine reads (patch, score, session), checked
+// while the text is scanned, before anything recursive (the JSON library's copy, compare and
+// dump recurse) touches the value. A session holds a patch: its patch nests 4 levels deeper.
+inline constexpr std::size_t kMaxJsonDepth = 64;
 // Caps on the files the engine reads (core/file_reader.h checks them before reading a byte).
 inline constexpr std::size_t kMaxScoreBytes = 64u << 20;      // a score (JSON)
 inline constexpr std::size_t kMaxMidiFileBytes = 16u << 20;   // a Standard MIDI File

@@ -3,12 +3,13 @@
 // parameter must exist and the mapped range must lie within it). Control thread; throws PatchError.
 
 #include <cmath>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "mvm/core/message_text.h"
 #include "mvm/dsp/module_registry.h"
+#include "mvm/patch/json_document.h"
 #include "mvm/patch/midi_map.h"
 #include "mvm/patch/patch_error.h"
 #include "mvm/patch/patch_graph.h"
@@ -22,18 +23,18 @@ inline MidiMap parseMidiMap(const nlohmann::json& j, PatchGraph& g, const Module
   if (!j.is_object()) throw PatchError(source, "midi", std::string("expected an object, got ") + j.type_name());
   auto integer = [&](const json& o, const char* key, const std::string& place, int lo, int hi) {
     const json& v = o[key];
-    if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi)
-      throw PatchError(source, place + " " + key, "expected an integer within [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v.dump());
-    return static_cast<int>(v.get<long long>());
+    const std::optional<long long> x = jsonIntegerWithin(v, lo, hi);
+    if (!x) throw PatchError(source, place + " " + key, "expected an integer within [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + jsonExcerpt(v));
+    return static_cast<int>(*x);
   };
   auto number = [&](const json& o, const char* key, const std::string& place) {
     const json& v = o[key];
-    if (!v.is_number() || !std::isfinite(v.get<double>())) throw PatchError(source, place + " " + key, "expected a number, got " + v.dump());
+    if (!v.is_number() || !std::isfinite(v.get<double>())) throw PatchError(source, place + " " + key, "expected a number, got " + jsonExcerpt(v));
     return v.get<double>();
   };
   for (auto it = j.begin(); it != j.end(); ++it)
     if (it.key() != "channel" && it.key() != "notes" && it.key() != "bendRange" && it.key() != "controls")
-      throw PatchError(source, "midi key \"" + it.key() + "\"", "unknown key (expected channel, notes, bendRange, controls)");
+      throw PatchError(source, "midi key " + inQuotes(it.key()), "unknown key (expected channel, notes, bendRange, controls)");
   if (j.contains("channel")) map.channel = integer(j, "channel", "midi", 0, 16);
   if (j.contains("notes")) {
     if (!j["notes"].is_boolean()) throw PatchError(source, "midi notes", "expected true or false");
@@ -56,7 +57,7 @@ inline MidiMap parseMidiMap(const nlohmann::json& j, PatchGraph& g, const Module
     for (auto it = c.begin(); it != c.end(); ++it)
       if (it.key() != "cc" && it.key() != "source" && it.key() != "to" && it.key() != "min" && it.key() != "max" &&
           it.key() != "curve" && it.key() != "channel" && it.key() != "ramp")
-        throw PatchError(source, place + " key \"" + it.key() + "\"", "unknown key (expected cc or source, to, min, max, curve, channel, ramp)");
+        throw PatchError(source, place + " key " + inQuotes(it.key()), "unknown key (expected cc or source, to, min, max, curve, channel, ramp)");
     MidiControlMap m;
     if (c.contains("cc") == c.contains("source")) throw PatchError(source, place, "give exactly one of \"cc\" (0..127) or \"source\" (pressure, bend)");
     if (c.contains("cc")) {
@@ -66,7 +67,7 @@ inline MidiMap parseMidiMap(const nlohmann::json& j, PatchGraph& g, const Module
       const json& s = c["source"];
       if (s == "pressure") m.source = MidiControlMap::Source::ChannelPressure;
       else if (s == "bend") m.source = MidiControlMap::Source::PitchBend;
-      else throw PatchError(source, place + " source", "expected \"pressure\" or \"bend\", got " + s.dump());
+      else throw PatchError(source, place + " source", "expected \"pressure\" or \"bend\", got " + jsonExcerpt(s));
       place += " (" + s.get<std::string>() + ")";
     }
     if (c.contains("channel")) m.channel = integer(c, "channel", place, 0, 16);
@@ -74,29 +75,31 @@ inline MidiMap parseMidiMap(const nlohmann::json& j, PatchGraph& g, const Module
     const std::string to = c["to"].get<std::string>();
     const auto dot = to.find('.');
     if (dot == std::string::npos || dot == 0 || dot + 1 == to.size())
-      throw PatchError(source, place + " to", "\"" + to + "\" is not of the form \"module.param\"");
+      throw PatchError(source, place + " to", inQuotes(to) + " is not of the form \"module.param\"");
     m.module = to.substr(0, dot);
     m.param = to.substr(dot + 1);
     const int mi = g.findModule(m.module);
-    if (mi < 0) throw PatchError(source, place + " to", "no module \"" + m.module + "\"");
+    if (mi < 0) throw PatchError(source, place + " to", "no module " + inQuotes(m.module));
     const ModuleDescriptor& d = *registry.find(g.modules[static_cast<std::size_t>(mi)].type)->descriptor;
     const int pi = d.findParam(m.param);
-    if (pi < 0) throw PatchError(source, place + " to", d.type + " \"" + m.module + "\" has no parameter \"" + m.param + "\"");
+    if (pi < 0) throw PatchError(source, place + " to", d.type + " " + inQuotes(m.module) + " has no parameter " + inQuotes(m.param));
     const ParamDescriptor& pd = d.params[static_cast<std::size_t>(pi)];
     if (pd.fixedAtLoad) throw PatchError(source, place + " to", pd.fixedAtLoadCause(m.module));
-    m.min = c.contains("min") ? static_cast<float>(number(c, "min", place)) : pd.min;
-    m.max = c.contains("max") ? static_cast<float>(number(c, "max", place)) : pd.max;
-    for (const float v : {m.min, m.max})
-      if (v < pd.min || v > pd.max) {
-        std::ostringstream ss;
-        ss << v << " is out of range [" << pd.min << ", " << pd.max << "] of " << to;
-        throw PatchError(source, place, ss.str());
-      }
+    // Checked as given, before it becomes a float (a double beyond a float's range cannot).
+    auto bound = [&](const char* key, float fallback) {
+      if (!c.contains(key)) return fallback;
+      const double v = number(c, key, place);
+      if (!pd.accepts(v))
+        throw PatchError(source, place + " " + key, shortestDecimal(v) + " is out of range " + pd.rangeText() + " of " + messageExcerpt(to));
+      return static_cast<float>(v);
+    };
+    m.min = bound("min", pd.min);
+    m.max = bound("max", pd.max);
     if (c.contains("curve")) {
       const json& cv = c["curve"];
       if (cv == "linear") m.curve = RampCurve::Linear;
       else if (cv == "exponential") m.curve = RampCurve::Exponential;
-      else throw PatchError(source, place + " curve", "expected \"linear\" or \"exponential\", got " + cv.dump());
+      else throw PatchError(source, place + " curve", "expected \"linear\" or \"exponential\", got " + jsonExcerpt(cv));
       if (m.curve == RampCurve::Exponential && (m.min == 0.0f || m.max == 0.0f || (m.min > 0.0f) != (m.max > 0.0f)))
         throw PatchError(source, place + " curve", "an exponential curve needs min and max non-zero and of the same sign");
     }

@@ -1,16 +1,21 @@
 #pragma once
 // A patch problem with its place: "file:line:column: cause" for syntax, "file: place: cause" otherwise.
+// Whatever the parts hold, the message is one line without terminal escapes: every part is escaped
+// here (core/message_text.h); the code that builds a part quotes user text as a short excerpt.
 
 #include <stdexcept>
 #include <string>
+
+#include "mvm/core/message_text.h"
 
 namespace mvm {
 
 class PatchError : public std::runtime_error {
 public:
   PatchError(std::string source, std::string place, std::string cause, int line = 0, int column = 0)
-      : std::runtime_error(format(source, place, cause, line, column)), source_(std::move(source)),
-        place_(std::move(place)), cause_(std::move(cause)), line_(line), column_(column) {}
+      : std::runtime_error(format(escapeForMessage(source), escapeForMessage(place), escapeForMessage(cause), line, column)),
+        source_(escapeForMessage(source)), place_(escapeForMessage(place)), cause_(escapeForMessage(cause)), line_(line),
+        column_(column) {}
 
   const std::string& source() const noexcept { return source_; }
   const std::string& place() const noexcept { return place_; }

@@ -16,6 +16,8 @@
 #include "mvm/core/file_reader.h"
 #include "mvm/dsp/builtin_modules.h"
 #include "mvm/dsp/module_registry.h"
+#include "mvm/core/message_text.h"
+#include "mvm/patch/json_document.h"
 #include "mvm/patch/limits.h"
 #include "mvm/patch/midi_map_parser.h"
 #include "mvm/patch/patch_error.h"
@@ -37,16 +39,9 @@ public:
     return parseDocument(parseJsonDocument(text, source), source);
   }
 
-  // control thread: JSON text → document; syntax errors become PatchErrors with line:column.
+  // control thread: JSON text → document, with the limits of patch/json_document.h.
   static nlohmann::json parseJsonDocument(const std::string& text, const std::string& source) {
-    try {
-      return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      auto [line, column] = lineColumn(text, e.byte);
-      throw PatchError(source, "", "malformed JSON: " + stripNlohmannPrefix(e.what()), line, column);
-    } catch (const nlohmann::json::exception& e) { // e.g. a number too large for a double
-      throw PatchError(source, "", "malformed JSON: " + stripNlohmannPrefix(e.what()));
-    }
+    return parseJsonText<PatchError>(text, source);
   }
 
   // control thread, may allocate; throws PatchError
@@ -64,27 +59,8 @@ public:
     }
   }
 
-  // 1-based line and column of a 1-based byte offset.
-  static std::pair<int, int> lineColumn(const std::string& text, std::size_t byte) {
-    int line = 1, column = 1;
-    const std::size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
-    for (std::size_t i = 0; i < end; ++i) {
-      if (text[i] == '\n') { ++line; column = 1; }
-      else ++column;
-    }
-    return {line, column};
-  }
-
 private:
   using json = nlohmann::json;
-
-  static std::string stripNlohmannPrefix(const std::string& what) {
-    // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." → the cause
-    auto pos = what.find(": ");
-    if (pos != std::string::npos) return what.substr(pos + 2);
-    pos = what.find("] "); // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
-    return pos == std::string::npos ? what : what.substr(pos + 2);
-  }
 
   static std::string typeName(const json& j) { return j.type_name(); }
 
@@ -92,15 +68,15 @@ private:
     if (!root.is_object()) throw PatchError(source, "", "a patch is a JSON object, got " + typeName(root));
     static const std::set<std::string> known{"format", "version", "name", "description", "seed", "modules", "connections", "midi"};
     for (auto it = root.begin(); it != root.end(); ++it)
-      if (!known.count(it.key())) throw PatchError(source, "key \"" + it.key() + "\"", "unknown top-level key");
+      if (!known.count(it.key())) throw PatchError(source, "key " + inQuotes(it.key()), "unknown top-level key");
 
     if (root.contains("format") && root["format"] != "mvm-patch")
       throw PatchError(source, "format", "expected \"mvm-patch\"");
     if (root.contains("version")) {
       const json& v = root["version"];
       if (!v.is_number_integer()) throw PatchError(source, "version", "expected an integer, got " + typeName(v));
-      if (v.get<long long>() > kPatchFormatVersion)
-        throw PatchError(source, "version", "patch format version " + v.dump() + " is newer than this engine's (" +
+      if (v.is_number_unsigned() ? v.get<std::uint64_t>() > kPatchFormatVersion : v.get<long long>() > kPatchFormatVersion)
+        throw PatchError(source, "version", "patch format version " + jsonExcerpt(v) + " is newer than this engine's (" +
                                                 std::to_string(kPatchFormatVersion) + "); upgrade Madrona VM");
       if (v.get<long long>() < 1) throw PatchError(source, "version", "must be at least 1");
     }
@@ -114,7 +90,7 @@ private:
     if (root.contains("seed")) {
       const json& s = root["seed"];
       if (!s.is_number_unsigned() && !(s.is_number_integer() && s.get<long long>() >= 0))
-        throw PatchError(source, "seed", "expected a non-negative integer, got " + s.dump());
+        throw PatchError(source, "seed", "expected a non-negative integer (0 to 18446744073709551615), got " + jsonExcerpt(s));
       g.seed = s.get<std::uint64_t>();
     }
 
@@ -127,7 +103,7 @@ private:
     std::unordered_map<std::string, int> ids; // id → index, for cables
     for (std::size_t i = 0; i < modules.size(); ++i) {
       ModuleSpec m = parseModule(modules[i], i, source);
-      if (!ids.emplace(m.id, static_cast<int>(i)).second) throw PatchError(source, "module \"" + m.id + "\"", "duplicate module id");
+      if (!ids.emplace(m.id, static_cast<int>(i)).second) throw PatchError(source, "module " + inQuotes(m.id), "duplicate module id");
       g.modules.push_back(std::move(m));
     }
 
@@ -155,23 +131,23 @@ private:
     if (!j.is_object()) throw PatchError(source, at(), "expected an object, got " + typeName(j));
     for (auto it = j.begin(); it != j.end(); ++it)
       if (it.key() != "id" && it.key() != "type" && it.key() != "params" && it.key() != "ui")
-        throw PatchError(source, at() + " key \"" + it.key() + "\"", "unknown key (expected id, type, params)");
+        throw PatchError(source, at() + " key " + inQuotes(it.key()), "unknown key (expected id, type, params)");
     if (!j.contains("id") || !j["id"].is_string()) throw PatchError(source, at(), "missing string \"id\"");
     ModuleSpec m;
     m.id = j["id"].get<std::string>();
     checkId(m.id, index, source);
-    auto place = [&m] { return "module \"" + m.id + "\""; };
+    auto place = [&m] { return "module " + inQuotes(m.id); };
     if (!j.contains("type") || !j["type"].is_string()) throw PatchError(source, place(), "missing string \"type\"");
     m.type = j["type"].get<std::string>();
     const ModuleRegistry::Entry* entry = registry_.find(m.type);
-    if (!entry) throw PatchError(source, place(), "unknown module type \"" + m.type + "\"" + suggestType(m.type));
+    if (!entry) throw PatchError(source, place(), "unknown module type " + inQuotes(m.type) + suggestType(m.type));
     const ModuleDescriptor& d = *entry->descriptor;
     if (j.contains("params")) {
       const json& params = j["params"];
       if (!params.is_object()) throw PatchError(source, place() + " params", "expected an object, got " + typeName(params));
       for (auto it = params.begin(); it != params.end(); ++it) {
         const int p = d.findParam(it.key());
-        auto pplace = [&] { return place() + " parameter \"" + it.key() + "\""; };
+        auto pplace = [&] { return place() + " parameter " + inQuotes(it.key()); };
         if (p < 0) throw PatchError(source, pplace(), "unknown parameter of " + m.type + " (has: " + names(d.params) + ")");
         m.params[it.key()] = parseParamValue(it.value(), d.params[static_cast<std::size_t>(p)], pplace, source);
       }
@@ -179,24 +155,21 @@ private:
     return m;
   }
 
+  // A number (true and false are not numbers), or a stepped parameter's choice by name.
   template <class Place>
   static float parseParamValue(const json& v, const ParamDescriptor& pd, const Place& place, const std::string& source) {
-    double x;
     if (v.is_string() && !pd.choices.empty()) {
-      const auto s = v.get<std::string>();
+      const auto& s = v.get_ref<const std::string&>();
       auto it = std::find(pd.choices.begin(), pd.choices.end(), s);
-      if (it == pd.choices.end()) throw PatchError(source, place(), "\"" + s + "\" is not one of: " + join(pd.choices));
+      if (it == pd.choices.end()) throw PatchError(source, place(), inQuotes(s) + " is not one of: " + join(pd.choices));
       return static_cast<float>(it - pd.choices.begin());
     }
-    if (v.is_boolean()) x = v.get<bool>() ? 1.0 : 0.0;
-    else if (v.is_number()) x = v.get<double>();
-    else throw PatchError(source, place(), "expected a number, got " + typeName(v) + (pd.choices.empty() ? "" : " (or one of: " + join(pd.choices) + ")"));
+    if (!v.is_number())
+      throw PatchError(source, place(), "expected a number, got " + typeName(v) + (pd.choices.empty() ? "" : " (or one of: " + join(pd.choices) + ")"));
+    const double x = v.get<double>();
     if (!std::isfinite(x)) throw PatchError(source, place(), "not a finite number");
-    if (x < pd.min || x > pd.max) {
-      std::ostringstream ss;
-      ss << x << " is out of range [" << pd.min << ", " << pd.max << "]" << (pd.unit.empty() ? "" : " " + pd.unit);
-      throw PatchError(source, place(), ss.str());
-    }
+    if (!pd.accepts(x))
+      throw PatchError(source, place(), shortestDecimal(x) + " is out of range " + pd.rangeText() + (pd.unit.empty() ? "" : " " + pd.unit));
     if (pd.isStepped() && x != std::floor(x)) throw PatchError(source, place(), "must be a whole number");
     return static_cast<float>(x);
   }
@@ -211,7 +184,7 @@ private:
     if (!j.is_object()) throw PatchError(source, at(), "expected an object, got " + typeName(j));
     for (auto it = j.begin(); it != j.end(); ++it)
       if (it.key() != "from" && it.key() != "to" && it.key() != "amount")
-        throw PatchError(source, at() + " key \"" + it.key() + "\"", "unknown key (expected from, to, amount)");
+        throw PatchError(source, at() + " key " + inQuotes(it.key()), "unknown key (expected from, to, amount)");
     Connection c;
     c.from = parseEndpoint(j, "from", index, source);
     c.to = parseEndpoint(j, "to", index, source);
@@ -225,19 +198,19 @@ private:
     }
     auto place = [&] { return connectionPlace(index, c); };
     const int fromModule = findModule(c.from.module);
-    if (fromModule < 0) throw PatchError(source, place(), "no module \"" + c.from.module + "\"");
+    if (fromModule < 0) throw PatchError(source, place(), "no module " + inQuotes(c.from.module));
     const ModuleDescriptor& fd = *registry_.find(g.modules[static_cast<std::size_t>(fromModule)].type)->descriptor;
     if (fd.findOutput(c.from.port) < 0)
-      throw PatchError(source, place(), fd.type + " \"" + c.from.module + "\" has no output \"" + c.from.port +
-                                          "\" (outputs: " + names(fd.outputs) + ")");
+      throw PatchError(source, place(), fd.type + " " + inQuotes(c.from.module) + " has no output " + inQuotes(c.from.port) +
+                                          " (outputs: " + names(fd.outputs) + ")");
     const int toModule = findModule(c.to.module);
-    if (toModule < 0) throw PatchError(source, place(), "no module \"" + c.to.module + "\"");
+    if (toModule < 0) throw PatchError(source, place(), "no module " + inQuotes(c.to.module));
     const ModuleDescriptor& td = *registry_.find(g.modules[static_cast<std::size_t>(toModule)].type)->descriptor;
     if (td.findInput(c.to.port) < 0) {
       const int p = td.findParam(c.to.port);
       if (p < 0)
-        throw PatchError(source, place(), td.type + " \"" + c.to.module + "\" has no input or parameter \"" + c.to.port +
-                                            "\" (inputs: " + names(td.inputs) + "; parameters: " + names(td.params) + ")");
+        throw PatchError(source, place(), td.type + " " + inQuotes(c.to.module) + " has no input or parameter " + inQuotes(c.to.port) +
+                                            " (inputs: " + names(td.inputs) + "; parameters: " + names(td.params) + ")");
       if (const ParamDescriptor& pd = td.params[static_cast<std::size_t>(p)]; pd.fixedAtLoad)
         throw PatchError(source, place(), pd.fixedAtLoadCause(c.to.module));
     }
@@ -252,12 +225,12 @@ private:
     const auto s = v.get<std::string>();
     const auto dot = s.find('.');
     if (dot == std::string::npos || dot == 0 || dot + 1 == s.size())
-      throw PatchError(source, at + " " + key, "\"" + s + "\" is not of the form \"module.port\"");
+      throw PatchError(source, at + " " + key, inQuotes(s) + " is not of the form \"module.port\"");
     return PortRef{s.substr(0, dot), s.substr(dot + 1)};
   }
 
   static std::string connectionPlace(std::size_t index, const Connection& c) {
-    return "connections[" + std::to_string(index) + "] (" + c.from.str() + " -> " + c.to.str() + ")";
+    return "connections[" + std::to_string(index) + "] (" + messageExcerpt(c.from.str()) + " -> " + messageExcerpt(c.to.str()) + ")";
   }
 
   static void checkId(const std::string& id, std::size_t index, const std::string& source) {
@@ -267,7 +240,7 @@ private:
       throw PatchError(source, at(), "module id is longer than " + std::to_string(limits::kMaxIdLength) + " characters");
     for (unsigned char ch : id)
       if (!(std::isalnum(ch) || ch == '_' || ch == '-'))
-        throw PatchError(source, at() + " id \"" + id + "\"", "module ids may hold only letters, digits, '_' and '-'");
+        throw PatchError(source, at() + " id " + inQuotes(id), "module ids may hold only letters, digits, '_' and '-'");
   }
 
   std::string suggestType(const std::string& type) const {
