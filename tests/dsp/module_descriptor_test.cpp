@@ -76,8 +76,8 @@ public:
   explicit OneParamTarget(const ParamDescriptor& pd) : pd_(pd) {}
   bool post(const Event&) override { return true; }
   const ParamDescriptor* findParam(std::string_view, std::string_view) override { return &pd_; }
-  std::string loadPatch(const std::string&) override { return "no"; }
-  std::string rollback() override { return "no"; }
+  OscLoad loadPatch(const std::string&) override { return {"no", {}}; }
+  OscLoad rollback() override { return {"no", {}}; }
   std::optional<OscStatus> status() override { return std::nullopt; }
 
 private:
