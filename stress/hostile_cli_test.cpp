@@ -318,7 +318,7 @@ TEST_F(HostileCli, ControlCharactersInNamesAreEscapedSoEveryErrorIsOneLine) {
   const struct {
     const char* shellName; // printf format of the name
     const char* shown;
-  } names[] = {{"a\\nb.json", "a\\\\x0ab.json"}, {"a\\033[31mred.json", "a\\\\x1b\\[31mred.json"}, {"a\\rb.json", "a\\\\x0db.json"}};
+  } names[] = {{"a\\nb.json", "a\\\\(x0a|n)b.json"}, {"a\\033[31mred.json", "a\\\\x1b\\[31mred.json"}, {"a\\rb.json", "a\\\\(x0d|r)b.json"}};
   for (const auto& n : names) {
     const std::string path = "\"" + dir_.path().string() + "/$(printf '" + n.shellName + "')\"";
     for (const std::string& args : {path + " -o " + out("x.wav"), in("patch.json") + " --score " + path + " -o " + out("x.wav"),
@@ -423,7 +423,7 @@ TEST_F(HostileCli, SignalsEndEveryStageAtOnceAndLeaveNothing) {
       {"rendering and writing", {in("patch.json"), "-s", "3600", "-o", o}, 400},
       {"rendering with swaps", {in("patch.json"), "-s", "3600", "--swap", "1=" + in("cycle.json"), "-o", o}, 600},
       {"replaying", {"--replay", in("hour"), "-o", o}, 400},
-      {"disassembling", {in("cycle.json"), "--disasm"}, 300},
+      {"disassembling", {in("big.json"), "--disasm"}, 30}, // the cycle compiles in ms since cycle breaking is near-linear
   };
   double worst = 0;
   for (const Stage& st : stages)

@@ -30,8 +30,12 @@ TEST(Simd, LanesMatchTheScalarOperationsBitForBit) {
     const auto t = math::tanPiFraction(simd::clamp(v, 0.0f, 300.0f) * (0.49f / 300.0f));
     for (int j = 0; j < 4; ++j) {
       const float x = xs[i + static_cast<std::size_t>(j)];
-      EXPECT_TRUE(sameBits(c[j], math::clamp(x, -100.0f, 100.0f))) << x;
       EXPECT_EQ(f[j] != 0, math::isFinite(x)) << x;
+      if (std::isnan(x)) { // documented in simd.h: NaN passes simd::clamp (math::clamp gives lo)
+        EXPECT_TRUE(std::isnan(c[j]));
+        continue;
+      }
+      EXPECT_TRUE(sameBits(c[j], math::clamp(x, -100.0f, 100.0f))) << x;
       const auto s = math::tanPiFraction(math::clamp(x, 0.0f, 300.0f) * (0.49f / 300.0f));
       EXPECT_TRUE(sameBits(t.num[j], s.num) && sameBits(t.den[j], s.den)) << x;
     }
