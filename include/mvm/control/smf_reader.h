@@ -55,7 +55,9 @@ struct MidiSong {
     // metrical: seconds = microTicks / (ticksPerQuarter × 1e6); SMPTE: microTicks holds ticks × 1e6
     const unsigned __int128 den = ticksPerQuarter > 0 ? static_cast<unsigned __int128>(ticksPerQuarter) * 1000000u
                                                       : static_cast<unsigned __int128>(smpteFps) * ticksPerFrame * 1000000u;
-    return static_cast<std::uint64_t>((microTicks * rate * 2 + den) / (den * 2));
+    // Saturates rather than wraps: a hostile file's far end must stay far (the length cap refuses it).
+    const unsigned __int128 frames = (microTicks * rate * 2 + den) / (den * 2);
+    return frames > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(frames);
   }
   double secondsOf(unsigned __int128 microTicks) const noexcept {
     const double den = ticksPerQuarter > 0 ? ticksPerQuarter * 1e6 : static_cast<double>(smpteFps) * ticksPerFrame * 1e6;
