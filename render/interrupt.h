@@ -14,6 +14,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#if defined(__has_feature)
+#if __has_feature(realtime_sanitizer)
+#include <sanitizer/rtsan_interface.h>
+#define MVM_RENDER_UNDER_RTSAN 1
+#endif
+#endif
+
 namespace mvm::render {
 
 inline constexpr int kInterruptedExit = 130;
@@ -25,6 +32,11 @@ inline std::size_t gMessageLength = 0;
 inline constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
 inline void onSignal(int) {
+#ifdef MVM_RENDER_UNDER_RTSAN
+  // The signal may land inside VM::process (the audio path runs on this thread offline); the
+  // handler ends the process rather than continuing the block, so its unlink is not real-time work.
+  __rtsan_disable();
+#endif
   if (gTempPath[0] != '\0') ::unlink(gTempPath);
   if (gMessageLength > 0) {
     const ssize_t n = ::write(STDERR_FILENO, gMessage, gMessageLength);
