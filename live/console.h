@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mvm/core/message_text.h"
+
 namespace mvm::live {
 
 // A handler's way to say the command was wrong: the message becomes the one-line error.
@@ -66,7 +68,7 @@ inline double parseConsoleNumber(const std::string& text, const char* what) {
   double v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v))
-    throw ConsoleError(std::string(what) + " '" + text + "' is not a number");
+    throw ConsoleError(std::string(what) + " '" + messageExcerpt(text) + "' is not a number");
   return v;
 }
 
@@ -74,12 +76,12 @@ inline double parseConsoleNumber(const std::string& text, const char* what) {
 inline int parseNoteKey(const std::string& text) {
   if (!text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) != 0)) {
     const double v = parseConsoleNumber(text, "note");
-    if (v != std::floor(v) || v < 0 || v > 127) throw ConsoleError("note " + text + ": expected 0..127 or a name like C4");
+    if (v != std::floor(v) || v < 0 || v > 127) throw ConsoleError("note " + messageExcerpt(text) + ": expected 0..127 or a name like C4");
     return static_cast<int>(v);
   }
   static constexpr int kSemitone[] = {9, 11, 0, 2, 4, 5, 7}; // A B C D E F G
   if (text.empty() || std::toupper(static_cast<unsigned char>(text[0])) < 'A' || std::toupper(static_cast<unsigned char>(text[0])) > 'G')
-    throw ConsoleError("note '" + text + "': expected 0..127 or a name like C4");
+    throw ConsoleError("note '" + messageExcerpt(text) + "': expected 0..127 or a name like C4");
   int semitone = kSemitone[std::toupper(static_cast<unsigned char>(text[0])) - 'A'];
   std::size_t i = 1;
   if (i < text.size() && text[i] == '#') ++semitone, ++i;
@@ -87,9 +89,9 @@ inline int parseNoteKey(const std::string& text) {
   int octave = 0;
   const auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), octave);
   if (i == text.size() || ec != std::errc() || end != text.data() + text.size())
-    throw ConsoleError("note '" + text + "': expected 0..127 or a name like C4");
+    throw ConsoleError("note '" + messageExcerpt(text) + "': expected 0..127 or a name like C4");
   const int key = (octave + 1) * 12 + semitone;
-  if (key < 0 || key > 127) throw ConsoleError("note '" + text + "' is outside 0..127");
+  if (key < 0 || key > 127) throw ConsoleError("note '" + messageExcerpt(text) + "' is outside 0..127");
   return key;
 }
 
@@ -124,15 +126,15 @@ public:
       std::vector<std::string> words = splitCommandLine(line);
       if (words.empty() || words[0][0] == '#') return {true, "", false};
       const Command* c = find(words[0]);
-      if (!c) return {false, "unknown command '" + words[0] + "' (try 'help')", false};
+      if (!c) return {false, "unknown command '" + messageExcerpt(words[0]) + "' (try 'help')", false};
       words.erase(words.begin());
       try {
         return {true, c->run(words), c->quits};
       } catch (const ConsoleError& e) {
-        return {false, std::string(e.what()) + (e.withUsage ? " (usage: " + c->usage + ")" : ""), false};
+        return {false, escapeForMessage(e.what()) + (e.withUsage ? " (usage: " + c->usage + ")" : ""), false};
       }
     } catch (const std::exception& e) {
-      return {false, e.what(), false};
+      return {false, escapeForMessage(e.what()), false};
     }
   }
 

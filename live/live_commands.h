@@ -31,15 +31,15 @@ inline const ParamDescriptor& liveParam(const PatchGraph& patch, const ModuleReg
   const ModuleSpec* spec = nullptr;
   for (const ModuleSpec& m : patch.modules)
     if (m.id == module) spec = &m;
-  if (!spec) throw ConsoleError("no module '" + module + "' in the patch playing");
+  if (!spec) throw ConsoleError("no module '" + messageExcerpt(module) + "' in the patch playing");
   const ModuleRegistry::Entry* entry = registry.find(spec->type);
-  if (!entry) throw ConsoleError("module '" + module + "' has an unknown type " + spec->type);
+  if (!entry) throw ConsoleError("module '" + messageExcerpt(module) + "' has an unknown type " + messageExcerpt(spec->type));
   const ModuleDescriptor& d = *entry->descriptor;
   const int index = d.findParam(param);
   if (index < 0) {
     std::string names;
     for (const ParamDescriptor& p : d.params) names += (names.empty() ? "" : ", ") + p.name;
-    throw ConsoleError(spec->type + " '" + module + "' has no parameter '" + param + "' (it has: " + names + ")");
+    throw ConsoleError(messageExcerpt(spec->type) + " '" + messageExcerpt(module) + "' has no parameter '" + messageExcerpt(param) + "' (it has: " + names + ")");
   }
   const ParamDescriptor& pd = d.params[static_cast<std::size_t>(index)];
   if (pd.fixedAtLoad) throw ConsoleError(pd.fixedAtLoadCause(module));
@@ -57,7 +57,7 @@ inline float resolveParamValue(const PatchGraph& patch, const ModuleRegistry& re
   if (!pd.accepts(v)) {
     char range[96];
     std::snprintf(range, sizeof range, "[%g, %g]", static_cast<double>(pd.min), static_cast<double>(pd.max));
-    throw ConsoleError(module + "." + param + ": " + text + " is outside " + range);
+    throw ConsoleError(messageExcerpt(module) + "." + messageExcerpt(param) + ": " + messageExcerpt(text) + " is outside " + range);
   }
   return static_cast<float>(v);
 }
@@ -67,14 +67,14 @@ inline void addLiveCommands(CommandTable& table, LiveCommandContext ctx) {
              [ctx](const std::vector<std::string>& a) {
                expectArgs(a, 1, 1);
                ctx.track(ctx.manager->loadPatch(a[0]), a[0]);
-               return "loading " + a[0];
+               return "loading " + escapeForMessage(a[0]);
              }});
   table.add({"set", "set MODULE.PARAM VALUE", "set a parameter of the patch playing (smoothed)",
              [ctx](const std::vector<std::string>& a) {
                expectArgs(a, 2, 2);
                const std::size_t dot = a[0].find('.');
                if (dot == std::string::npos || dot == 0 || dot + 1 == a[0].size())
-                 throw ConsoleError("'" + a[0] + "': expected MODULE.PARAM", true);
+                 throw ConsoleError("'" + messageExcerpt(a[0]) + "': expected MODULE.PARAM", true);
                const std::string module = a[0].substr(0, dot), param = a[0].substr(dot + 1);
                const auto patch = ctx.manager->currentPatch();
                if (!patch) throw ConsoleError("no patch is playing yet");
@@ -94,13 +94,13 @@ inline void addLiveCommands(CommandTable& table, LiveCommandContext ctx) {
                if (a[0] == "on") {
                  e.type = EventType::NoteOn;
                  if (a.size() == 3) velocity = parseConsoleNumber(a[2], "velocity");
-                 if (velocity < 1 || velocity > 127) throw ConsoleError("velocity " + a[2] + ": expected 1..127");
+                 if (velocity < 1 || velocity > 127) throw ConsoleError("velocity " + messageExcerpt(a[2]) + ": expected 1..127");
                } else if (a[0] == "off") {
                  if (a.size() == 3) throw ConsoleError("too many arguments", true);
                  e.type = EventType::NoteOff;
                  velocity = 0;
                } else {
-                 throw ConsoleError("'" + a[0] + "': expected on or off", true);
+                 throw ConsoleError("'" + messageExcerpt(a[0]) + "': expected on or off", true);
                }
                e.value = static_cast<float>(velocity / 127.0);
                if (!ctx.vm->postEvent(e)) throw ConsoleError("the event queue is full; try again");

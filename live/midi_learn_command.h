@@ -22,7 +22,7 @@ inline void addMidiLearnCommand(CommandTable& table, MidiInput* midi, PatchManag
                if (!midi) throw ConsoleError("no MIDI input (start mvm-live with --midi-in PORT)");
                const std::size_t dot = a[0].find('.');
                if (dot == std::string::npos || dot == 0 || dot + 1 == a[0].size())
-                 throw ConsoleError("'" + a[0] + "': expected MODULE.PARAM", true);
+                 throw ConsoleError("'" + messageExcerpt(a[0]) + "': expected MODULE.PARAM", true);
                const std::string module = a[0].substr(0, dot), param = a[0].substr(dot + 1);
                const auto patch = manager->currentPatch();
                if (!patch) throw ConsoleError("no patch is playing yet");
@@ -33,7 +33,7 @@ inline void addMidiLearnCommand(CommandTable& table, MidiInput* midi, PatchManag
                  hi = resolveParamValue(*patch, *registry, module, param, a[2]);
                }
                midi->armLearn(module, param, lo, hi);
-               return "learn: move a controller to map it to " + a[0];
+               return "learn: move a controller to map it to " + messageExcerpt(a[0]);
              }});
 }
 

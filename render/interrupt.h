@@ -1,5 +1,6 @@
 #pragma once
-// How mvm-render stops on SIGINT, SIGTERM or SIGHUP: at once, at any stage (reading, compiling,
+// How mvm-render stops on SIGINT, SIGTERM, SIGHUP or SIGQUIT (whose default would dump core and leave the
+// temporary file): at once, at any stage (reading, compiling,
 // rendering, writing, replaying), exit 130, nothing left behind. The handler needs no cooperation
 // from a long compile or a blocked write: it removes the temporary output file (its path is kept
 // in a static buffer), writes one fixed line and calls _exit, all async-signal-safe. The path is
@@ -29,7 +30,7 @@ namespace interrupt_detail {
 inline char gTempPath[PATH_MAX + 1] = {};      // the temporary file to remove, or ""
 inline char gMessage[PATH_MAX + 128] = {};     // the one line written on a signal
 inline std::size_t gMessageLength = 0;
-inline constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+inline constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 inline void onSignal(int) {
 #ifdef MVM_RENDER_UNDER_RTSAN
@@ -46,7 +47,7 @@ inline void onSignal(int) {
 }
 } // namespace interrupt_detail
 
-// Holds SIGINT, SIGTERM and SIGHUP for its lifetime (this thread); a signal that arrives
+// Holds the stopping signals for its lifetime (this thread); a signal that arrives
 // meanwhile is delivered when it ends.
 class SignalsHeld {
 public:
@@ -84,9 +85,14 @@ inline void setInterruptNotice(const std::string& output) {
   gMessageLength = line.size();
 }
 
-// First thing in main. SIGHUP keeps an inherited "ignore" (nohup); SIGINT and SIGTERM always stop.
+// First thing in main. SIGHUP keeps an inherited "ignore" (nohup); SIGINT, SIGTERM and SIGQUIT always
+// stop. SIGXFSZ (a file-size limit) and SIGPIPE (stderr a closed pipe) are ignored: their default
+// kills the process with the temporary file in place, while ignored they turn into a failed write,
+// which ends the run with the write-error exit code and removes the file.
 inline void installInterruptHandlers() {
   setInterruptNotice("");
+  ::signal(SIGXFSZ, SIG_IGN);
+  ::signal(SIGPIPE, SIG_IGN);
   struct sigaction sa {};
   sa.sa_handler = interrupt_detail::onSignal;
   ::sigemptyset(&sa.sa_mask);

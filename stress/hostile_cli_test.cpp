@@ -351,6 +351,27 @@ TEST_F(HostileCli, OutOfMemoryIsOneLineAndExit4) {
   expectNothingLeft("out of memory");
 }
 
+// A file-size limit (ulimit -f) and a reader that goes away: signals whose default would kill
+// mvm-render with its temporary file in place. A write over the limit is a write error (exit 3, the
+// output named, nothing left); a closed stdout/stderr pipe costs the summary line, not the render.
+TEST_F(HostileCli, AFileSizeLimitOrAClosedPipeNeverLeavesAPartialFile) {
+  for (const char* limitKiB : {"1", "64", "4096"}) {
+    const auto r = runCommand("ulimit -f " + std::string(limitKiB) + "; " + kRender + " " + in("patch.json") + " -s 60 -o " + out("x.wav"));
+    ++cases_;
+    EXPECT_EQ(r.exitCode, 3) << limitKiB << "\n" << r.output;
+    EXPECT_NE(r.output.find(out("x.wav")), std::string::npos) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+    expectNothingLeft(std::string("ulimit -f ") + limitKiB);
+  }
+  for (const char* redirect : {"", " 2>&1"}) {
+    const auto r = runCommand("(" + kRender + " " + in("patch.json") + " -s 2 -o " + out("x.wav") + redirect + "; echo $? > " +
+                              dir_.path().string() + "/rc) | true");
+    ++cases_;
+    EXPECT_EQ(readFile(dir_.path() / "rc"), "0\n") << redirect << r.output;
+    expectOnly("x.wav");
+  }
+}
+
 TEST_F(HostileCli, ReplayPrintsTheSummaryOfARender) {
   const auto r = runCommand(kRender + " --replay " + in("session") + " -o " + out("r.wav"));
   ASSERT_EQ(r.exitCode, 0) << r.output;
@@ -444,12 +465,12 @@ TEST_F(HostileCli, SignalsEndEveryStageAtOnceAndLeaveNothing) {
   };
   double worst = 0;
   for (const Stage& st : stages)
-    for (const int sig : {SIGINT, SIGTERM}) {
+    for (const int sig : {SIGINT, SIGTERM, SIGQUIT}) {
       const Stopped s = signalAfter(st.args, sig, st.afterMs);
       ++cases_;
       ASSERT_FALSE(s.exitedBefore) << st.name << ": finished before the signal";
       EXPECT_TRUE(WIFEXITED(s.status) && WEXITSTATUS(s.status) == 130) << st.name << " " << strsignal(sig) << " status " << s.status;
-      std::printf("[ figures ] %-24s %-8s exit 130 after %.1f ms\n", st.name, sig == SIGINT ? "SIGINT" : "SIGTERM", s.latencyMs);
+      std::printf("[ figures ] %-24s %-8s exit 130 after %.1f ms\n", st.name, sigabbrev_np(sig), s.latencyMs);
       worst = std::max(worst, s.latencyMs);
       EXPECT_LT(s.latencyMs, 250.0) << st.name << ": the goal is 100 ms; 250 allows for a loaded machine";
       expectNothingLeft(st.name);

@@ -269,7 +269,7 @@ private:
     }
     const double v = args[0].f;
     if (!pd->accepts(v)) {
-      error = shortestDecimal(v) + " is out of range " + pd->rangeText() + " of " + std::string(module) + "." + std::string(name);
+      error = shortestDecimal(v) + " is out of range " + pd->rangeText() + " of " + messageExcerpt(module) + "." + messageExcerpt(name);
       return;
     }
     Event e;

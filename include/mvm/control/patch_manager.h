@@ -293,7 +293,7 @@ private:
       options.keepPatchJson = vm_.sessionTapAttached(); // a recording needs the patch of every program
       program = Compiler(registry_).compile(graph, options);
     } catch (const std::bad_alloc&) {
-      fail(*r, r->source + ": out of memory while compiling", {});
+      fail(*r, escapeForMessage(r->source) + ": out of memory while compiling", {});
       return;
     } catch (const FileError& e) {
       fail(*r, e.what(), {SwapFailure::Kind::File, e.reason(), 0, 0});

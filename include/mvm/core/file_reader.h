@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "mvm/core/message_text.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,7 +24,7 @@ class FileError : public std::runtime_error {
 public:
   enum class Reason { NotFound, Unreadable, NotRegular, TooLarge };
   FileError(std::string path, Reason reason, std::string cause)
-      : std::runtime_error(path + ": " + cause), path_(std::move(path)), reason_(reason), cause_(std::move(cause)) {}
+      : std::runtime_error(escapeForMessage(path) + ": " + cause), path_(std::move(path)), reason_(reason), cause_(std::move(cause)) {}
   const std::string& path() const noexcept { return path_; }
   Reason reason() const noexcept { return reason_; }
   const std::string& cause() const noexcept { return cause_; }
