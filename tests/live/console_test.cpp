@@ -73,6 +73,26 @@ TEST(Console, TableRunsCommandsAndSaysClearlyWhatIsWrong) {
   EXPECT_NE(t.helpText().find("echo WORD"), std::string::npos);
 }
 
+// Whatever a command's error quotes (a word typed or pasted: escapes, a carriage return, a line
+// separator, invalid UTF-8), the reply stays one line and cannot drive the terminal.
+TEST(Console, ErrorRepliesEscapeWhatTheyQuote) {
+  CommandTable t;
+  t.add({"fail", "fail WORD", "always refuses", [](const std::vector<std::string>& a) -> std::string {
+           throw ConsoleError("no such thing '" + a.at(0) + "'");
+         }});
+  for (const std::string word : {"\x1b[2J", "a\rb", "x\xe2\x80\xa8y", "\xff\xfe", "\x9b" "31m"}) {
+    for (const std::string& line : {"fail \"" + word + "\"", "\"" + word + "\""}) {
+      const auto r = t.execute(line);
+      EXPECT_FALSE(r.ok) << line;
+      for (const char c : r.text) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << r.text;
+      EXPECT_EQ(r.text.find("\xe2\x80\xa8"), std::string::npos) << r.text;
+      EXPECT_EQ(r.text.find("\xff"), std::string::npos) << r.text;
+    }
+  }
+  EXPECT_EQ(t.execute("fail \"\x1b[2J\"").text, "no such thing '\\x1b[2J'");
+  EXPECT_EQ(t.execute("note on \x1b").text.find('\x1b'), std::string::npos);
+}
+
 TEST(StdinLines, ReadsWholeLinesWithoutBlockingAndEndsAtEof) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
