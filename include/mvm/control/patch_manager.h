@@ -328,14 +328,8 @@ private:
       program->compiledFrame = vm_.framesComputed();
       inflight_[program->generation] = InFlight{r, graph, program->signature};
     }
-    {
-      std::lock_guard rl(r->mutex);
-      r->generation = program->generation;
-      r->times.compiledNs = compiledNs;
-      r->times.compiledFrame = program->compiledFrame;
-      r->state = SwapState::Scheduled;
-      r->cv.notify_all();
-    }
+    const std::uint64_t generation = program->generation;
+    const std::uint64_t compiledFrame = program->compiledFrame;
     if (std::unique_ptr<Program> replaced = vm_.scheduleNewProgram(std::move(program))) {
       std::lock_guard lock(mutex_);
       if (auto it = inflight_.find(replaced->generation); it != inflight_.end()) {
@@ -343,6 +337,17 @@ private:
         finish(*it->second.request, SwapState::Superseded, "a newer patch was scheduled before it was swapped in");
         inflight_.erase(it);
       }
+    }
+    // Marked after the program it displaced is superseded, so whoever sees this one scheduled
+    // also sees the older one finished. Only this thread pumps the audio thread's reports, so
+    // Swapped cannot be set before Scheduled.
+    {
+      std::lock_guard rl(r->mutex);
+      r->generation = generation;
+      r->times.compiledNs = compiledNs;
+      r->times.compiledFrame = compiledFrame;
+      r->state = SwapState::Scheduled;
+      r->cv.notify_all();
     }
   }
 
