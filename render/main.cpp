@@ -124,6 +124,11 @@ int run(int argc, char** argv) {
     std::cerr << "mvm-render: " << printableLine(e.what()) << "\n" << kUsageText << "Try 'mvm-render --help'.\n";
     return kUsage;
   }
+  // An empty name ("--score ''", a variable that expanded to nothing) is a mistake, not an
+  // absent option: taken as absent, the run would quietly go on without the file.
+  for (const char* name : {"patch", "output", "score", "midi", "input", "replay"})
+    if (vm.count(name) && vm[name].as<std::string>().empty())
+      throw UsageError(std::string(name == std::string("patch") ? "the patch" : std::string("--") + name) + ": the file name is empty");
   if (vm.count("help")) {
     std::cout << kUsageText << "\n" << visible
               << "\nExit status: 0 ok, 1 bad patch, score, MIDI file, input WAV or session (or a length over 86400 s),\n"

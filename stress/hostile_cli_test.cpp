@@ -302,6 +302,24 @@ TEST_F(HostileCli, LengthsOverTheLimitAreRefusedWhereverTheyComeFrom) {
   for (const char* s : {"86401=", "-1=", "nan=", "x="}) expectCase(in("patch.json") + " --swap " + s + in("patch.json") + o, 2, "expected TIME=PATCH.json");
 }
 
+// An empty file name is refused, never taken as an option not given (which would render without it).
+TEST_F(HostileCli, AnEmptyFileNameIsRefusedNotTakenAsAbsent) {
+  const std::string p = in("patch.json"), o = " -o " + out("x.wav");
+  const struct {
+    std::string args;
+    const char* expect;
+  } cases[] = {
+      {"'' -s 0.1" + o, "the patch: the file name is empty"},
+      {p + " -s 0.1 -o ''", "--output: the file name is empty"},
+      {p + " --score ''" + o, "--score: the file name is empty"},
+      {p + " --midi ''" + o, "--midi: the file name is empty"},
+      {p + " -s 0.1 --input ''" + o, "--input: the file name is empty"},
+      {"--replay ''" + o, "--replay: the file name is empty"},
+      {p + " -s 0.1 --swap 0.05=''" + o, "expected TIME=PATCH.json"},
+  };
+  for (const auto& c : cases) expectCase(c.args, 2, c.expect);
+}
+
 TEST_F(HostileCli, SeedsAreWholeNumbersWithinTheirRange) {
   const std::string o = " -s 0.1 -o " + out("x.wav");
   for (const char* s : {"-1", "-0", "+5", "1.5", "1e3", "0x10", "abc", "''", "' 7'", "18446744073709551616", "99999999999999999999999"})
