@@ -114,21 +114,22 @@ public:
   float initialParam(int param) const noexcept { return setup_.params[static_cast<std::size_t>(param)]; }
   int numInputs() const noexcept { return static_cast<int>(inputChannels_.size()); }
   int numOutputs() const noexcept { return static_cast<int>(outputChannels_.size()); }
-  int inputChannels(int port) const noexcept { return inputChannels_[static_cast<std::size_t>(port)]; }
+  [[gnu::always_inline]] int inputChannels(int port) const noexcept { return inputChannels_[static_cast<std::size_t>(port)]; }
   bool isInputConnected(int port) const noexcept { return inputConnected_[static_cast<std::size_t>(port)] != 0; }
   int outputChannels(int port) const noexcept { return outputChannels_[static_cast<std::size_t>(port)]; }
   bool isOutputConnected(int port) const noexcept { return (outputsUnread_ >> port & 1) == 0; }
-  int paramPort(int param) const noexcept { return static_cast<int>(descriptor_->inputs.size()) + param; }
+  [[gnu::always_inline]] int paramPort(int param) const noexcept { return static_cast<int>(descriptor_->inputs.size()) + param; }
   std::span<const Event> blockEvents() const noexcept { return blockEvents_; }
 
+  // Forced inline, as Channel's (module_kernel.h): called for every buffer of every channel.
   // Channel c of input `port`, mono inputs broadcast.
-  const float* in(const float** inputs, int port, int c) const noexcept {
+  [[gnu::always_inline]] const float* in(const float** inputs, int port, int c) const noexcept {
     return channelOf(inputs[port], inputChannels(port), c);
   }
   // Channel c of parameter `param`'s per-sample value.
-  const float* param(const float** inputs, int param, int c) const noexcept { return in(inputs, paramPort(param), c); }
+  [[gnu::always_inline]] const float* param(const float** inputs, int param, int c) const noexcept { return in(inputs, paramPort(param), c); }
   // Channel c of output `port`.
-  static float* out(float** outputs, int port, int c) noexcept { return channelOf(outputs[port], c); }
+  [[gnu::always_inline]] static float* out(float** outputs, int port, int c) noexcept { return channelOf(outputs[port], c); }
 
 private:
   const ModuleDescriptor* descriptor_ = nullptr;

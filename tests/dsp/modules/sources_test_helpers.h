@@ -1,5 +1,5 @@
 #pragma once
-// Test-side rulers shared by the oscillator / noise / filter tests (catalog_sources.h modules).
+// Test-side rulers shared by the oscillator / noise / filter tests.
 // Plain libm double precision: this measures the engine, it is not the engine.
 
 #include <cmath>

@@ -11,16 +11,24 @@
 #include <cstdint>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
+#include "mvm/dsp/modules/envelope_state.h"
 
 namespace mvm::modules {
 
-class AD final : public DSPModule {
+enum class AdStage : std::uint8_t { Idle, Attack, Decay };
+
+struct AdState : EnvelopeState<AdStage> {
+  std::uint32_t eocLeft = 0;      // frames of the end-of-cycle pulse still to give
+  std::uint32_t attackLength = 0; // of the current cycle
+};
+
+class AD final : public ChannelModule<AD, AdState> {
 public:
   enum Inputs { kTrig };
   enum Params { kAttack, kDecay, kLoop };
   enum Outputs { kEnv, kEoc };
-  enum class Stage : std::uint8_t { Idle, Attack, Decay };
+  using Stage = AdStage;
 
   static const ModuleDescriptor& describe() {
     static const ModuleDescriptor d{
@@ -36,91 +44,60 @@ public:
 
   void prepare() override { pulseLength_ = pulseFrames(sampleRate()); }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kEnv);
+  void processChannel(const Channel& ch, AdState& v) noexcept {
     const float rate = static_cast<float>(sampleRate());
-    const float* loopParam = param(in, kLoop, 0);
-    for (int c = 0; c < channels; ++c) {
-      const float* trig = this->in(in, kTrig, c);
-      const float* attack = param(in, kAttack, c);
-      const float* decay = param(in, kDecay, c);
-      float* y = DSPModule::out(out, kEnv, c);
-      float* eoc = DSPModule::out(out, kEoc, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool high = trig[i] >= 0.5f;
-        const bool loop = loopParam[i] >= 0.5f;
-        if (high && !v.trigHigh) startAttack(v, attack[i] * rate);
-        v.trigHigh = high;
-        if (v.eocLeft > 0) --v.eocLeft;
-        switch (v.stage) {
-        case Stage::Idle:
-          if (loop) { // looping also starts a resting envelope
-            startAttack(v, attack[i] * rate);
-            advanceAttack(v, decay[i] * rate);
-          } else v.level = 0.0f;
-          break;
-        case Stage::Attack: advanceAttack(v, decay[i] * rate); break;
-        case Stage::Decay:
-          if (++v.n >= v.length) {
-            v.level = 0.0f;
-            // a looping cycle shorter than 2 ms gets a pulse of half the cycle, so eoc still rises each cycle
-            const std::uint32_t half = (v.attackLength + v.length) / 2;
-            v.eocLeft = loop && half < pulseLength_ ? (half < 1 ? 1u : half) : pulseLength_;
-            if (loop) start(v, Stage::Attack, attack[i] * rate); // from 0, first step on the next frame
-            else v.stage = Stage::Idle;
-          } else v.level = 1.0f - static_cast<float>(v.n) / static_cast<float>(v.length);
-          break;
-        }
-        y[i] = v.level;
-        eoc[i] = v.eocLeft > 0 ? 1.0f : 0.0f;
+    const float *trig = ch.in(kTrig), *attack = ch.param(kAttack), *decay = ch.param(kDecay), *loopParam = ch.sharedParam(kLoop);
+    float *y = ch.out(kEnv), *eoc = ch.out(kEoc);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool high = trig[i] >= 0.5f;
+      const bool loop = loopParam[i] >= 0.5f;
+      if (high && !v.gateHigh) startAttack(v, attack[i] * rate);
+      v.gateHigh = high;
+      if (v.eocLeft > 0) --v.eocLeft;
+      switch (v.stage) {
+      case Stage::Idle:
+        if (loop) { // looping also starts a resting envelope
+          startAttack(v, attack[i] * rate);
+          advanceAttack(v, decay[i] * rate);
+        } else v.level = 0.0f;
+        break;
+      case Stage::Attack: advanceAttack(v, decay[i] * rate); break;
+      case Stage::Decay:
+        if (++v.n >= v.length) {
+          v.level = 0.0f;
+          // a looping cycle shorter than 2 ms gets a pulse of half the cycle, so eoc still rises each cycle
+          const std::uint32_t half = (v.attackLength + v.length) / 2;
+          v.eocLeft = loop && half < pulseLength_ ? (half < 1 ? 1u : half) : pulseLength_;
+          if (loop) v.start(Stage::Attack, attack[i] * rate); // from 0, first step on the next frame
+          else v.stage = Stage::Idle;
+        } else v.level = 1.0f - static_cast<float>(v.n) / static_cast<float>(v.length);
+        break;
       }
+      y[i] = v.level;
+      eoc[i] = v.eocLeft > 0 ? 1.0f : 0.0f;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const AD&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
-  Stage stage(int channel) const noexcept { return voices_[channel].stage; }
+  Stage stage(int channel) const noexcept { return state_[static_cast<std::size_t>(channel)].stage; }
 
 private:
-  struct Voice {
-    Stage stage = Stage::Idle;
-    bool trigHigh = false;
-    float level = 0.0f;
-    float from = 0.0f;
-    std::uint32_t n = 0;
-    std::uint32_t length = 0;
-    std::uint32_t eocLeft = 0;
-    std::uint32_t attackLength = 0; // of the current cycle
-  };
+
 
   static std::uint32_t pulseFrames(double rate) noexcept {
     const long n = std::lround(0.001 * rate);
     return n < 1 ? 1u : static_cast<std::uint32_t>(n);
   }
 
-  static void start(Voice& v, Stage stage, float frames) noexcept {
-    v.stage = stage;
-    v.from = v.level;
-    v.n = 0;
-    const long n = math::roundFrames(frames);
-    v.length = n < 1 ? 1u : static_cast<std::uint32_t>(n);
+  static void startAttack(AdState& v, float attackFrames) noexcept {
+    v.start(Stage::Attack, (1.0f - v.level) * attackFrames);
   }
-  static void startAttack(Voice& v, float attackFrames) noexcept {
-    start(v, Stage::Attack, (1.0f - v.level) * attackFrames);
-  }
-  static void advanceAttack(Voice& v, float decayFrames) noexcept {
+  static void advanceAttack(AdState& v, float decayFrames) noexcept {
     if (++v.n >= v.length) {
       v.level = 1.0f;
       v.attackLength = v.length;
-      start(v, Stage::Decay, decayFrames);
+      v.start(Stage::Decay, decayFrames);
     } else v.level = v.from + (1.0f - v.from) * (static_cast<float>(v.n) / static_cast<float>(v.length));
   }
 
-  Voice voices_[kMaxChannels];
   std::uint32_t pulseLength_ = 48;
 };
 

@@ -10,17 +10,22 @@
 
 #include "mvm/core/simd.h"
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
+#include "mvm/dsp/modules/envelope_state.h"
 #include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
 
-class ADSR final : public DSPModule {
+enum class AdsrStage : std::uint8_t { Idle, Attack, Decay, Sustain, Release };
+
+using AdsrState = EnvelopeState<AdsrStage>;
+
+class ADSR final : public ChannelModule<ADSR, AdsrState> {
 public:
   enum Inputs { kGate };
   enum Params { kAttack, kDecay, kSustain, kRelease };
   enum Outputs { kEnv };
-  enum class Stage : std::uint8_t { Idle, Attack, Decay, Sustain, Release };
+  using Stage = AdsrStage;
 
   static const ModuleDescriptor& describe() {
     static const ModuleDescriptor d{
@@ -34,66 +39,46 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kEnv);
+  void processChannel(const Channel& ch, AdsrState& state) noexcept {
     const float rate = static_cast<float>(sampleRate());
-    for (int c = 0; c < channels; ++c) {
-      const float* gate = this->in(in, kGate, c);
-      const float* attack = param(in, kAttack, c);
-      const float* decay = param(in, kDecay, c);
-      const float* sustain = param(in, kSustain, c);
-      const float* release = param(in, kRelease, c);
-      float* y = DSPModule::out(out, kEnv, c);
-      Voice v = voices_[c]; // a local copy: y could alias the member, forcing reloads
-      // In runs of frames over which the gate stays on one side: only a run's first frame can
-      // start a stage from the gate, and a held or idle level is then a plain copy.
-      for (int i = 0; i < kBlockFrames;) {
-        const bool high = gate[i] >= 0.5f;
-        if (high && !v.gateHigh) start(v, Stage::Attack, (1.0f - v.level) * attack[i] * rate);
-        else if (!high && v.gateHigh && v.stage != Stage::Idle) start(v, Stage::Release, release[i] * rate);
-        v.gateHigh = high;
-        const int end = gateRunEnd(gate, i, high);
-        while (i < end) {
-          if (v.stage == Stage::Decay && v.length == 0) v.stage = Stage::Sustain;
-          if (v.stage == Stage::Sustain) {
-            std::memcpy(y + i, sustain + i, sizeof(float) * static_cast<std::size_t>(end - i));
-            i = end;
-            v.level = y[end - 1];
-          } else if (v.stage == Stage::Idle) {
-            fillFrames(y + i, end - i, 0.0f);
-            i = end;
-            v.level = 0.0f;
-          } else if (const int run = static_cast<int>(std::min<std::int64_t>(end - i, std::int64_t{v.length} - v.n - 1)); run > 0) {
-            ramp(v, sustain, y, i, run); // frames before the stage's last: the ramp alone
-            i += run;
-          } else {
-            step(v, decay[i] * rate, sustain[i]);
-            y[i++] = v.level;
-          }
+    const float *gate = ch.in(kGate), *attack = ch.param(kAttack), *decay = ch.param(kDecay), *sustain = ch.param(kSustain),
+                *release = ch.param(kRelease);
+    float* y = ch.out(kEnv);
+    AdsrState v = state; // a local copy: y could alias the state, forcing reloads
+    // In runs of frames over which the gate stays on one side: only a run's first frame can
+    // start a stage from the gate, and a held or idle level is then a plain copy.
+    for (int i = 0; i < kBlockFrames;) {
+      const bool high = gate[i] >= 0.5f;
+      if (high && !v.gateHigh) start(v, Stage::Attack, (1.0f - v.level) * attack[i] * rate);
+      else if (!high && v.gateHigh && v.stage != Stage::Idle) start(v, Stage::Release, release[i] * rate);
+      v.gateHigh = high;
+      const int end = gateRunEnd(gate, i, high);
+      while (i < end) {
+        if (v.stage == Stage::Decay && v.length == 0) v.stage = Stage::Sustain;
+        if (v.stage == Stage::Sustain) {
+          std::memcpy(y + i, sustain + i, sizeof(float) * static_cast<std::size_t>(end - i));
+          i = end;
+          v.level = y[end - 1];
+        } else if (v.stage == Stage::Idle) {
+          fillFrames(y + i, end - i, 0.0f);
+          i = end;
+          v.level = 0.0f;
+        } else if (const int run = static_cast<int>(std::min<std::int64_t>(end - i, std::int64_t{v.length} - v.n - 1)); run > 0) {
+          ramp(v, sustain, y, i, run); // frames before the stage's last: the ramp alone
+          i += run;
+        } else {
+          step(v, decay[i] * rate, sustain[i]);
+          y[i++] = v.level;
         }
       }
-      recoverState(v.level, v.from); // a sustain signal that was NaN: the stage goes on from 0
-      voices_[c] = v;
     }
+    recoverState(v.level, v.from); // a sustain signal that was NaN: the stage goes on from 0
+    state = v;
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const ADSR&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
-  Stage stage(int channel) const noexcept { return voices_[channel].stage; }
+  Stage stage(int channel) const noexcept { return state_[static_cast<std::size_t>(channel)].stage; }
 
 private:
-  struct Voice {
-    Stage stage = Stage::Idle;
-    bool gateHigh = false;
-    float level = 0.0f;
-    float from = 0.0f;
-    std::uint32_t n = 0;
-    std::uint32_t length = 0;
-  };
-
   // The end of the run of frames from i on whose gate is on the same side as frame i's.
   static int gateRunEnd(const float* gate, int i, bool high) noexcept {
     // Usually the rest of the block: checked at once, four frames at a time from the next multiple of 4.
@@ -122,7 +107,7 @@ private:
   }
 
   // Frames [i, i + run) of an attack, decay or release that does not end within them.
-  static void ramp(Voice& v, const float* sustain, float* y, int i, int run) noexcept {
+  static void ramp(AdsrState& v, const float* sustain, float* y, int i, int run) noexcept {
     const float length = static_cast<float>(v.length);
     std::uint32_t n = v.n;
     const int end = i + run;
@@ -134,7 +119,7 @@ private:
   }
 
   // One frame of an attack, decay or release, which may end its stage.
-  static void step(Voice& v, float decayFrames, float sustain) noexcept {
+  static void step(AdsrState& v, float decayFrames, float sustain) noexcept {
     if (++v.n < v.length) {
       v.level = segment(v.stage, v.from, static_cast<float>(v.n) / static_cast<float>(v.length), sustain);
       return;
@@ -147,7 +132,7 @@ private:
     }
   }
 
-  static void start(Voice& v, Stage stage, float frames) noexcept {
+  static void start(AdsrState& v, Stage stage, float frames) noexcept {
     v.stage = stage;
     v.from = v.level;
     v.n = 0;
@@ -155,8 +140,6 @@ private:
     if (stage == Stage::Attack && v.length == 0) v.length = 1; // reaches 1 on this sample
     if (stage == Stage::Release && v.length == 0) v.length = 1;
   }
-
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

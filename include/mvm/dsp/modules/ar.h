@@ -9,16 +9,21 @@
 #include <cstdint>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
+#include "mvm/dsp/modules/envelope_state.h"
 
 namespace mvm::modules {
 
-class AR final : public DSPModule {
+enum class ArStage : std::uint8_t { Idle, Attack, Hold, Release };
+
+using ArState = EnvelopeState<ArStage>;
+
+class AR final : public ChannelModule<AR, ArState> {
 public:
   enum Inputs { kGate };
   enum Params { kAttack, kRelease };
   enum Outputs { kEnv };
-  enum class Stage : std::uint8_t { Idle, Attack, Hold, Release };
+  using Stage = ArStage;
 
   static const ModuleDescriptor& describe() {
     static const ModuleDescriptor d{
@@ -30,63 +35,32 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kEnv);
+  void processChannel(const Channel& ch, ArState& v) noexcept {
     const float rate = static_cast<float>(sampleRate());
-    for (int c = 0; c < channels; ++c) {
-      const float* gate = this->in(in, kGate, c);
-      const float* attack = param(in, kAttack, c);
-      const float* release = param(in, kRelease, c);
-      float* y = DSPModule::out(out, kEnv, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool high = gate[i] >= 0.5f;
-        if (high && !v.gateHigh) start(v, Stage::Attack, (1.0f - v.level) * attack[i] * rate);
-        else if (!high && v.gateHigh && v.stage != Stage::Idle) start(v, Stage::Release, release[i] * rate);
-        v.gateHigh = high;
-        switch (v.stage) {
-        case Stage::Idle: v.level = 0.0f; break;
-        case Stage::Attack:
-          if (++v.n >= v.length) { v.level = 1.0f; v.stage = Stage::Hold; }
-          else v.level = v.from + (1.0f - v.from) * (static_cast<float>(v.n) / static_cast<float>(v.length));
-          break;
-        case Stage::Hold: v.level = 1.0f; break;
-        case Stage::Release:
-          if (++v.n >= v.length) { v.level = 0.0f; v.stage = Stage::Idle; }
-          else v.level = v.from * (1.0f - static_cast<float>(v.n) / static_cast<float>(v.length));
-          break;
-        }
-        y[i] = v.level;
+    const float *gate = ch.in(kGate), *attack = ch.param(kAttack), *release = ch.param(kRelease);
+    float* y = ch.out(kEnv);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool high = gate[i] >= 0.5f;
+      if (high && !v.gateHigh) v.start(Stage::Attack, (1.0f - v.level) * attack[i] * rate);
+      else if (!high && v.gateHigh && v.stage != Stage::Idle) v.start(Stage::Release, release[i] * rate);
+      v.gateHigh = high;
+      switch (v.stage) {
+      case Stage::Idle: v.level = 0.0f; break;
+      case Stage::Attack:
+        if (++v.n >= v.length) { v.level = 1.0f; v.stage = Stage::Hold; }
+        else v.level = v.from + (1.0f - v.from) * (static_cast<float>(v.n) / static_cast<float>(v.length));
+        break;
+      case Stage::Hold: v.level = 1.0f; break;
+      case Stage::Release:
+        if (++v.n >= v.length) { v.level = 0.0f; v.stage = Stage::Idle; }
+        else v.level = v.from * (1.0f - static_cast<float>(v.n) / static_cast<float>(v.length));
+        break;
       }
+      y[i] = v.level;
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const AR&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
-  Stage stage(int channel) const noexcept { return voices_[channel].stage; }
-
-private:
-  struct Voice {
-    Stage stage = Stage::Idle;
-    bool gateHigh = false;
-    float level = 0.0f;
-    float from = 0.0f;
-    std::uint32_t n = 0;
-    std::uint32_t length = 0;
-  };
-
-  static void start(Voice& v, Stage stage, float frames) noexcept {
-    v.stage = stage;
-    v.from = v.level;
-    v.n = 0;
-    const long n = math::roundFrames(frames);
-    v.length = n < 1 ? 1u : static_cast<std::uint32_t>(n);
-  }
-
-  Voice voices_[kMaxChannels];
+  Stage stage(int channel) const noexcept { return state_[static_cast<std::size_t>(channel)].stage; }
 };
 
 } // namespace mvm::modules

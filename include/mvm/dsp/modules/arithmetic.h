@@ -6,12 +6,12 @@
 #include <cmath>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
 // Attenuverter: out = in * scale + offset.
-class Attenuverter final : public DSPModule {
+class Attenuverter final : public ChannelModule<Attenuverter, Stateless> {
 public:
   enum Inputs { kIn };
   enum Params { kScale, kOffset };
@@ -27,19 +27,15 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kOut); ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* s = param(in, kScale, c);
-      const float* o = param(in, kOffset, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i] * s[i] + o[i];
-    }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *x = ch.in(kIn), *s = ch.param(kScale), *o = ch.param(kOffset);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i] * s[i] + o[i];
   }
 };
 
 // Constant: outputs value on `channels` channels (more if value is modulated by a wider cable).
-class Constant final : public DSPModule {
+class Constant final : public ChannelModule<Constant, Stateless> {
 public:
   enum Params { kValue, kChannels };
   enum Outputs { kOut };
@@ -60,17 +56,15 @@ public:
     outputChannels[kOut] = std::max(outputChannels[kOut], n);
   }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kOut); ++c) {
-      const float* v = param(in, kValue, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] = v[i];
-    }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float* v = ch.param(kValue);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = v[i];
   }
 };
 
 // Add: out = a + b + c + d (unconnected inputs are 0).
-class Add final : public DSPModule {
+class Add final : public ChannelModule<Add, Stateless> {
 public:
   enum Inputs { kA, kB, kC, kD };
   enum Outputs { kOut };
@@ -84,21 +78,16 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kOut); ++c) {
-      const float* a = this->in(in, kA, c);
-      const float* b = this->in(in, kB, c);
-      const float* x = this->in(in, kC, c);
-      const float* d = this->in(in, kD, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] = ((a[i] + b[i]) + x[i]) + d[i];
-    }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *a = ch.in(kA), *b = ch.in(kB), *x = ch.in(kC), *d = ch.in(kD);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = ((a[i] + b[i]) + x[i]) + d[i];
   }
 };
 
 // Multiply: out = a * b, a ring modulator. An unconnected b reads as 1 (out = a), an
 // unconnected a reads as 0.
-class Multiply final : public DSPModule {
+class Multiply final : public ChannelModule<Multiply, Stateless> {
 public:
   enum Inputs { kA, kB };
   enum Outputs { kOut };
@@ -112,19 +101,16 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
+  void processChannel(const Channel& ch, Stateless&) noexcept {
     const bool hasB = isInputConnected(kB);
-    for (int c = 0; c < outputChannels(kOut); ++c) {
-      const float* a = this->in(in, kA, c);
-      const float* b = this->in(in, kB, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] = hasB ? a[i] * b[i] : a[i];
-    }
+    const float *a = ch.in(kA), *b = ch.in(kB);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = hasB ? a[i] * b[i] : a[i];
   }
 };
 
 // Abs: full-wave |x| and half-wave max(x, 0) rectifiers.
-class Abs final : public DSPModule {
+class Abs final : public ChannelModule<Abs, Stateless> {
 public:
   enum Inputs { kIn };
   enum Outputs { kAbs, kHalf };
@@ -138,21 +124,18 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kAbs); ++c) {
-      const float* x = this->in(in, kIn, c);
-      float* a = DSPModule::out(out, kAbs, c);
-      float* h = DSPModule::out(out, kHalf, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        a[i] = std::fabs(x[i]);
-        h[i] = x[i] > 0.0f ? x[i] : 0.0f;
-      }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float* x = ch.in(kIn);
+    float *a = ch.out(kAbs), *h = ch.out(kHalf);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      a[i] = std::fabs(x[i]);
+      h[i] = x[i] > 0.0f ? x[i] : 0.0f;
     }
   }
 };
 
 // MinMax: min(a, b) and max(a, b).
-class MinMax final : public DSPModule {
+class MinMax final : public ChannelModule<MinMax, Stateless> {
 public:
   enum Inputs { kA, kB };
   enum Outputs { kMin, kMax };
@@ -166,22 +149,18 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kMin); ++c) {
-      const float* a = this->in(in, kA, c);
-      const float* b = this->in(in, kB, c);
-      float* lo = DSPModule::out(out, kMin, c);
-      float* hi = DSPModule::out(out, kMax, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        lo[i] = std::fmin(a[i], b[i]);
-        hi[i] = std::fmax(a[i], b[i]);
-      }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *a = ch.in(kA), *b = ch.in(kB);
+    float *lo = ch.out(kMin), *hi = ch.out(kMax);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      lo[i] = std::fmin(a[i], b[i]);
+      hi[i] = std::fmax(a[i], b[i]);
     }
   }
 };
 
 // Clamp: in limited to [min, max] (the bounds are swapped if min > max).
-class Clamp final : public DSPModule {
+class Clamp final : public ChannelModule<Clamp, Stateless> {
 public:
   enum Inputs { kIn };
   enum Params { kMinimum, kMaximum };
@@ -197,16 +176,12 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kOut); ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* mn = param(in, kMinimum, c);
-      const float* mx = param(in, kMaximum, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const float lo = std::fmin(mn[i], mx[i]), hi = std::fmax(mn[i], mx[i]);
-        y[i] = math::clamp(x[i], lo, hi);
-      }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *x = ch.in(kIn), *mn = ch.param(kMinimum), *mx = ch.param(kMaximum);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float lo = std::fmin(mn[i], mx[i]), hi = std::fmax(mn[i], mx[i]);
+      y[i] = math::clamp(x[i], lo, hi);
     }
   }
 };

@@ -8,11 +8,16 @@
 
 #include "mvm/core/math.h"
 #include "mvm/core/random.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Bernoulli final : public DSPModule {
+struct BernoulliState {
+  mvm::Random rng; // the coin
+  bool high = false, toA = false, tossed = false;
+};
+
+class Bernoulli final : public ChannelModule<Bernoulli, BernoulliState> {
 public:
   enum Inputs { kTrig };
   enum Params { kP, kMode };
@@ -30,43 +35,24 @@ public:
   }
 
   void prepare() override {
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c].rng.reseed(seed() + 0xA0761D6478BD642Full * static_cast<std::uint64_t>(c + 1));
+    for (int c = 0; c < kMaxChannels; ++c) state_[c].rng.reseed(seed() + 0xA0761D6478BD642Full * static_cast<std::uint64_t>(c + 1));
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kA);
-    for (int c = 0; c < channels; ++c) {
-      const float* trig = this->in(in, kTrig, c);
-      const float* p = param(in, kP, c);
-      const float* mode = param(in, kMode, c);
-      float* ya = DSPModule::out(out, kA, c);
-      float* yb = DSPModule::out(out, kB, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool high = trig[i] >= 0.5f;
-        if (high && !v.high) {
-          v.toA = v.rng.uniform() < math::clamp(p[i], 0.0f, 1.0f);
-          v.tossed = true;
-        }
-        v.high = high;
-        const bool on = v.tossed && (mode[i] + 0.5f >= 1.0f || high);
-        ya[i] = on && v.toA ? 1.0f : 0.0f;
-        yb[i] = on && !v.toA ? 1.0f : 0.0f;
+  void processChannel(const Channel& ch, BernoulliState& v) noexcept {
+    const float *trig = ch.in(kTrig), *p = ch.param(kP), *mode = ch.param(kMode);
+    float *ya = ch.out(kA), *yb = ch.out(kB);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool high = trig[i] >= 0.5f;
+      if (high && !v.high) {
+        v.toA = v.rng.uniform() < math::clamp(p[i], 0.0f, 1.0f);
+        v.tossed = true;
       }
+      v.high = high;
+      const bool on = v.tossed && (mode[i] + 0.5f >= 1.0f || high);
+      ya[i] = on && v.toA ? 1.0f : 0.0f;
+      yb[i] = on && !v.toA ? 1.0f : 0.0f;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Bernoulli&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
-private:
-  struct Voice {
-    mvm::Random rng;
-    bool high = false, toA = false, tossed = false;
-  };
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

@@ -6,12 +6,19 @@
 // at audio rate, unlike a direct-form biquad.
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/svf.h"
 
 namespace mvm::modules {
 
-class Biquad final : public DSPModule {
+struct BiquadState {
+  SvfCore core;
+  SvfCore::Coeffs coeffs{}; // designed when one of `last` moves
+  float m0 = 0.0f, m1 = 0.0f, m2 = 0.0f;
+  float last[4] = {-1e30f, -1e30f, -1e30f, -1e30f};
+};
+
+class Biquad final : public ChannelModule<Biquad, BiquadState> {
 public:
   enum Inputs { kIn };
   enum Params { kMode, kCutoff, kQ, kGain };
@@ -31,46 +38,28 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* mode = param(in, kMode, c);
-      const float* cutoff = param(in, kCutoff, c);
-      const float* q = param(in, kQ, c);
-      const float* gain = param(in, kGain, c);
-      float* y = DSPModule::out(out, kOut, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        if (mode[i] != v.last[0] || cutoff[i] != v.last[1] || q[i] != v.last[2] || gain[i] != v.last[3]) {
-          v.last[0] = mode[i];
-          v.last[1] = cutoff[i];
-          v.last[2] = q[i];
-          v.last[3] = gain[i];
-          design(v, math::toIndex(mode[i] + 0.5f, 0, 7), cutoff[i], q[i], gain[i]);
-        }
-        const float in0 = math::limit(x[i], 100.0f);
-        float low, band;
-        v.core.tick(v.coeffs, in0, low, band);
-        y[i] = v.m0 * in0 + v.m1 * band + v.m2 * low;
+  void processChannel(const Channel& ch, BiquadState& v) noexcept {
+    const float *x = ch.in(kIn), *mode = ch.param(kMode), *cutoff = ch.param(kCutoff), *q = ch.param(kQ), *gain = ch.param(kGain);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      if (mode[i] != v.last[0] || cutoff[i] != v.last[1] || q[i] != v.last[2] || gain[i] != v.last[3]) {
+        v.last[0] = mode[i];
+        v.last[1] = cutoff[i];
+        v.last[2] = q[i];
+        v.last[3] = gain[i];
+        design(v, math::toIndex(mode[i] + 0.5f, 0, 7), cutoff[i], q[i], gain[i]);
       }
+      const float in0 = math::limit(x[i], 100.0f);
+      float low, band;
+      v.core.tick(v.coeffs, in0, low, band);
+      y[i] = v.m0 * in0 + v.m1 * band + v.m2 * low;
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Biquad&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c].core = p.voices_[c].core;
-  }
-
 private:
-  struct Voice {
-    SvfCore core;
-    SvfCore::Coeffs coeffs{};
-    float m0 = 0.0f, m1 = 0.0f, m2 = 0.0f;
-    float last[4] = {-1e30f, -1e30f, -1e30f, -1e30f};
-  };
 
-  void design(Voice& v, int mode, float cutoff, float qIn, float gainDb) const noexcept {
+
+  void design(BiquadState& v, int mode, float cutoff, float qIn, float gainDb) const noexcept {
     const double fc = math::clamp(static_cast<double>(cutoff), 20.0, math::clamp(0.49 * sampleRate(), 20.0, 20000.0));
     const double q = math::clamp(static_cast<double>(qIn), 0.1, 20.0);
     const double db = math::clamp(static_cast<double>(gainDb), -24.0, 24.0);
@@ -94,7 +83,6 @@ private:
     v.m2 = static_cast<float>(m2);
   }
 
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

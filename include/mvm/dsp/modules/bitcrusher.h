@@ -6,11 +6,16 @@
 #include <cmath>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Bitcrusher final : public DSPModule {
+struct BitcrusherState {
+  double phase = 1.0; // of the sample clock; 1: the first sample is taken at once
+  float held = 0.0f;
+};
+
+class Bitcrusher final : public ChannelModule<Bitcrusher, BitcrusherState> {
 public:
   enum Inputs { kIn };
   enum Params { kBits, kRate, kMix };
@@ -27,52 +32,32 @@ public:
     return d;
   }
 
-  Bitcrusher() {
-    for (double& p : phase_) p = 1.0; // the first sample is taken at once
-  }
-
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, BitcrusherState& st) noexcept {
     const double invRate = 1.0 / sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* bits = param(in, kBits, c);
-      const float* rate = param(in, kRate, c);
-      const float* mix = param(in, kMix, c);
-      float* y = DSPModule::out(out, kOut, c);
-      double phase = phase_[c];
-      float held = held_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        if (phase >= 1.0) {
-          phase -= std::floor(phase);
-          held = math::limit(x[i], math::kMaxSignal); // held for many samples: no NaN, nothing to overflow the steps
-        }
-        phase += static_cast<double>(math::clamp(rate[i], 20.0f, 192000.0f)) * invRate;
-        if (bits[i] != lastBits_) {
-          lastBits_ = bits[i];
-          step_ = math::exp2(1.0f - math::clamp(bits[i], 1.0f, 24.0f));
-          invStep_ = 1.0f / step_;
-        }
-        const float crushed = step_ * std::floor(held * invStep_ + 0.5f);
-        const float m = math::clamp(mix[i], 0.0f, 1.0f);
-        y[i] = x[i] * (1.0f - m) + crushed * m;
+    const float *x = ch.in(kIn), *bits = ch.param(kBits), *rate = ch.param(kRate), *mix = ch.param(kMix);
+    float* y = ch.out(kOut);
+    double phase = st.phase;
+    float held = st.held;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      if (phase >= 1.0) {
+        phase -= std::floor(phase);
+        held = math::limit(x[i], math::kMaxSignal); // held for many samples: no NaN, nothing to overflow the steps
       }
-      phase_[c] = phase;
-      held_[c] = held;
+      phase += static_cast<double>(math::clamp(rate[i], 20.0f, 192000.0f)) * invRate;
+      if (bits[i] != lastBits_) {
+        lastBits_ = bits[i];
+        step_ = math::exp2(1.0f - math::clamp(bits[i], 1.0f, 24.0f));
+        invStep_ = 1.0f / step_;
+      }
+      const float crushed = step_ * std::floor(held * invStep_ + 0.5f);
+      const float m = math::clamp(mix[i], 0.0f, 1.0f);
+      y[i] = x[i] * (1.0f - m) + crushed * m;
     }
-  }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Bitcrusher&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) {
-      phase_[c] = p.phase_[c];
-      held_[c] = p.held_[c];
-    }
+    st.phase = phase;
+    st.held = held;
   }
 
 private:
-  double phase_[kMaxChannels] = {};
-  float held_[kMaxChannels] = {};
   float lastBits_ = -1.0f;
   float step_ = 1.0f;
   float invStep_ = 1.0f;

@@ -8,14 +8,15 @@
 #include <vector>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/delay_lines.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
 namespace moddelay_detail {
 
 template <class Traits>
-class ModDelay : public DSPModule {
+class ModDelay : public ChannelModule<ModDelay<Traits>, double> {
 public:
   enum Inputs { kIn };
   enum Params { kRate, kDepth, kDelay, kFeedback, kMix };
@@ -34,83 +35,48 @@ public:
     return d;
   }
 
-  void prepare() override {
-    channels_ = outputChannels(kOut);
-    length_ = lineLength();
-    buffer_.assign(static_cast<std::size_t>(length_) * static_cast<std::size_t>(channels_), 0.0f);
-  }
-  PreparedMemory preparedMemory() const override {
-    return {sizeof(float) * static_cast<std::size_t>(lineLength()) * static_cast<std::size_t>(outputChannels(kOut)), "delay lines"};
-  }
+  using ChannelModule<ModDelay<Traits>, double>::sampleRate;
+  using ChannelModule<ModDelay<Traits>, double>::outputChannels;
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void prepare() override { lines_.allocate(outputChannels(kOut), lineLength()); }
+  PreparedMemory preparedMemory() const override { return {DelayLines::bytes(outputChannels(kOut), lineLength()), "delay lines"}; }
+
+  // phase: the sweep's, in cycles
+  void processChannel(const Channel& ch, double& state) noexcept {
     const double sr = sampleRate();
     const double invRate = 1.0 / sr;
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* rate = param(in, kRate, c);
-      const float* depth = param(in, kDepth, c);
-      const float* delay = param(in, kDelay, c);
-      const float* fb = param(in, kFeedback, c);
-      const float* mix = param(in, kMix, c);
-      float* y = DSPModule::out(out, kOut, c);
-      float* buf = buffer_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(length_);
-      int w = write_[c];
-      double phase = phase_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const float lfo = math::sin2pi(static_cast<float>(phase));
-        phase = math::wrap01(phase + static_cast<double>(math::clamp(rate[i], 0.0f, 20.0f)) * invRate);
-        const double base = math::clamp(static_cast<double>(delay[i]), static_cast<double>(Traits::kMinDelay),
-                                        static_cast<double>(Traits::kMaxDelay)) * sr;
-        double d = base * (1.0 + Traits::kSweep * static_cast<double>(math::clamp(depth[i], 0.0f, 1.0f) * lfo));
-        d = math::clamp(d, 1.0, static_cast<double>(length_ - 2));
-        const double whole = math::floorSmall(d);
-        const float frac = static_cast<float>(d - whole);
-        int p0 = w - static_cast<int>(whole);
-        if (p0 < 0) p0 += length_;
-        int p1 = p0 - 1;
-        if (p1 < 0) p1 += length_;
-        const float wet = buf[p0] + (buf[p1] - buf[p0]) * frac;
-        const float f = math::clamp(fb[i], -0.95f, 0.95f);
-        buf[w] = math::limit(x[i] + math::tanh(f * wet), math::kMaxSignal); // as Delay's lines
-        if (++w >= length_) w = 0;
-        const float m = math::clamp(mix[i], 0.0f, 1.0f);
-        y[i] = x[i] * (1.0f - m) + wet * m;
-      }
-      write_[c] = w;
-      phase_[c] = phase;
+    const int c = ch.index();
+    const float *x = ch.in(kIn), *rate = ch.param(kRate), *depth = ch.param(kDepth), *delay = ch.param(kDelay), *fb = ch.param(kFeedback),
+                *mix = ch.param(kMix);
+    float* y = ch.out(kOut);
+    double phase = state;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float lfo = math::sin2pi(static_cast<float>(phase));
+      phase = math::wrap01(phase + static_cast<double>(math::clamp(rate[i], 0.0f, 20.0f)) * invRate);
+      const double base = math::clamp(static_cast<double>(delay[i]), static_cast<double>(Traits::kMinDelay),
+                                      static_cast<double>(Traits::kMaxDelay)) * sr;
+      double d = base * (1.0 + Traits::kSweep * static_cast<double>(math::clamp(depth[i], 0.0f, 1.0f) * lfo));
+      d = math::clamp(d, 1.0, static_cast<double>(lines_.length() - 2));
+      const double whole = math::floorSmall(d);
+      const float wet = lines_.read(c, static_cast<int>(whole), static_cast<float>(d - whole));
+      const float f = math::clamp(fb[i], -0.95f, 0.95f);
+      lines_.write(c, math::limit(x[i] + math::tanh(f * wet), math::kMaxSignal)); // as Delay's lines
+      const float m = math::clamp(mix[i], 0.0f, 1.0f);
+      y[i] = x[i] * (1.0f - m) + wet * m;
     }
+    state = phase;
   }
 
   void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const ModDelay&>(previous);
-    const int ch = channels_ < p.channels_ ? channels_ : p.channels_;
-    const int n = length_ < p.length_ ? length_ : p.length_;
-    for (int c = 0; c < ch; ++c) {
-      const float* src = p.buffer_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(p.length_);
-      float* dst = buffer_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(length_);
-      for (int k = 1; k <= n; ++k) {
-        int s = p.write_[c] - k;
-        if (s < 0) s += p.length_;
-        dst[length_ - k] = src[s];
-      }
-      write_[c] = 0;
-    }
-    for (int c = 0; c < kMaxChannels; ++c) {
-      phase_[c] = p.phase_[c];
-    }
+    ChannelModule<ModDelay<Traits>, double>::copyStateFrom(previous);
+    lines_.copyFrom(static_cast<const ModDelay&>(previous).lines_);
   }
 
 private:
   int lineLength() const noexcept {
     return static_cast<int>(std::ceil(static_cast<double>(Traits::kMaxDelay) * (1.0 + Traits::kSweep) * sampleRate())) + 4;
   }
-  std::vector<float> buffer_;
-  int length_ = 0;
-  int channels_ = 0;
-  int write_[kMaxChannels] = {};
-  double phase_[kMaxChannels] = {};
+  DelayLines lines_;
 };
 
 struct ChorusTraits {

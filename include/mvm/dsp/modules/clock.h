@@ -16,11 +16,19 @@
 #include <cstdint>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Clock final : public DSPModule {
+struct ClockState {
+  double anchor = 0.0;       // position in pulses at the anchor
+  std::uint64_t frames = 0;  // frames run since the anchor
+  double rate = 0.0;         // pulses per minute
+  std::int64_t lastPulse = -1;
+  bool resetHigh = false;
+};
+
+class Clock final : public ChannelModule<Clock, ClockState> {
 public:
   enum Inputs { kReset, kRun };
   enum Params { kBpm, kSwing, kDivision };
@@ -39,42 +47,37 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const float* reset = this->in(in, kReset, 0);
-    const float* run = this->in(in, kRun, 0);
+  void processChannel(const Channel& ch, ClockState& st) noexcept {
+    const float *reset = ch.in(kReset), *run = ch.in(kRun), *bpm = ch.param(kBpm), *swing = ch.param(kSwing), *division = ch.param(kDivision);
     const bool runConnected = isInputConnected(kRun);
-    const float* bpm = param(in, kBpm, 0);
-    const float* swing = param(in, kSwing, 0);
-    const float* division = param(in, kDivision, 0);
-    float* gate = DSPModule::out(out, kClock, 0);
-    float* trig = DSPModule::out(out, kTrigger, 0);
+    float *gate = ch.out(kClock), *trig = ch.out(kTrigger);
     const double sr = sampleRate();
     for (int i = 0; i < kBlockFrames; ++i) {
       const bool resetHigh = reset[i] >= 0.5f;
-      if (resetHigh && !resetHigh_) {
-        anchor_ = 0.0;
-        frames_ = 0;
-        lastPulse_ = -1;
+      if (resetHigh && !st.resetHigh) {
+        st.anchor = 0.0;
+        st.frames = 0;
+        st.lastPulse = -1;
       }
-      resetHigh_ = resetHigh;
+      st.resetHigh = resetHigh;
       const bool running = !runConnected || run[i] >= 0.5f;
       const int div = math::toIndex(division[i] + 0.5f, 1, 64);
       // pulses per minute; position = frames * rate / (60 sr): one rounding of an exact product,
       // so a pulse whose exact start is a whole frame is never late by rounding
       const double rate = math::clamp(static_cast<double>(bpm[i]), 1.0, 999.0) * div;
       const double framesPerMinute = 60.0 * sr;
-      if (rate != rate_) {
-        if (rate_ > 0.0) anchor_ += static_cast<double>(frames_) * rate_ / framesPerMinute;
-        frames_ = 0;
-        rate_ = rate;
+      if (rate != st.rate) {
+        if (st.rate > 0.0) st.anchor += static_cast<double>(st.frames) * st.rate / framesPerMinute;
+        st.frames = 0;
+        st.rate = rate;
       }
       if (!running) {
         gate[i] = 0.0f;
         trig[i] = 0.0f;
         continue;
       }
-      const double pos = anchor_ + static_cast<double>(frames_) * rate_ / framesPerMinute;
-      ++frames_;
+      const double pos = st.anchor + static_cast<double>(st.frames) * st.rate / framesPerMinute;
+      ++st.frames;
       const double sw = math::clamp(static_cast<double>(swing[i]), 0.0, 0.75);
       const double pair = std::floor(pos * 0.5);
       const double u = pos - 2.0 * pair; // 0..2 within a pair of pulses
@@ -82,31 +85,25 @@ public:
       const std::int64_t pulse = static_cast<std::int64_t>(pair) * 2 + (second ? 1 : 0);
       const double start = second ? 1.0 + sw : 0.0;
       const bool high = (u - start) < 0.5 * (1.0 - sw);
-      const bool fresh = pulse != lastPulse_;
-      lastPulse_ = pulse;
+      const bool fresh = pulse != st.lastPulse;
+      st.lastPulse = pulse;
       gate[i] = high ? 1.0f : 0.0f;
       trig[i] = fresh ? 1.0f : 0.0f;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Clock&>(previous);
-    anchor_ = p.anchor_;
-    frames_ = p.frames_;
-    rate_ = p.rate_;
-    lastPulse_ = p.lastPulse_;
-    resetHigh_ = p.resetHigh_;
-  }
-
-private:
-  double anchor_ = 0.0;       // position in pulses at the anchor
-  std::uint64_t frames_ = 0;  // frames run since the anchor
-  double rate_ = 0.0;         // pulses per minute
-  std::int64_t lastPulse_ = -1;
-  bool resetHigh_ = false;
+};
+struct ClockDividerState {
+  bool high = false;
+  bool resetHigh = false;
+  bool passing = false; // the divided output passes this clock pulse
+  int count = 0;
+  int edges = 0;        // seen, up to 2: the period is known from the second
+  int mults = 1;
+  std::int64_t sinceEdge = 0;
+  std::int64_t period = 0;
 };
 
-class ClockDivider final : public DSPModule {
+class ClockDivider final : public ChannelModule<ClockDivider, ClockDividerState> {
 public:
   enum Inputs { kClockIn, kReset };
   enum Params { kDivide, kMultiply };
@@ -124,72 +121,46 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kDiv);
-    const float* divideP = param(in, kDivide, 0);
-    const float* multiplyP = param(in, kMultiply, 0);
-    for (int c = 0; c < channels; ++c) {
-      const float* clk = this->in(in, kClockIn, c);
-      const float* reset = this->in(in, kReset, c);
-      float* dv = DSPModule::out(out, kDiv, c);
-      float* ml = DSPModule::out(out, kMult, c);
-      State& s = state_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool r = reset[i] >= 0.5f;
-        if (r && !s.resetHigh) s.count = 0;
-        s.resetHigh = r;
-        const bool high = clk[i] >= 0.5f;
-        const bool rising = high && !s.high;
-        s.high = high;
-        ++s.sinceEdge;
-        if (rising) {
-          const int n = math::toIndex(divideP[i] + 0.5f, 1, 16);
-          s.passing = (s.count % n) == 0;
-          s.count = (s.count + 1) % n;
-          if (s.edges > 0) s.period = s.sinceEdge;
-          if (s.edges < 2) ++s.edges;
-          s.sinceEdge = 0;
-          s.mults = math::toIndex(multiplyP[i] + 0.5f, 1, 4);
-        }
-        dv[i] = (high && s.passing) ? 1.0f : 0.0f;
-        // multiplied output: pulse j starts at round(j * period / M) after the edge
-        float m = 0.0f;
-        if (s.edges >= 2 && s.period > 0) {
-          const std::int64_t t = s.sinceEdge;
-          const std::int64_t M = s.mults, P = s.period;
-          auto slotStart = [&](std::int64_t j) { return (j * P * 2 + M) / (2 * M); }; // round(j * P / M)
-          std::int64_t j = (t * M) / P;
-          if (j > 0 && slotStart(j) > t) --j;
-          if (slotStart(j + 1) <= t) ++j;
-          if (j < M) {
-            const std::int64_t width = P / (2 * M) > 0 ? P / (2 * M) : 1;
-            m = (t - slotStart(j)) < width ? 1.0f : 0.0f;
-          }
-        } else {
-          m = high ? 1.0f : 0.0f;
-        }
-        ml[i] = m;
+  void processChannel(const Channel& ch, ClockDividerState& s) noexcept {
+    const float *clk = ch.in(kClockIn), *reset = ch.in(kReset), *divideP = ch.sharedParam(kDivide), *multiplyP = ch.sharedParam(kMultiply);
+    float *dv = ch.out(kDiv), *ml = ch.out(kMult);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool r = reset[i] >= 0.5f;
+      if (r && !s.resetHigh) s.count = 0;
+      s.resetHigh = r;
+      const bool high = clk[i] >= 0.5f;
+      const bool rising = high && !s.high;
+      s.high = high;
+      ++s.sinceEdge;
+      if (rising) {
+        const int n = math::toIndex(divideP[i] + 0.5f, 1, 16);
+        s.passing = (s.count % n) == 0;
+        s.count = (s.count + 1) % n;
+        if (s.edges > 0) s.period = s.sinceEdge;
+        if (s.edges < 2) ++s.edges;
+        s.sinceEdge = 0;
+        s.mults = math::toIndex(multiplyP[i] + 0.5f, 1, 4);
       }
+      dv[i] = (high && s.passing) ? 1.0f : 0.0f;
+      // multiplied output: pulse j starts at round(j * period / M) after the edge
+      float m = 0.0f;
+      if (s.edges >= 2 && s.period > 0) {
+        const std::int64_t t = s.sinceEdge;
+        const std::int64_t M = s.mults, P = s.period;
+        auto slotStart = [&](std::int64_t j) { return (j * P * 2 + M) / (2 * M); }; // round(j * P / M)
+        std::int64_t j = (t * M) / P;
+        if (j > 0 && slotStart(j) > t) --j;
+        if (slotStart(j + 1) <= t) ++j;
+        if (j < M) {
+          const std::int64_t width = P / (2 * M) > 0 ? P / (2 * M) : 1;
+          m = (t - slotStart(j)) < width ? 1.0f : 0.0f;
+        }
+      } else {
+        m = high ? 1.0f : 0.0f;
+      }
+      ml[i] = m;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const ClockDivider&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
-  }
-
-private:
-  struct State {
-    bool high = false;
-    bool resetHigh = false;
-    bool passing = false;
-    int count = 0;
-    int edges = 0;
-    int mults = 1;
-    std::int64_t sinceEdge = 0;
-    std::int64_t period = 0;
-  };
-  State state_[kMaxChannels];
 };
 
 } // namespace mvm::modules

@@ -3,11 +3,11 @@
 // a > b + h/2 and off when a < b - h/2 (h = 0: on exactly when a > b). b reads as the
 // `threshold` param when unconnected. `inv` is 1 - out. Outputs are exactly 0 or 1.
 
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Comparator final : public DSPModule {
+class Comparator final : public ChannelModule<Comparator, bool> {
 public:
   enum Inputs { kA, kB };
   enum Params { kThreshold, kHysteresis };
@@ -23,34 +23,21 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const bool hasB = isInputConnected(kB);
-    for (int c = 0; c < outputChannels(kOut); ++c) {
-      const float* a = this->in(in, kA, c);
-      const float* b = hasB ? this->in(in, kB, c) : param(in, kThreshold, c);
-      const float* h = param(in, kHysteresis, c);
-      float* y = DSPModule::out(out, kOut, c);
-      float* inv = DSPModule::out(out, kInv, c);
-      bool state = state_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const float half = h[i] > 0.0f ? 0.5f * h[i] : 0.0f;
-        if (half == 0.0f) state = a[i] > b[i];
-        else if (state) state = !(a[i] < b[i] - half);
-        else state = a[i] > b[i] + half;
-        y[i] = state ? 1.0f : 0.0f;
-        inv[i] = state ? 0.0f : 1.0f;
-      }
-      state_[c] = state;
+  // on: the output is high
+  void processChannel(const Channel& ch, bool& on) noexcept {
+    const float *a = ch.in(kA), *b = isInputConnected(kB) ? ch.in(kB) : ch.param(kThreshold), *h = ch.param(kHysteresis);
+    float *y = ch.out(kOut), *inv = ch.out(kInv);
+    bool state = on;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float half = h[i] > 0.0f ? 0.5f * h[i] : 0.0f;
+      if (half == 0.0f) state = a[i] > b[i];
+      else if (state) state = !(a[i] < b[i] - half);
+      else state = a[i] > b[i] + half;
+      y[i] = state ? 1.0f : 0.0f;
+      inv[i] = state ? 0.0f : 1.0f;
     }
+    on = state;
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Comparator&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
-  }
-
-private:
-  bool state_[kMaxChannels] = {};
 };
 
 } // namespace mvm::modules

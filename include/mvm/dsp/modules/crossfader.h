@@ -3,11 +3,11 @@
 // a cos(pi m / 2) + b sin(pi m / 2) (uncorrelated inputs keep their summed power; -3 dB each at 0.5).
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Crossfader final : public DSPModule {
+class Crossfader final : public ChannelModule<Crossfader, Stateless> {
 public:
   enum Inputs { kA, kB };
   enum Params { kMix, kCurve };
@@ -23,19 +23,13 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
-    const float* curve = param(in, kCurve, 0);
-    for (int c = 0; c < channels; ++c) {
-      const float* a = this->in(in, kA, c);
-      const float* b = this->in(in, kB, c);
-      const float* mix = param(in, kMix, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const float m = math::clamp(mix[i], 0.0f, 1.0f);
-        if (curve[i] >= 0.5f) y[i] = a[i] * math::cos2pi(0.25f * m) + b[i] * math::sin2pi(0.25f * m);
-        else y[i] = a[i] * (1.0f - m) + b[i] * m;
-      }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *curve = ch.sharedParam(kCurve), *a = ch.in(kA), *b = ch.in(kB), *mix = ch.param(kMix);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float m = math::clamp(mix[i], 0.0f, 1.0f);
+      if (curve[i] >= 0.5f) y[i] = a[i] * math::cos2pi(0.25f * m) + b[i] * math::sin2pi(0.25f * m);
+      else y[i] = a[i] * (1.0f - m) + b[i] * m;
     }
   }
 };

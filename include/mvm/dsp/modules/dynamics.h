@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
@@ -59,7 +59,13 @@ struct CachedCoefficient {
 
 } // namespace dynamics_detail
 
-class Compressor final : public DSPModule {
+struct CompressorState {
+  float ms = 0.0f;   // the RMS detector's mean square
+  float peak = 0.0f; // the peak detector's level
+  float gr = 0.0f;   // gain reduction, dB
+};
+
+class Compressor final : public ChannelModule<Compressor, CompressorState> {
 public:
   enum Inputs { kIn, kSidechain };
   enum Params { kThreshold, kRatio, kAttack, kRelease, kMakeup, kDetector };
@@ -80,60 +86,38 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, CompressorState& s) noexcept {
     const double sr = sampleRate();
     const bool sidechain = isInputConnected(kSidechain);
     const float detectorCoef = dynamics_detail::timeCoefficient(0.01f, sr);
-    const float* detectorP = param(in, kDetector, 0);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* sc = this->in(in, sidechain ? kSidechain : kIn, c);
-      const float* threshold = param(in, kThreshold, c);
-      const float* ratio = param(in, kRatio, c);
-      const float* attack = param(in, kAttack, c);
-      const float* release = param(in, kRelease, c);
-      const float* makeup = param(in, kMakeup, c);
-      float* y = DSPModule::out(out, kOut, c);
-      float* gr = DSPModule::out(out, kGainReduction, c);
-      State& s = state_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const float v = math::limit(sc[i], math::kMaxSignal);
-        const int mode = math::toIndex(detectorP[i] + 0.5f, 0, 1);
-        double levelDb;
-        if (mode == kRms) {
-          s.ms += detectorCoef * (v * v - s.ms);
-          levelDb = 0.5 * dynamics_detail::gainToDb(static_cast<double>(s.ms));
-        } else {
-          const float a = std::fabs(v);
-          s.peak = a > s.peak ? a : s.peak + detectorCoef * (a - s.peak);
-          levelDb = dynamics_detail::gainToDb(static_cast<double>(s.peak));
-        }
-        const double over = levelDb - static_cast<double>(threshold[i]);
-        const double r = math::clamp(static_cast<double>(ratio[i]), 1.0, 20.0);
-        const float target = over > 0.0 ? static_cast<float>(over * (1.0 - 1.0 / r)) : 0.0f;
-        const float k = target > s.gr ? attackCoef_.get(attack[i], sr) : releaseCoef_.get(release[i], sr);
-        s.gr += k * (target - s.gr);
-        const float gainDb = math::clamp(makeup[i], 0.0f, 40.0f) - s.gr;
-        y[i] = x[i] * static_cast<float>(math::dbToGain(static_cast<double>(gainDb)));
-        gr[i] = s.gr;
+    const float *x = ch.in(kIn), *sc = ch.in(sidechain ? kSidechain : kIn), *threshold = ch.param(kThreshold), *ratio = ch.param(kRatio),
+                *attack = ch.param(kAttack), *release = ch.param(kRelease), *makeup = ch.param(kMakeup), *detectorP = ch.sharedParam(kDetector);
+    float *y = ch.out(kOut), *gr = ch.out(kGainReduction);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float v = math::limit(sc[i], math::kMaxSignal);
+      const int mode = math::toIndex(detectorP[i] + 0.5f, 0, 1);
+      double levelDb;
+      if (mode == kRms) {
+        s.ms += detectorCoef * (v * v - s.ms);
+        levelDb = 0.5 * dynamics_detail::gainToDb(static_cast<double>(s.ms));
+      } else {
+        const float a = std::fabs(v);
+        s.peak = a > s.peak ? a : s.peak + detectorCoef * (a - s.peak);
+        levelDb = dynamics_detail::gainToDb(static_cast<double>(s.peak));
       }
-      recoverState(s.ms, s.peak, s.gr);
+      const double over = levelDb - static_cast<double>(threshold[i]);
+      const double r = math::clamp(static_cast<double>(ratio[i]), 1.0, 20.0);
+      const float target = over > 0.0 ? static_cast<float>(over * (1.0 - 1.0 / r)) : 0.0f;
+      const float k = target > s.gr ? attackCoef_.get(attack[i], sr) : releaseCoef_.get(release[i], sr);
+      s.gr += k * (target - s.gr);
+      const float gainDb = math::clamp(makeup[i], 0.0f, 40.0f) - s.gr;
+      y[i] = x[i] * static_cast<float>(math::dbToGain(static_cast<double>(gainDb)));
+      gr[i] = s.gr;
     }
-  }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Compressor&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
+    recoverState(s.ms, s.peak, s.gr);
   }
 
 private:
-  struct State {
-    float ms = 0.0f;
-    float peak = 0.0f;
-    float gr = 0.0f;
-  };
-  State state_[kMaxChannels];
   dynamics_detail::CachedCoefficient attackCoef_, releaseCoef_;
 };
 

@@ -8,12 +8,19 @@
 #include <cmath>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
 
-class EnvelopeFollower final : public DSPModule {
+struct EnvelopeFollowerState {
+  float s = 0.0f;   // the tracked level: |x| (peak) or x^2 (rms)
+  bool rms = false; // which quantity s holds
+  float attackTime = -1.0f, releaseTime = -1.0f; // the coefficients are worked out when these move
+  float attackCoef = 0.0f, releaseCoef = 0.0f;
+};
+
+class EnvelopeFollower final : public ChannelModule<EnvelopeFollower, EnvelopeFollowerState> {
 public:
   enum Inputs { kIn };
   enum Params { kAttack, kRelease, kMode };
@@ -30,59 +37,37 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kEnv);
+  void processChannel(const Channel& ch, EnvelopeFollowerState& v) noexcept {
     const double rate = sampleRate();
-    const float* mode = param(in, kMode, 0);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* attack = param(in, kAttack, c);
-      const float* release = param(in, kRelease, c);
-      float* y = DSPModule::out(out, kEnv, c);
-      Voice& v = voices_[c];
-      float s = state_[c];
-      bool rmsMode = v.rms;
-      for (int i = 0; i < kBlockFrames; ++i) {
-        if ((mode[i] >= 0.5f) != rmsMode) { // the tracked quantity changes: convert the state
-          rmsMode = !rmsMode;
-          s = rmsMode ? s * s : std::sqrt(s);
-        }
-        if (attack[i] != v.attackTime) { v.attackTime = attack[i]; v.attackCoef = coefficient(attack[i], rate); }
-        if (release[i] != v.releaseTime) { v.releaseTime = release[i]; v.releaseCoef = coefficient(release[i], rate); }
-        const float xi = math::limit(x[i], 100.0f);
-        const float target = rmsMode ? xi * xi : std::fabs(xi);
-        const float a = target > s ? v.attackCoef : v.releaseCoef;
-        s = target + a * (s - target);
-        y[i] = rmsMode ? std::sqrt(s) : s;
+    const float *x = ch.in(kIn), *attack = ch.param(kAttack), *release = ch.param(kRelease), *mode = ch.sharedParam(kMode);
+    float* y = ch.out(kEnv);
+    float s = v.s;
+    bool rmsMode = v.rms;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      if ((mode[i] >= 0.5f) != rmsMode) { // the tracked quantity changes: convert the state
+        rmsMode = !rmsMode;
+        s = rmsMode ? s * s : std::sqrt(s);
       }
-      recoverState(s);
-      state_[c] = s;
-      v.rms = rmsMode;
+      if (attack[i] != v.attackTime) { v.attackTime = attack[i]; v.attackCoef = coefficient(attack[i], rate); }
+      if (release[i] != v.releaseTime) { v.releaseTime = release[i]; v.releaseCoef = coefficient(release[i], rate); }
+      const float xi = math::limit(x[i], 100.0f);
+      const float target = rmsMode ? xi * xi : std::fabs(xi);
+      const float a = target > s ? v.attackCoef : v.releaseCoef;
+      s = target + a * (s - target);
+      y[i] = rmsMode ? std::sqrt(s) : s;
     }
-  }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const EnvelopeFollower&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) {
-      state_[c] = p.state_[c];
-      voices_[c] = p.voices_[c];
-    }
+    recoverState(s);
+    v.s = s;
+    v.rms = rmsMode;
   }
 
 private:
-  struct Voice {
-    float attackTime = -1.0f, releaseTime = -1.0f;
-    float attackCoef = 0.0f, releaseCoef = 0.0f;
-    bool rms = false; // which quantity the state holds
-  };
 
   static float coefficient(float seconds, double rate) noexcept {
     const double frames = static_cast<double>(seconds) * rate;
     return frames <= 0.0 ? 0.0f : static_cast<float>(math::exp(-1.0 / frames));
   }
 
-  float state_[kMaxChannels] = {};
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

@@ -7,11 +7,18 @@
 #include <cstdint>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Euclidean final : public DSPModule {
+struct EuclideanState {
+  int step = -1; // -1: before the first step (after a reset)
+  bool on = false;
+  bool clockHigh = false;
+  bool resetHigh = false;
+};
+
+class Euclidean final : public ChannelModule<Euclidean, EuclideanState> {
 public:
   enum Inputs { kClockIn, kReset };
   enum Params { kSteps, kPulses, kRotation };
@@ -66,50 +73,28 @@ public:
     return ((pattern(steps, pulses) >> (steps - 1 - i)) & 1u) != 0;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kGate);
-    const float* stepsP = param(in, kSteps, 0);
-    const float* pulsesP = param(in, kPulses, 0);
-    const float* rotP = param(in, kRotation, 0);
-    for (int c = 0; c < channels; ++c) {
-      const float* clk = this->in(in, kClockIn, c);
-      const float* reset = this->in(in, kReset, c);
-      float* gate = DSPModule::out(out, kGate, c);
-      float* trig = DSPModule::out(out, kTrigger, c);
-      State& s = state_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool r = reset[i] >= 0.5f;
-        if (r && !s.resetHigh) s.step = -1;
-        s.resetHigh = r;
-        const bool high = clk[i] >= 0.5f;
-        const bool rising = high && !s.clockHigh;
-        s.clockHigh = high;
-        if (rising) {
-          const int steps = math::toIndex(stepsP[i] + 0.5f, 1, kMaxSteps);
-          const int pulses = math::toIndex(pulsesP[i] + 0.5f, 0, kMaxSteps);
-          const int rot = math::toIndex(rotP[i] + 0.5f, 0, kMaxSteps - 1);
-          s.step = s.step + 1 >= steps ? 0 : s.step + 1;
-          s.on = onset(steps, pulses, rot, s.step);
-        }
-        gate[i] = (s.on && high && s.step >= 0) ? 1.0f : 0.0f;
-        trig[i] = (s.on && rising) ? 1.0f : 0.0f;
+  void processChannel(const Channel& ch, EuclideanState& s) noexcept {
+    const float *stepsP = ch.sharedParam(kSteps), *pulsesP = ch.sharedParam(kPulses), *rotP = ch.sharedParam(kRotation);
+    const float *clk = ch.in(kClockIn), *reset = ch.in(kReset);
+    float *gate = ch.out(kGate), *trig = ch.out(kTrigger);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool r = reset[i] >= 0.5f;
+      if (r && !s.resetHigh) s.step = -1;
+      s.resetHigh = r;
+      const bool high = clk[i] >= 0.5f;
+      const bool rising = high && !s.clockHigh;
+      s.clockHigh = high;
+      if (rising) {
+        const int steps = math::toIndex(stepsP[i] + 0.5f, 1, kMaxSteps);
+        const int pulses = math::toIndex(pulsesP[i] + 0.5f, 0, kMaxSteps);
+        const int rot = math::toIndex(rotP[i] + 0.5f, 0, kMaxSteps - 1);
+        s.step = s.step + 1 >= steps ? 0 : s.step + 1;
+        s.on = onset(steps, pulses, rot, s.step);
       }
+      gate[i] = (s.on && high && s.step >= 0) ? 1.0f : 0.0f;
+      trig[i] = (s.on && rising) ? 1.0f : 0.0f;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Euclidean&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
-  }
-
-private:
-  struct State {
-    int step = -1;
-    bool on = false;
-    bool clockHigh = false;
-    bool resetHigh = false;
-  };
-  State state_[kMaxChannels];
 };
 
 } // namespace mvm::modules

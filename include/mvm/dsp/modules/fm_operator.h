@@ -5,11 +5,16 @@
 // from locking into a Nyquist-rate oscillation.
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class FMOperator final : public DSPModule {
+struct FmOperatorState {
+  double phase = 0.0;
+  float y1 = 0.0f, y2 = 0.0f; // the last two outputs, for the feedback
+};
+
+class FMOperator final : public ChannelModule<FMOperator, FmOperatorState> {
 public:
   enum Inputs { kPitch, kPm };
   enum Params { kFreq, kRatio, kIndex, kFeedback };
@@ -28,43 +33,22 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, FmOperatorState& v) noexcept {
     const double invRate = 1.0 / sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* pitch = this->in(in, kPitch, c);
-      const float* pm = this->in(in, kPm, c);
-      const float* freq = param(in, kFreq, c);
-      const float* ratio = param(in, kRatio, c);
-      const float* index = param(in, kIndex, c);
-      const float* feedback = param(in, kFeedback, c);
-      float* y = DSPModule::out(out, kOut, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::pitchedHz(freq[i], pitch[i]) *
-                          math::clamp(static_cast<double>(ratio[i]), 0.0625, 32.0);
-        const double mod = static_cast<double>(math::clamp(index[i], 0.0f, 10.0f)) * math::clamp(static_cast<double>(pm[i]), -10.0, 10.0) +
-                           static_cast<double>(math::clamp(feedback[i], 0.0f, 1.0f)) * 0.25 * (static_cast<double>(v.y1) + v.y2);
-        const float s = math::sin2pi(static_cast<float>(math::wrap01(v.phase + mod)));
-        v.y2 = v.y1;
-        v.y1 = s;
-        y[i] = s;
-        v.phase = math::wrap01(v.phase + math::clamp(hz * invRate, 0.0, 0.5));
-      }
+    const float *pitch = ch.in(kPitch), *pm = ch.in(kPm), *freq = ch.param(kFreq), *ratio = ch.param(kRatio), *index = ch.param(kIndex),
+                *feedback = ch.param(kFeedback);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const double hz = math::pitchedHz(freq[i], pitch[i]) * math::clamp(static_cast<double>(ratio[i]), 0.0625, 32.0);
+      const double mod = static_cast<double>(math::clamp(index[i], 0.0f, 10.0f)) * math::clamp(static_cast<double>(pm[i]), -10.0, 10.0) +
+                         static_cast<double>(math::clamp(feedback[i], 0.0f, 1.0f)) * 0.25 * (static_cast<double>(v.y1) + v.y2);
+      const float s = math::sin2pi(static_cast<float>(math::wrap01(v.phase + mod)));
+      v.y2 = v.y1;
+      v.y1 = s;
+      y[i] = s;
+      v.phase = math::wrap01(v.phase + math::clamp(hz * invRate, 0.0, 0.5));
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const FMOperator&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
-private:
-  struct Voice {
-    double phase = 0.0;
-    float y1 = 0.0f, y2 = 0.0f;
-  };
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

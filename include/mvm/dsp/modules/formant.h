@@ -5,12 +5,19 @@
 // bandwidths and levels interpolate linearly); `shift` moves all formants in octaves.
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/svf.h"
 
 namespace mvm::modules {
 
-class Formant final : public DSPModule {
+struct FormantState {
+  SvfCore bands[3];
+  SvfCore::Coeffs coeffs[3]{}; // designed when one of `last` moves
+  float gain[3] = {};
+  float last[3] = {-1e30f, -1e30f, -1e30f};
+};
+
+class Formant final : public ChannelModule<Formant, FormantState> {
 public:
   enum Inputs { kIn };
   enum Params { kVowel, kShift, kQ };
@@ -38,49 +45,31 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* vowel = param(in, kVowel, c);
-      const float* shift = param(in, kShift, c);
-      const float* q = param(in, kQ, c);
-      float* y = DSPModule::out(out, kOut, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        if (vowel[i] != v.last[0] || shift[i] != v.last[1] || q[i] != v.last[2]) {
-          v.last[0] = vowel[i];
-          v.last[1] = shift[i];
-          v.last[2] = q[i];
-          design(v, vowel[i], shift[i], q[i]);
-        }
-        const float in0 = math::limit(x[i], 100.0f);
-        float sum = 0.0f;
-        for (int f = 0; f < 3; ++f) {
-          float low, band;
-          v.bands[f].tick(v.coeffs[f], in0, low, band);
-          sum += v.gain[f] * band;
-        }
-        y[i] = sum;
+  void processChannel(const Channel& ch, FormantState& v) noexcept {
+    const float *x = ch.in(kIn), *vowel = ch.param(kVowel), *shift = ch.param(kShift), *q = ch.param(kQ);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      if (vowel[i] != v.last[0] || shift[i] != v.last[1] || q[i] != v.last[2]) {
+        v.last[0] = vowel[i];
+        v.last[1] = shift[i];
+        v.last[2] = q[i];
+        design(v, vowel[i], shift[i], q[i]);
       }
+      const float in0 = math::limit(x[i], 100.0f);
+      float sum = 0.0f;
+      for (int f = 0; f < 3; ++f) {
+        float low, band;
+        v.bands[f].tick(v.coeffs[f], in0, low, band);
+        sum += v.gain[f] * band;
+      }
+      y[i] = sum;
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Formant&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c)
-      for (int f = 0; f < 3; ++f) voices_[c].bands[f] = p.voices_[c].bands[f];
-  }
-
 private:
-  struct Voice {
-    SvfCore bands[3];
-    SvfCore::Coeffs coeffs[3]{};
-    float gain[3] = {};
-    float last[3] = {-1e30f, -1e30f, -1e30f};
-  };
 
-  void design(Voice& v, float vowelIn, float shiftIn, float qIn) const noexcept {
+
+  void design(FormantState& v, float vowelIn, float shiftIn, float qIn) const noexcept {
     const float pos = math::clamp(vowelIn, 0.0f, 4.0f);
     const int a = math::clamp(static_cast<int>(pos), 0, 4);
     const int b = a < 4 ? a + 1 : 4;
@@ -98,7 +87,6 @@ private:
     }
   }
 
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

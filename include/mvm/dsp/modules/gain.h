@@ -1,11 +1,11 @@
 #pragma once
 // Gain: out = in * gain, exactly.
 
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Gain final : public DSPModule {
+class Gain final : public ChannelModule<Gain, Stateless> {
 public:
   enum Inputs { kIn };
   enum Params { kGain };
@@ -20,14 +20,10 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* g = param(in, kGain, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i] * g[i];
-    }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *x = ch.in(kIn), *g = ch.param(kGain);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i] * g[i];
   }
 };
 

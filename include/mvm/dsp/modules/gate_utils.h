@@ -7,13 +7,18 @@
 #include <vector>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
 // A rising edge starts a gate exactly round(length * sampleRate) samples long (at least 1),
 // counted from the edge's sample; a new edge restarts it.
-class TriggerToGate final : public DSPModule {
+struct TriggerToGateState {
+  bool high = false;
+  std::int64_t remaining = 0; // frames of the gate still to give
+};
+
+class TriggerToGate final : public ChannelModule<TriggerToGate, TriggerToGateState> {
 public:
   enum Inputs { kTrig };
   enum Params { kLength };
@@ -28,44 +33,32 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kGate);
+  void processChannel(const Channel& ch, TriggerToGateState& s) noexcept {
     const double sr = sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kTrig, c);
-      const float* length = param(in, kLength, c);
-      float* y = DSPModule::out(out, kGate, c);
-      State& s = state_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool high = x[i] >= 0.5f;
-        if (high && !s.high) {
-          const double n = math::clamp(static_cast<double>(length[i]), 0.0001, 10.0) * sr;
-          s.remaining = static_cast<std::int64_t>(std::llround(n));
-          if (s.remaining < 1) s.remaining = 1;
-        }
-        s.high = high;
-        y[i] = s.remaining > 0 ? 1.0f : 0.0f;
-        if (s.remaining > 0) --s.remaining;
+    const float *x = ch.in(kTrig), *length = ch.param(kLength);
+    float* y = ch.out(kGate);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool high = x[i] >= 0.5f;
+      if (high && !s.high) {
+        const double n = math::clamp(static_cast<double>(length[i]), 0.0001, 10.0) * sr;
+        s.remaining = static_cast<std::int64_t>(std::llround(n));
+        if (s.remaining < 1) s.remaining = 1;
       }
+      s.high = high;
+      y[i] = s.remaining > 0 ? 1.0f : 0.0f;
+      if (s.remaining > 0) --s.remaining;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const TriggerToGate&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
-  }
-
-private:
-  struct State {
-    bool high = false;
-    std::int64_t remaining = 0;
-  };
-  State state_[kMaxChannels];
 };
-
 // Counts rising edges modulo max: `count` steps 0, 1, ..., max-1, 0...; `wrap` is 1 on the sample
 // the count returns to 0. A rising reset sets the count to 0 (no wrap trigger).
-class Counter final : public DSPModule {
+struct CounterState {
+  bool high = false;
+  bool resetHigh = false;
+  int count = 0;
+};
+
+class Counter final : public ChannelModule<Counter, CounterState> {
 public:
   enum Inputs { kTrig, kReset };
   enum Params { kMax };
@@ -80,54 +73,33 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kCount);
-    const float* maxP = param(in, kMax, 0);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kTrig, c);
-      const float* reset = this->in(in, kReset, c);
-      float* count = DSPModule::out(out, kCount, c);
-      float* wrap = DSPModule::out(out, kWrap, c);
-      State& s = state_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool r = reset[i] >= 0.5f;
-        if (r && !s.resetHigh) s.count = 0;
-        s.resetHigh = r;
-        const bool high = x[i] >= 0.5f;
-        bool wrapped = false;
-        if (high && !s.high) {
-          const int m = math::toIndex(maxP[i] + 0.5f, 1, 256);
-          if (++s.count >= m) {
-            s.count = 0;
-            wrapped = true;
-          }
+  void processChannel(const Channel& ch, CounterState& s) noexcept {
+    const float *x = ch.in(kTrig), *reset = ch.in(kReset), *maxP = ch.sharedParam(kMax);
+    float *count = ch.out(kCount), *wrap = ch.out(kWrap);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool r = reset[i] >= 0.5f;
+      if (r && !s.resetHigh) s.count = 0;
+      s.resetHigh = r;
+      const bool high = x[i] >= 0.5f;
+      bool wrapped = false;
+      if (high && !s.high) {
+        const int m = math::toIndex(maxP[i] + 0.5f, 1, 256);
+        if (++s.count >= m) {
+          s.count = 0;
+          wrapped = true;
         }
-        s.high = high;
-        count[i] = static_cast<float>(s.count);
-        wrap[i] = wrapped ? 1.0f : 0.0f;
       }
+      s.high = high;
+      count[i] = static_cast<float>(s.count);
+      wrap[i] = wrapped ? 1.0f : 0.0f;
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Counter&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
-  }
-
-  int count(int channel) const noexcept { return state_[channel].count; }
-
-private:
-  struct State {
-    bool high = false;
-    bool resetHigh = false;
-    int count = 0;
-  };
-  State state_[kMaxChannels];
+  int count(int channel) const noexcept { return state_[static_cast<std::size_t>(channel)].count; }
 };
-
 // Delays a gate by round(time * sampleRate) samples exactly: out[n] = (in[n - d] >= 0.5). The
 // history is kept as one bit per sample for the maximum time.
-class GateDelay final : public DSPModule {
+class GateDelay final : public ChannelModule<GateDelay, std::int64_t> {
 public:
   enum Inputs { kIn };
   enum Params { kTime };
@@ -153,36 +125,33 @@ public:
     return {sizeof(std::uint64_t) * historyWords() * static_cast<std::size_t>(outputChannels(kOut)), "gate history"};
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  // w: the history's write position
+  void processChannel(const Channel& ch, std::int64_t& w) noexcept {
     const double sr = sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* time = param(in, kTime, c);
-      float* y = DSPModule::out(out, kOut, c);
-      std::uint64_t* h = history_.data() + static_cast<std::size_t>(c) * words_;
-      std::int64_t w = write_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const std::uint64_t bit = std::uint64_t{1} << (w & 63);
-        if (x[i] >= 0.5f) h[w >> 6] |= bit;
-        else h[w >> 6] &= ~bit;
-        std::int64_t d = static_cast<std::int64_t>(std::llround(math::clamp(static_cast<double>(time[i]), 0.0, 10.0) * sr));
-        if (d > bits_ - 1) d = bits_ - 1;
-        std::int64_t r = w - d;
-        if (r < 0) r += bits_;
-        y[i] = ((h[r >> 6] >> (r & 63)) & 1u) ? 1.0f : 0.0f;
-        if (++w >= bits_) w = 0;
-      }
-      write_[c] = w;
+    const float *x = ch.in(kIn), *time = ch.param(kTime);
+    float* y = ch.out(kOut);
+    std::uint64_t* h = history_.data() + static_cast<std::size_t>(ch.index()) * words_;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const std::uint64_t bit = std::uint64_t{1} << (w & 63);
+      if (x[i] >= 0.5f) h[w >> 6] |= bit;
+      else h[w >> 6] &= ~bit;
+      std::int64_t d = static_cast<std::int64_t>(std::llround(math::clamp(static_cast<double>(time[i]), 0.0, 10.0) * sr));
+      if (d > bits_ - 1) d = bits_ - 1;
+      std::int64_t r = w - d;
+      if (r < 0) r += bits_;
+      y[i] = ((h[r >> 6] >> (r & 63)) & 1u) ? 1.0f : 0.0f;
+      if (++w >= bits_) w = 0;
     }
   }
 
+  // The history is memory beyond the State: carried over, with the write positions, only when
+  // it has the same length.
   void copyStateFrom(const DSPModule& previous) override {
     const auto& p = static_cast<const GateDelay&>(previous);
     if (p.bits_ == bits_) {
       const int ch = channels_ < p.channels_ ? channels_ : p.channels_;
       for (std::size_t k = 0; k < words_ * static_cast<std::size_t>(ch); ++k) history_[k] = p.history_[k];
-      for (int c = 0; c < kMaxChannels; ++c) write_[c] = p.write_[c];
+      ChannelModule::copyStateFrom(previous);
     }
   }
 
@@ -196,7 +165,6 @@ private:
   std::size_t words_ = 0;
   std::int64_t bits_ = 0;
   int channels_ = 0;
-  std::int64_t write_[kMaxChannels] = {};
 };
 
 } // namespace mvm::modules

@@ -14,11 +14,19 @@
 
 #include "mvm/core/math.h"
 #include "mvm/core/random.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class LFO final : public DSPModule {
+struct LfoState {
+  double phase = 0.0;     // in cycles, before the spread
+  float lastPhase = 0.0f; // after it: a smaller one means the cycle wrapped
+  bool syncHigh = false;
+  float held = 0.0f;      // the sample and hold's value
+  Random rng;
+};
+
+class LFO final : public ChannelModule<LFO, LfoState> {
 public:
   enum Inputs { kSync, kFm };
   enum Params { kRate, kPw, kSpread, kChannels };
@@ -49,75 +57,45 @@ public:
 
   void prepare() override {
     for (int c = 0; c < kMaxChannels; ++c) {
-      rng_[c].reseed(seed() + 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(c + 1));
-      held_[c] = rng_[c].bipolar();
+      state_[c].rng.reseed(seed() + 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(c + 1));
+      state_[c].held = state_[c].rng.bipolar();
     }
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kSine);
+  void processChannel(const Channel& ch, LfoState& st) noexcept {
     const double invRate = 1.0 / sampleRate();
     const bool hasFm = isInputConnected(kFm);
-    const float invChannels = 1.0f / static_cast<float>(channels);
-    for (int c = 0; c < channels; ++c) {
-      const float* sync = this->in(in, kSync, c);
-      const float* fm = this->in(in, kFm, c);
-      const float* rate = param(in, kRate, c);
-      const float* pw = param(in, kPw, c);
-      const float* spread = param(in, kSpread, c);
-      float* ySine = DSPModule::out(out, kSine, c);
-      float* yTri = DSPModule::out(out, kTri, c);
-      float* ySaw = DSPModule::out(out, kSaw, c);
-      float* ySqr = DSPModule::out(out, kSqr, c);
-      float* ySh = DSPModule::out(out, kSh, c);
-      double phase = phase_[c];
-      float last = lastPhase_[c];
-      bool syncHigh = syncHigh_[c];
-      float held = held_[c];
-      Random& rng = rng_[c];
-      const float offsetScale = static_cast<float>(c) * invChannels;
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool high = sync[i] >= 0.5f;
-        bool restart = false;
-        if (high && !syncHigh) { phase = 0.0; restart = true; }
-        syncHigh = high;
-        const float p = math::wrap01(static_cast<float>(phase) + math::clamp(spread[i], 0.0f, 1.0f) * offsetScale);
-        if (p < last) restart = true; // the cycle wrapped
-        if (restart) held = rng.bipolar();
-        last = p;
-        ySine[i] = math::sin2pi(p);
-        yTri[i] = p < 0.25f ? 4.0f * p : (p < 0.75f ? 2.0f - 4.0f * p : 4.0f * p - 4.0f);
-        ySaw[i] = 2.0f * p - 1.0f;
-        ySqr[i] = p < math::clamp(pw[i], 0.01f, 0.99f) ? 1.0f : -1.0f;
-        ySh[i] = held;
-        double f = static_cast<double>(rate[i]);
-        if (hasFm) f *= math::exp2(static_cast<double>(math::clamp(fm[i], -20.0f, 20.0f)));
-        phase = math::wrap01(phase + math::clamp(f, 0.0, 1000.0) * invRate);
-      }
-      phase_[c] = phase;
-      lastPhase_[c] = last;
-      syncHigh_[c] = syncHigh;
-      held_[c] = held;
+    const float invChannels = 1.0f / static_cast<float>(channels());
+    const float *sync = ch.in(kSync), *fm = ch.in(kFm), *rate = ch.param(kRate), *pw = ch.param(kPw), *spread = ch.param(kSpread);
+    float *ySine = ch.out(kSine), *yTri = ch.out(kTri), *ySaw = ch.out(kSaw), *ySqr = ch.out(kSqr), *ySh = ch.out(kSh);
+    double phase = st.phase;
+    float last = st.lastPhase;
+    bool syncHigh = st.syncHigh;
+    float held = st.held;
+    const float offsetScale = static_cast<float>(ch.index()) * invChannels;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool high = sync[i] >= 0.5f;
+      bool restart = false;
+      if (high && !syncHigh) { phase = 0.0; restart = true; }
+      syncHigh = high;
+      const float p = math::wrap01(static_cast<float>(phase) + math::clamp(spread[i], 0.0f, 1.0f) * offsetScale);
+      if (p < last) restart = true; // the cycle wrapped
+      if (restart) held = st.rng.bipolar();
+      last = p;
+      ySine[i] = math::sin2pi(p);
+      yTri[i] = p < 0.25f ? 4.0f * p : (p < 0.75f ? 2.0f - 4.0f * p : 4.0f * p - 4.0f);
+      ySaw[i] = 2.0f * p - 1.0f;
+      ySqr[i] = p < math::clamp(pw[i], 0.01f, 0.99f) ? 1.0f : -1.0f;
+      ySh[i] = held;
+      double f = static_cast<double>(rate[i]);
+      if (hasFm) f *= math::exp2(static_cast<double>(math::clamp(fm[i], -20.0f, 20.0f)));
+      phase = math::wrap01(phase + math::clamp(f, 0.0, 1000.0) * invRate);
     }
+    st.phase = phase;
+    st.lastPhase = last;
+    st.syncHigh = syncHigh;
+    st.held = held;
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const LFO&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) {
-      phase_[c] = p.phase_[c];
-      lastPhase_[c] = p.lastPhase_[c];
-      syncHigh_[c] = p.syncHigh_[c];
-      held_[c] = p.held_[c];
-      rng_[c] = p.rng_[c];
-    }
-  }
-
-private:
-  double phase_[kMaxChannels] = {};
-  float lastPhase_[kMaxChannels] = {};
-  bool syncHigh_[kMaxChannels] = {};
-  float held_[kMaxChannels] = {};
-  Random rng_[kMaxChannels];
 };
 
 } // namespace mvm::modules

@@ -2,11 +2,11 @@
 // Logic: AND, OR, XOR, NAND of gates a and b, and NOT a. An input is high when >= 0.5; the
 // outputs are exactly 0 or 1.
 
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Logic final : public DSPModule {
+class Logic final : public ChannelModule<Logic, Stateless> {
 public:
   enum Inputs { kA, kB };
   enum Outputs { kAnd, kOr, kXor, kNand, kNot };
@@ -24,23 +24,16 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kAnd); ++c) {
-      const float* a = this->in(in, kA, c);
-      const float* b = this->in(in, kB, c);
-      float* yAnd = DSPModule::out(out, kAnd, c);
-      float* yOr = DSPModule::out(out, kOr, c);
-      float* yXor = DSPModule::out(out, kXor, c);
-      float* yNand = DSPModule::out(out, kNand, c);
-      float* yNot = DSPModule::out(out, kNot, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool x = a[i] >= 0.5f, z = b[i] >= 0.5f;
-        yAnd[i] = (x && z) ? 1.0f : 0.0f;
-        yOr[i] = (x || z) ? 1.0f : 0.0f;
-        yXor[i] = (x != z) ? 1.0f : 0.0f;
-        yNand[i] = (x && z) ? 0.0f : 1.0f;
-        yNot[i] = x ? 0.0f : 1.0f;
-      }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *a = ch.in(kA), *b = ch.in(kB);
+    float *yAnd = ch.out(kAnd), *yOr = ch.out(kOr), *yXor = ch.out(kXor), *yNand = ch.out(kNand), *yNot = ch.out(kNot);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool x = a[i] >= 0.5f, z = b[i] >= 0.5f;
+      yAnd[i] = (x && z) ? 1.0f : 0.0f;
+      yOr[i] = (x || z) ? 1.0f : 0.0f;
+      yXor[i] = (x != z) ? 1.0f : 0.0f;
+      yNand[i] = (x && z) ? 0.0f : 1.0f;
+      yNot[i] = x ? 0.0f : 1.0f;
     }
   }
 };

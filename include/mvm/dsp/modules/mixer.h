@@ -3,11 +3,11 @@
 
 #include <string>
 
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Mixer final : public DSPModule {
+class Mixer final : public ChannelModule<Mixer, Stateless> {
 public:
   static constexpr int kInputs = 8;
   enum Outputs { kOut };
@@ -25,22 +25,18 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, Stateless&) noexcept {
     bool connected[kInputs];
     for (int k = 0; k < kInputs; ++k) connected[k] = isInputConnected(k);
-    for (int c = 0; c < channels; ++c) {
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] = 0.0f;
-      for (int k = 0; k < kInputs; ++k) {
-        if (!connected[k]) continue;
-        const float* x = this->in(in, k, c);
-        const float* g = param(in, k, c);
-        for (int i = 0; i < kBlockFrames; ++i) y[i] += g[i] * x[i];
-      }
-      const float* master = param(in, kMaster, c);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] *= master[i];
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = 0.0f;
+    for (int k = 0; k < kInputs; ++k) {
+      if (!connected[k]) continue;
+      const float *x = ch.in(k), *g = ch.param(k);
+      for (int i = 0; i < kBlockFrames; ++i) y[i] += g[i] * x[i];
     }
+    const float* master = ch.param(kMaster);
+    for (int i = 0; i < kBlockFrames; ++i) y[i] *= master[i];
   }
 };
 

@@ -8,11 +8,17 @@
 
 #include "mvm/core/math.h"
 #include "mvm/core/random.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Noise final : public DSPModule {
+struct NoiseState {
+  mvm::Random rng;
+  float pink[7] = {}; // the pinking filter's poles
+  float brown = 0.0f;
+};
+
+class Noise final : public ChannelModule<Noise, NoiseState> {
 public:
   enum Params { kAmp };
   enum Outputs { kWhite, kPink, kBrown };
@@ -29,53 +35,36 @@ public:
   }
 
   void prepare() override {
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c].rng.reseed(seed() + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(c + 1));
+    for (int c = 0; c < kMaxChannels; ++c) state_[c].rng.reseed(seed() + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(c + 1));
     const double a = 1.0 - math::kTwoPi * 10.0 / sampleRate();
     brownPole_ = static_cast<float>(a);
     brownGain_ = static_cast<float>(std::sqrt((1.0 - a * a) * 0.75)); // 0.5 RMS from uniform white (variance 1/3)
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kWhite);
-    for (int c = 0; c < channels; ++c) {
-      const float* amp = param(in, kAmp, c);
-      float* w = DSPModule::out(out, kWhite, c);
-      float* p = DSPModule::out(out, kPink, c);
-      float* b = DSPModule::out(out, kBrown, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const float x = v.rng.bipolar();
-        float* k = v.pink;
-        k[0] = 0.99886f * k[0] + x * 0.0555179f;
-        k[1] = 0.99332f * k[1] + x * 0.0750759f;
-        k[2] = 0.96900f * k[2] + x * 0.1538520f;
-        k[3] = 0.86650f * k[3] + x * 0.3104856f;
-        k[4] = 0.55000f * k[4] + x * 0.5329522f;
-        k[5] = -0.7616f * k[5] - x * 0.0168980f;
-        const float pink = k[0] + k[1] + k[2] + k[3] + k[4] + k[5] + k[6] + x * 0.5362f;
-        k[6] = x * 0.115926f;
-        v.brown = brownPole_ * v.brown + brownGain_ * x;
-        const float g = math::clamp(amp[i], 0.0f, 10.0f);
-        w[i] = g * x;
-        p[i] = g * kPinkScale * pink;
-        b[i] = g * v.brown;
-      }
+  void processChannel(const Channel& ch, NoiseState& v) noexcept {
+    const float* amp = ch.param(kAmp);
+    float *w = ch.out(kWhite), *p = ch.out(kPink), *b = ch.out(kBrown);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float x = v.rng.bipolar();
+      float* k = v.pink;
+      k[0] = 0.99886f * k[0] + x * 0.0555179f;
+      k[1] = 0.99332f * k[1] + x * 0.0750759f;
+      k[2] = 0.96900f * k[2] + x * 0.1538520f;
+      k[3] = 0.86650f * k[3] + x * 0.3104856f;
+      k[4] = 0.55000f * k[4] + x * 0.5329522f;
+      k[5] = -0.7616f * k[5] - x * 0.0168980f;
+      const float pink = k[0] + k[1] + k[2] + k[3] + k[4] + k[5] + k[6] + x * 0.5362f;
+      k[6] = x * 0.115926f;
+      v.brown = brownPole_ * v.brown + brownGain_ * x;
+      const float g = math::clamp(amp[i], 0.0f, 10.0f);
+      w[i] = g * x;
+      p[i] = g * kPinkScale * pink;
+      b[i] = g * v.brown;
     }
-  }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Noise&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
   }
 
 private:
   static constexpr float kPinkScale = 0.25f;
-  struct Voice {
-    mvm::Random rng;
-    float pink[7] = {};
-    float brown = 0.0f;
-  };
-  Voice voices_[kMaxChannels];
   float brownPole_ = 0.999f, brownGain_ = 0.0f;
 };
 

@@ -3,11 +3,15 @@
 // (lp + hp = in); both are -3 dB at cutoff.
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class OnePole final : public DSPModule {
+struct OnePoleState {
+  float s = 0.0f, G = 0.0f, lastCutoff = -1.0f; // G is worked out when the cutoff moves
+};
+
+class OnePole final : public ChannelModule<OnePole, OnePoleState> {
 public:
   enum Inputs { kIn };
   enum Params { kCutoff };
@@ -22,41 +26,24 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kLp);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* cutoff = param(in, kCutoff, c);
-      float* lp = DSPModule::out(out, kLp, c);
-      float* hp = DSPModule::out(out, kHp, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        if (cutoff[i] != v.lastCutoff) {
-          v.lastCutoff = cutoff[i];
-          const double fc = math::clamp(static_cast<double>(cutoff[i]), 1.0, 0.49 * sampleRate());
-          const double g = math::tanPi(math::clamp(fc, 1.0, 20000.0) / sampleRate());
-          v.G = static_cast<float>(g / (1.0 + g));
-        }
-        const float in0 = math::limit(x[i], 100.0f);
-        const float u = (in0 - v.s) * v.G;
-        const float y = u + v.s;
-        v.s = y + u;
-        lp[i] = y;
-        hp[i] = in0 - y;
+  void processChannel(const Channel& ch, OnePoleState& v) noexcept {
+    const float *x = ch.in(kIn), *cutoff = ch.param(kCutoff);
+    float *lp = ch.out(kLp), *hp = ch.out(kHp);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      if (cutoff[i] != v.lastCutoff) {
+        v.lastCutoff = cutoff[i];
+        const double fc = math::clamp(static_cast<double>(cutoff[i]), 1.0, 0.49 * sampleRate());
+        const double g = math::tanPi(math::clamp(fc, 1.0, 20000.0) / sampleRate());
+        v.G = static_cast<float>(g / (1.0 + g));
       }
+      const float in0 = math::limit(x[i], 100.0f);
+      const float u = (in0 - v.s) * v.G;
+      const float y = u + v.s;
+      v.s = y + u;
+      lp[i] = y;
+      hp[i] = in0 - y;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const OnePole&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c].s = p.voices_[c].s;
-  }
-
-private:
-  struct Voice {
-    float s = 0.0f, G = 0.0f, lastCutoff = -1.0f;
-  };
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

@@ -4,11 +4,11 @@
 // centre gives -3 dB to each side.
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Panner final : public DSPModule {
+class Panner final : public ChannelModule<Panner, Stateless> {
 public:
   enum Inputs { kIn };
   enum Params { kPan };
@@ -23,18 +23,13 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kLeft);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* pan = param(in, kPan, c);
-      float* l = DSPModule::out(out, kLeft, c);
-      float* r = DSPModule::out(out, kRight, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const float theta = (math::clamp(pan[i], -1.0f, 1.0f) + 1.0f) * 0.125f;
-        l[i] = x[i] * math::cos2pi(theta);
-        r[i] = x[i] * math::sin2pi(theta);
-      }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *x = ch.in(kIn), *pan = ch.param(kPan);
+    float *l = ch.out(kLeft), *r = ch.out(kRight);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float theta = (math::clamp(pan[i], -1.0f, 1.0f) + 1.0f) * 0.125f;
+      l[i] = x[i] * math::cos2pi(theta);
+      r[i] = x[i] * math::sin2pi(theta);
     }
   }
 };

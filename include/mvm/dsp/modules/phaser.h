@@ -4,17 +4,27 @@
 // tanh-saturated feedback from the cascade's output to its input. The LFO starts at phase 0.
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/recovery.h"
 
 namespace mvm::modules {
 
-class Phaser final : public DSPModule {
+struct PhaserState {
+  static constexpr int kMaxStages = 12;
+  double phase = 0.0; // of the sweep, in cycles
+  float a = 0.0f;     // the allpasses' coefficient, worked out when the sweep or the centre moves
+  float lastOctaves = -1e9f;
+  float lastCenter = -1.0f;
+  float last = 0.0f;  // the output fed back
+  float z[kMaxStages] = {};
+};
+
+class Phaser final : public ChannelModule<Phaser, PhaserState> {
 public:
   enum Inputs { kIn };
   enum Params { kRate, kDepth, kCenter, kFeedback, kMix, kStages };
   enum Outputs { kOut };
-  static constexpr int kMaxStages = 12;
+  static constexpr int kMaxStages = PhaserState::kMaxStages;
 
   static const ModuleDescriptor& describe() {
     static const ModuleDescriptor d{
@@ -30,67 +40,42 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, PhaserState& s) noexcept {
     const double sr = sampleRate();
     const double invRate = 1.0 / sr;
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* rate = param(in, kRate, c);
-      const float* depth = param(in, kDepth, c);
-      const float* center = param(in, kCenter, c);
-      const float* fb = param(in, kFeedback, c);
-      const float* mix = param(in, kMix, c);
-      const float* stagesP = param(in, kStages, 0);
-      float* y = DSPModule::out(out, kOut, c);
-      State& s = state_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const float lfo = math::sin2pi(static_cast<float>(s.phase));
-        s.phase = math::wrap01(s.phase + static_cast<double>(math::clamp(rate[i], 0.0f, 20.0f)) * invRate);
-        const float octaves = 3.0f * math::clamp(depth[i], 0.0f, 1.0f) * lfo;
-        if (octaves != s.lastOctaves || center[i] != s.lastCenter) {
-          s.lastOctaves = octaves;
-          s.lastCenter = center[i];
-          const double f = math::clamp(static_cast<double>(math::clamp(center[i], 50.0f, 5000.0f)) *
-                                           math::exp2(static_cast<double>(octaves)),
-                                       5.0, 0.45 * sr);
-          const double t = math::tanPi(f * invRate);
-          s.a = static_cast<float>((t - 1.0) / (t + 1.0));
-        }
-        const int stages = math::toIndex(stagesP[i] + 0.5f, 1, kMaxStages);
-        const float f = math::clamp(fb[i], -0.95f, 0.95f);
-        float v = x[i] + math::tanh(f * s.last);
-        for (int k = 0; k < stages; ++k) {
-          // H(z) = (a + z^-1) / (1 + a z^-1): phase -2 atan(f / fc). Transposed direct form II:
-          // its state stays within (1 + |a|) x the input even when a changes every sample.
-          const float o = s.a * v + s.z[k];
-          s.z[k] = v - s.a * o;
-          v = o;
-        }
-        s.last = v;
-        const float m = math::clamp(mix[i], 0.0f, 1.0f);
-        y[i] = x[i] * (1.0f - m) + v * m;
+    const float *x = ch.in(kIn), *rate = ch.param(kRate), *depth = ch.param(kDepth), *center = ch.param(kCenter), *fb = ch.param(kFeedback),
+                *mix = ch.param(kMix), *stagesP = ch.sharedParam(kStages);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float lfo = math::sin2pi(static_cast<float>(s.phase));
+      s.phase = math::wrap01(s.phase + static_cast<double>(math::clamp(rate[i], 0.0f, 20.0f)) * invRate);
+      const float octaves = 3.0f * math::clamp(depth[i], 0.0f, 1.0f) * lfo;
+      if (octaves != s.lastOctaves || center[i] != s.lastCenter) {
+        s.lastOctaves = octaves;
+        s.lastCenter = center[i];
+        const double f = math::clamp(static_cast<double>(math::clamp(center[i], 50.0f, 5000.0f)) *
+                                         math::exp2(static_cast<double>(octaves)),
+                                     5.0, 0.45 * sr);
+        const double t = math::tanPi(f * invRate);
+        s.a = static_cast<float>((t - 1.0) / (t + 1.0));
       }
-      if (recoverStates(s.z, kMaxStages)) s.last = 0.0f;
-      recoverState(s.last);
+      const int stages = math::toIndex(stagesP[i] + 0.5f, 1, kMaxStages);
+      const float f = math::clamp(fb[i], -0.95f, 0.95f);
+      float v = x[i] + math::tanh(f * s.last);
+      for (int k = 0; k < stages; ++k) {
+        // H(z) = (a + z^-1) / (1 + a z^-1): phase -2 atan(f / fc). Transposed direct form II:
+        // its state stays within (1 + |a|) x the input even when a changes every sample.
+        const float o = s.a * v + s.z[k];
+        s.z[k] = v - s.a * o;
+        v = o;
+      }
+      s.last = v;
+      const float m = math::clamp(mix[i], 0.0f, 1.0f);
+      y[i] = x[i] * (1.0f - m) + v * m;
     }
+    if (recoverStates(s.z, kMaxStages)) s.last = 0.0f;
+    recoverState(s.last);
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Phaser&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
-  }
-
-private:
-  struct State {
-    double phase = 0.0;
-    float a = 0.0f;
-    float lastOctaves = -1e9f;
-    float lastCenter = -1.0f;
-    float last = 0.0f;
-    float z[kMaxStages] = {};
-  };
-  State state_[kMaxChannels];
 };
 
 } // namespace mvm::modules

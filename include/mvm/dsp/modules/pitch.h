@@ -7,11 +7,11 @@
 #include <cmath>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Octave final : public DSPModule {
+class Octave final : public ChannelModule<Octave, Stateless> {
 public:
   enum Inputs { kIn };
   enum Params { kOctave, kSemitone, kFine };
@@ -30,20 +30,15 @@ public:
 
   static float steps(float v) noexcept { return std::floor(v + 0.5f); }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kOut); ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* oct = param(in, kOctave, c);
-      const float* semi = param(in, kSemitone, c);
-      const float* fine = param(in, kFine, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i)
-        y[i] = x[i] + (steps(oct[i]) + steps(semi[i]) / 12.0f + fine[i] / 1200.0f);
-    }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *x = ch.in(kIn), *oct = ch.param(kOctave), *semi = ch.param(kSemitone), *fine = ch.param(kFine);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i)
+      y[i] = x[i] + (steps(oct[i]) + steps(semi[i]) / 12.0f + fine[i] / 1200.0f);
   }
 };
 
-class PitchToHz final : public DSPModule {
+class PitchToHz final : public ChannelModule<PitchToHz, Stateless> {
 public:
   enum Inputs { kPitch, kHz };
   enum Outputs { kHzOut, kPitchOut };
@@ -70,17 +65,13 @@ public:
     return static_cast<double>(e) + 2.0 * math::kLog2e * z * s;
   }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kHzOut); ++c) {
-      const float* p = this->in(in, kPitch, c);
-      const float* h = this->in(in, kHz, c);
-      float* hz = DSPModule::out(out, kHzOut, c);
-      float* pitch = DSPModule::out(out, kPitchOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        hz[i] = math::pitchToHz(math::clamp(p[i], -12.0f, 5.25f));
-        const double f = math::clamp(static_cast<double>(h[i]), 0.001, 1e5);
-        pitch[i] = static_cast<float>(log2(f / math::kC4Hz));
-      }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *p = ch.in(kPitch), *h = ch.in(kHz);
+    float *hz = ch.out(kHzOut), *pitch = ch.out(kPitchOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      hz[i] = math::pitchToHz(math::clamp(p[i], -12.0f, 5.25f));
+      const double f = math::clamp(static_cast<double>(h[i]), 0.001, 1e5);
+      pitch[i] = static_cast<float>(log2(f / math::kC4Hz));
     }
   }
 };

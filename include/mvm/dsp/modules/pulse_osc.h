@@ -3,12 +3,12 @@
 // f = freq * 2^pitch; band-limited with the 4-point PolyBLEP of polyblep.h (two samples of latency).
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/polyblep.h"
 
 namespace mvm::modules {
 
-class PulseOsc final : public DSPModule {
+class PulseOsc final : public ChannelModule<PulseOsc, blep::Oscillator<blep::kSquare>> {
 public:
   enum Inputs { kPitch };
   enum Params { kFreq, kPw };
@@ -24,31 +24,17 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, blep::Oscillator<blep::kSquare>& osc) noexcept {
     const double invRate = 1.0 / sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* pitch = this->in(in, kPitch, c);
-      const float* freq = param(in, kFreq, c);
-      const float* pw = param(in, kPw, c);
-      float* y = DSPModule::out(out, kOut, c);
-      auto& osc = osc_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::pitchedHz(freq[i], pitch[i]);
-        float v[4];
-        osc.tick(blep::phaseIncrement(hz, invRate), math::clamp(static_cast<double>(pw[i]), 0.01, 0.99), 0.0, v);
-        y[i] = v[3];
-      }
+    const float *pitch = ch.in(kPitch), *freq = ch.param(kFreq), *pw = ch.param(kPw);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const double hz = math::pitchedHz(freq[i], pitch[i]);
+      float v[4];
+      osc.tick(blep::phaseIncrement(hz, invRate), math::clamp(static_cast<double>(pw[i]), 0.01, 0.99), 0.0, v);
+      y[i] = v[3];
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const PulseOsc&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) osc_[c] = p.osc_[c];
-  }
-
-private:
-  blep::Oscillator<blep::kSquare> osc_[kMaxChannels];
 };
 
 } // namespace mvm::modules

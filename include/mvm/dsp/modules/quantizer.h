@@ -9,11 +9,17 @@
 #include <cstdint>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Quantizer final : public DSPModule {
+struct QuantizerState {
+  int note = 0;
+  bool hasNote = false;
+  std::uint32_t pulseLeft = 0; // frames of the trigger still to give
+};
+
+class Quantizer final : public ChannelModule<Quantizer, QuantizerState> {
 public:
   enum Inputs { kIn };
   enum Params { kScale, kRoot };
@@ -71,42 +77,24 @@ public:
     pulseLength_ = n < 1 ? 1u : static_cast<std::uint32_t>(n);
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* scaleParam = param(in, kScale, c);
-      const float* rootParam = param(in, kRoot, c);
-      float* y = DSPModule::out(out, kOut, c);
-      float* trig = DSPModule::out(out, kTrig, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const Scale& sc = scale(math::toIndex(scaleParam[i] + 0.5f, 0, kScales - 1));
-        const int root = math::toIndex(std::floor(rootParam[i] + 0.5f), 0, 11);
-        const float s = math::limit(x[i], 20.0f) * 12.0f - static_cast<float>(root);
-        const int note = nearest(sc, s) + root;
-        if (v.pulseLeft > 0) --v.pulseLeft;
-        if (v.hasNote && note != v.note) v.pulseLeft = pulseLength_;
-        v.note = note;
-        v.hasNote = true;
-        y[i] = static_cast<float>(note) / 12.0f;
-        trig[i] = v.pulseLeft > 0 ? 1.0f : 0.0f;
-      }
+  void processChannel(const Channel& ch, QuantizerState& v) noexcept {
+    const float *x = ch.in(kIn), *scaleParam = ch.param(kScale), *rootParam = ch.param(kRoot);
+    float *y = ch.out(kOut), *trig = ch.out(kTrig);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const Scale& sc = scale(math::toIndex(scaleParam[i] + 0.5f, 0, kScales - 1));
+      const int root = math::toIndex(std::floor(rootParam[i] + 0.5f), 0, 11);
+      const float s = math::limit(x[i], 20.0f) * 12.0f - static_cast<float>(root);
+      const int note = nearest(sc, s) + root;
+      if (v.pulseLeft > 0) --v.pulseLeft;
+      if (v.hasNote && note != v.note) v.pulseLeft = pulseLength_;
+      v.note = note;
+      v.hasNote = true;
+      y[i] = static_cast<float>(note) / 12.0f;
+      trig[i] = v.pulseLeft > 0 ? 1.0f : 0.0f;
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Quantizer&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
 private:
-  struct Voice {
-    int note = 0;
-    bool hasNote = false;
-    std::uint32_t pulseLeft = 0;
-  };
-  Voice voices_[kMaxChannels];
   std::uint32_t pulseLength_ = 48;
 };
 

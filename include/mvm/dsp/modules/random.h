@@ -9,11 +9,19 @@
 
 #include "mvm/core/math.h"
 #include "mvm/core/random.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class RandomSource final : public DSPModule {
+struct RandomState {
+  mvm::Random rng;
+  float from = 0.0f, target = 0.0f;
+  float sinceStep = 0.0f; // frames since the last new value
+  float length = 1.0f;    // frames per step
+  bool high = false;
+};
+
+class RandomSource final : public ChannelModule<RandomSource, RandomState> {
 public:
   enum Inputs { kTrig };
   enum Params { kRate, kShape, kAmp };
@@ -33,7 +41,7 @@ public:
 
   void prepare() override {
     for (int c = 0; c < kMaxChannels; ++c) {
-      Voice& v = voices_[c];
+      RandomState& v = state_[c];
       v.rng.reseed(seed() + 0xD1B54A32D192ED03ull * static_cast<std::uint64_t>(c + 1));
       v.target = v.rng.bipolar();
       v.from = v.target;
@@ -41,60 +49,37 @@ public:
     }
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kStepped);
+  void processChannel(const Channel& ch, RandomState& v) noexcept {
     const bool clocked = isInputConnected(kTrig);
     const float rate = static_cast<float>(sampleRate());
-    for (int c = 0; c < channels; ++c) {
-      const float* trig = this->in(in, kTrig, c);
-      const float* hz = param(in, kRate, c);
-      const float* shape = param(in, kShape, c);
-      const float* amp = param(in, kAmp, c);
-      float* ys = DSPModule::out(out, kStepped, c);
-      float* yl = DSPModule::out(out, kSmooth, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        bool step = false;
-        if (clocked) {
-          const bool high = trig[i] >= 0.5f;
-          if (high && !v.high) {
-            step = true;
-            v.length = math::clamp(v.sinceStep, 1.0f, 1e9f);
-          }
-          v.high = high;
-        } else {
-          v.length = rate / math::clamp(hz[i], 0.01f, 1000.0f);
-          step = v.sinceStep >= v.length;
+    const float *trig = ch.in(kTrig), *hz = ch.param(kRate), *shape = ch.param(kShape), *amp = ch.param(kAmp);
+    float *ys = ch.out(kStepped), *yl = ch.out(kSmooth);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      bool step = false;
+      if (clocked) {
+        const bool high = trig[i] >= 0.5f;
+        if (high && !v.high) {
+          step = true;
+          v.length = math::clamp(v.sinceStep, 1.0f, 1e9f);
         }
-        if (step) {
-          v.from = v.target;
-          v.target = v.rng.bipolar();
-          v.sinceStep = 0.0f;
-        }
-        float t = math::clamp(v.sinceStep / v.length, 0.0f, 1.0f);
-        if (shape[i] + 0.5f >= 1.0f) t = 0.5f - 0.5f * math::cos2pi(0.5f * t);
-        const float g = math::clamp(amp[i], 0.0f, 10.0f);
-        ys[i] = g * v.target;
-        yl[i] = g * (v.from + t * (v.target - v.from));
-        v.sinceStep = v.sinceStep < 1e9f ? v.sinceStep + 1.0f : v.sinceStep;
+        v.high = high;
+      } else {
+        v.length = rate / math::clamp(hz[i], 0.01f, 1000.0f);
+        step = v.sinceStep >= v.length;
       }
+      if (step) {
+        v.from = v.target;
+        v.target = v.rng.bipolar();
+        v.sinceStep = 0.0f;
+      }
+      float t = math::clamp(v.sinceStep / v.length, 0.0f, 1.0f);
+      if (shape[i] + 0.5f >= 1.0f) t = 0.5f - 0.5f * math::cos2pi(0.5f * t);
+      const float g = math::clamp(amp[i], 0.0f, 10.0f);
+      ys[i] = g * v.target;
+      yl[i] = g * (v.from + t * (v.target - v.from));
+      v.sinceStep = v.sinceStep < 1e9f ? v.sinceStep + 1.0f : v.sinceStep;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const RandomSource&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
-private:
-  struct Voice {
-    mvm::Random rng;
-    float from = 0.0f, target = 0.0f;
-    float sinceStep = 0.0f; // frames since the last new value
-    float length = 1.0f;    // frames per step
-    bool high = false;
-  };
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

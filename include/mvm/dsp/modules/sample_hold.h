@@ -7,11 +7,17 @@
 
 #include "mvm/core/math.h"
 #include "mvm/core/random.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class SampleHold final : public DSPModule {
+struct SampleHoldState {
+  mvm::Random rng; // the internal noise
+  float held = 0.0f;
+  bool high = false;
+};
+
+class SampleHold final : public ChannelModule<SampleHold, SampleHoldState> {
 public:
   enum Inputs { kIn, kTrig };
   enum Outputs { kOut };
@@ -27,38 +33,20 @@ public:
   }
 
   void prepare() override {
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c].rng.reseed(seed() + 0x632BE59BD9B4E019ull * static_cast<std::uint64_t>(c + 1));
+    for (int c = 0; c < kMaxChannels; ++c) state_[c].rng.reseed(seed() + 0x632BE59BD9B4E019ull * static_cast<std::uint64_t>(c + 1));
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, SampleHoldState& v) noexcept {
     const bool internal = !isInputConnected(kIn);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* trig = this->in(in, kTrig, c);
-      float* y = DSPModule::out(out, kOut, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const bool high = trig[i] >= 0.5f;
-        if (high && !v.high) v.held = internal ? v.rng.bipolar() : math::limit(x[i], math::kMaxSignal); // held until the next trigger
-        v.high = high;
-        y[i] = v.held;
-      }
+    const float *x = ch.in(kIn), *trig = ch.in(kTrig);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const bool high = trig[i] >= 0.5f;
+      if (high && !v.high) v.held = internal ? v.rng.bipolar() : math::limit(x[i], math::kMaxSignal); // held until the next trigger
+      v.high = high;
+      y[i] = v.held;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const SampleHold&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
-private:
-  struct Voice {
-    mvm::Random rng;
-    float held = 0.0f;
-    bool high = false;
-  };
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

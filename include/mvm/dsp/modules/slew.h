@@ -6,11 +6,11 @@
 #include <cmath>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Slew final : public DSPModule {
+class Slew final : public ChannelModule<Slew, float> {
 public:
   enum Inputs { kIn };
   enum Params { kRise, kFall };
@@ -26,38 +26,26 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  // state: the output's last value
+  void processChannel(const Channel& ch, float& state) noexcept {
     const float rate = static_cast<float>(sampleRate());
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* rise = param(in, kRise, c);
-      const float* fall = param(in, kFall, c);
-      float* y = DSPModule::out(out, kOut, c);
-      float v = state_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const float target = x[i];
-        if (target > v) {
-          const float t = rise[i] * rate;
-          v = t <= 1.0f ? target : std::fmin(target, v + 1.0f / t);
-        } else if (target < v) {
-          const float t = fall[i] * rate;
-          v = t <= 1.0f ? target : std::fmax(target, v - 1.0f / t);
-        }
-        if (!math::isFinite(v)) v = 0.0f;
-        y[i] = v;
+    const float *x = ch.in(kIn), *rise = ch.param(kRise), *fall = ch.param(kFall);
+    float* y = ch.out(kOut);
+    float v = state;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float target = x[i];
+      if (target > v) {
+        const float t = rise[i] * rate;
+        v = t <= 1.0f ? target : std::fmin(target, v + 1.0f / t);
+      } else if (target < v) {
+        const float t = fall[i] * rate;
+        v = t <= 1.0f ? target : std::fmax(target, v - 1.0f / t);
       }
-      state_[c] = v;
+      if (!math::isFinite(v)) v = 0.0f;
+      y[i] = v;
     }
+    state = v;
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Slew&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
-  }
-
-private:
-  float state_[kMaxChannels] = {};
 };
 
 } // namespace mvm::modules

@@ -8,11 +8,17 @@
 #include <vector>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class StepSequencer final : public DSPModule {
+struct StepSequencerState {
+  int step = -1; // -1: before the first clock
+  bool clockHigh = false;
+  bool resetHigh = false;
+};
+
+class StepSequencer final : public ChannelModule<StepSequencer, StepSequencerState> {
 public:
   enum Inputs { kClockIn, kReset };
   enum Outputs { kPitch, kGate, kTrigger };
@@ -44,45 +50,29 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const float* clk = this->in(in, kClockIn, 0);
-    const float* reset = this->in(in, kReset, 0);
-    const float* length = param(in, kLength, 0);
-    float* pitch = DSPModule::out(out, kPitch, 0);
-    float* gate = DSPModule::out(out, kGate, 0);
-    float* trig = DSPModule::out(out, kTrigger, 0);
+  void processChannel(const Channel& ch, StepSequencerState& st) noexcept {
+    const float *clk = ch.in(kClockIn), *reset = ch.in(kReset), *length = ch.param(kLength);
+    float *pitch = ch.out(kPitch), *gate = ch.out(kGate), *trig = ch.out(kTrigger);
     for (int i = 0; i < kBlockFrames; ++i) {
       const bool r = reset[i] >= 0.5f;
-      if (r && !resetHigh_) step_ = -1;
-      resetHigh_ = r;
+      if (r && !st.resetHigh) st.step = -1;
+      st.resetHigh = r;
       const bool high = clk[i] >= 0.5f;
-      const bool rising = high && !clockHigh_;
-      clockHigh_ = high;
+      const bool rising = high && !st.clockHigh;
+      st.clockHigh = high;
       if (rising) {
         const int n = math::toIndex(length[i] + 0.5f, 1, kSteps);
-        step_ = step_ + 1 >= n ? 0 : step_ + 1;
+        st.step = st.step + 1 >= n ? 0 : st.step + 1;
       }
-      const int s = step_ < 0 ? 0 : step_;
-      const bool on = step_ >= 0 && param(in, kGate1 + s, 0)[i] >= 0.5f;
-      pitch[i] = param(in, kStep1 + s, 0)[i];
+      const int s = st.step < 0 ? 0 : st.step;
+      const bool on = st.step >= 0 && ch.param(kGate1 + s)[i] >= 0.5f;
+      pitch[i] = ch.param(kStep1 + s)[i];
       gate[i] = (on && high) ? 1.0f : 0.0f;
       trig[i] = (on && rising) ? 1.0f : 0.0f;
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const StepSequencer&>(previous);
-    step_ = p.step_;
-    clockHigh_ = p.clockHigh_;
-    resetHigh_ = p.resetHigh_;
-  }
-
-  int currentStep() const noexcept { return step_; }
-
-private:
-  int step_ = -1; // -1: before the first clock
-  bool clockHigh_ = false;
-  bool resetHigh_ = false;
+  int currentStep() const noexcept { return state_[0].step; }
 };
 
 } // namespace mvm::modules

@@ -4,12 +4,16 @@
 // (shape 0) to sine (shape 1). Both octaves start in phase and stay locked.
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/polyblep.h"
 
 namespace mvm::modules {
 
-class SubOsc final : public DSPModule {
+struct SubOscState {
+  blep::Oscillator<blep::kSine | blep::kSquare> one, two; // an octave and two below
+};
+
+class SubOsc final : public ChannelModule<SubOsc, SubOscState> {
 public:
   enum Inputs { kPitch };
   enum Params { kFreq, kOctave, kShape };
@@ -30,46 +34,24 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, SubOscState& st) noexcept {
     const double invRate = 1.0 / sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* pitch = this->in(in, kPitch, c);
-      const float* freq = param(in, kFreq, c);
-      const float* octave = param(in, kOctave, c);
-      const float* shape = param(in, kShape, c);
-      float* y = DSPModule::out(out, kOut, c);
-      float* s1 = DSPModule::out(out, kSqr1, c);
-      float* s2 = DSPModule::out(out, kSqr2, c);
-      float* n1 = DSPModule::out(out, kSine1, c);
-      float* n2 = DSPModule::out(out, kSine2, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::pitchedHz(freq[i], pitch[i]);
-        float a[4], b[4];
-        one_[c].tick(blep::phaseIncrement(0.5 * hz, invRate), 0.5, 0.0, a);
-        two_[c].tick(blep::phaseIncrement(0.25 * hz, invRate), 0.5, 0.0, b);
-        s1[i] = a[3];
-        n1[i] = a[0];
-        s2[i] = b[3];
-        n2[i] = b[0];
-        const bool second = octave[i] + 0.5f >= 2.0f;
-        const float k = math::clamp(shape[i], 0.0f, 1.0f);
-        y[i] = second ? b[3] + k * (b[0] - b[3]) : a[3] + k * (a[0] - a[3]);
-      }
+    const float *pitch = ch.in(kPitch), *freq = ch.param(kFreq), *octave = ch.param(kOctave), *shape = ch.param(kShape);
+    float *y = ch.out(kOut), *s1 = ch.out(kSqr1), *s2 = ch.out(kSqr2), *n1 = ch.out(kSine1), *n2 = ch.out(kSine2);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const double hz = math::pitchedHz(freq[i], pitch[i]);
+      float a[4], b[4];
+      st.one.tick(blep::phaseIncrement(0.5 * hz, invRate), 0.5, 0.0, a);
+      st.two.tick(blep::phaseIncrement(0.25 * hz, invRate), 0.5, 0.0, b);
+      s1[i] = a[3];
+      n1[i] = a[0];
+      s2[i] = b[3];
+      n2[i] = b[0];
+      const bool second = octave[i] + 0.5f >= 2.0f;
+      const float k = math::clamp(shape[i], 0.0f, 1.0f);
+      y[i] = second ? b[3] + k * (b[0] - b[3]) : a[3] + k * (a[0] - a[3]);
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const SubOsc&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) {
-      one_[c] = p.one_[c];
-      two_[c] = p.two_[c];
-    }
-  }
-
-private:
-  static constexpr unsigned kWaves = blep::kSine | blep::kSquare;
-  blep::Oscillator<kWaves> one_[kMaxChannels], two_[kMaxChannels];
 };
 
 } // namespace mvm::modules

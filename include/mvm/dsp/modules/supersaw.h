@@ -6,12 +6,16 @@
 
 #include "mvm/core/math.h"
 #include "mvm/core/random.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/polyblep.h"
 
 namespace mvm::modules {
 
-class Supersaw final : public DSPModule {
+struct SupersawState {
+  blep::Oscillator<blep::kSaw> saws[7]; // the centre saw is saws[3]
+};
+
+class Supersaw final : public ChannelModule<Supersaw, SupersawState> {
 public:
   enum Inputs { kPitch };
   enum Params { kFreq, kDetune, kMix };
@@ -35,43 +39,28 @@ public:
   void prepare() override {
     mvm::Random rng(seed());
     for (int c = 0; c < kMaxChannels; ++c)
-      for (int s = 0; s < kSaws; ++s) saws_[c][s].phase = static_cast<double>(rng.uniform());
+      for (int s = 0; s < kSaws; ++s) state_[c].saws[s].phase = static_cast<double>(rng.uniform());
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, SupersawState& st) noexcept {
     const double invRate = 1.0 / sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* pitch = this->in(in, kPitch, c);
-      const float* freq = param(in, kFreq, c);
-      const float* detune = param(in, kDetune, c);
-      const float* mix = param(in, kMix, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::pitchedHz(freq[i], pitch[i]);
-        const double det = math::clamp(static_cast<double>(detune[i]), 0.0, 1.0);
-        const float m = math::clamp(mix[i], 0.0f, 1.0f);
-        const float centre = 1.0f - 0.5f * m, side = m;
-        const float norm = 1.0f / std::sqrt(centre * centre + 6.0f * side * side);
-        float sum = 0.0f;
-        for (int s = 0; s < kSaws; ++s) {
-          float v[4];
-          saws_[c][s].tick(blep::phaseIncrement(hz * (1.0 + kOffsets[s] * det), invRate), 0.5, 0.0, v);
-          sum += (s == 3 ? centre : side) * v[2];
-        }
-        y[i] = sum * norm;
+    const float *pitch = ch.in(kPitch), *freq = ch.param(kFreq), *detune = ch.param(kDetune), *mix = ch.param(kMix);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const double hz = math::pitchedHz(freq[i], pitch[i]);
+      const double det = math::clamp(static_cast<double>(detune[i]), 0.0, 1.0);
+      const float m = math::clamp(mix[i], 0.0f, 1.0f);
+      const float centre = 1.0f - 0.5f * m, side = m;
+      const float norm = 1.0f / std::sqrt(centre * centre + 6.0f * side * side);
+      float sum = 0.0f;
+      for (int s = 0; s < kSaws; ++s) {
+        float v[4];
+        st.saws[s].tick(blep::phaseIncrement(hz * (1.0 + kOffsets[s] * det), invRate), 0.5, 0.0, v);
+        sum += (s == 3 ? centre : side) * v[2];
       }
+      y[i] = sum * norm;
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Supersaw&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c)
-      for (int s = 0; s < kSaws; ++s) saws_[c][s] = p.saws_[c][s];
-  }
-
-private:
-  blep::Oscillator<blep::kSaw> saws_[kMaxChannels][kSaws];
 };
 
 } // namespace mvm::modules

@@ -8,11 +8,11 @@
 #include <cstdint>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Switch final : public DSPModule {
+class Switch final : public ChannelModule<Switch, Stateless> {
 public:
   enum Inputs { kA, kB, kGate };
   enum Params { kSelect };
@@ -28,19 +28,18 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    for (int c = 0; c < outputChannels(kOut); ++c) {
-      const float* a = this->in(in, kA, c);
-      const float* b = this->in(in, kB, c);
-      const float* g = this->in(in, kGate, c);
-      const float* s = param(in, kSelect, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] = g[i] + s[i] >= 0.5f ? b[i] : a[i];
-    }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *a = ch.in(kA), *b = ch.in(kB), *g = ch.in(kGate), *s = ch.param(kSelect);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = g[i] + s[i] >= 0.5f ? b[i] : a[i];
   }
 };
+struct SequentialSwitchState {
+  int step = 0;
+  bool trigHigh = false, resetHigh = false;
+};
 
-class SequentialSwitch final : public DSPModule {
+class SequentialSwitch final : public ChannelModule<SequentialSwitch, SequentialSwitchState> {
 public:
   enum Inputs { kIn, kTrig, kReset };
   enum Params { kSteps };
@@ -61,41 +60,23 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const float* stepsParam = param(in, kSteps, 0);
-    for (int c = 0; c < outputChannels(kOut1); ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* trig = this->in(in, kTrig, c);
-      const float* reset = this->in(in, kReset, c);
-      float* y[kOutputs];
-      for (int o = 0; o < kOutputs; ++o) y[o] = DSPModule::out(out, o, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const int steps = math::toIndex(stepsParam[i] + 0.5f, 2, kOutputs);
-        const bool t = trig[i] >= 0.5f, r = reset[i] >= 0.5f;
-        if (r && !v.resetHigh) v.step = 0;
-        else if (t && !v.trigHigh) v.step = v.step + 1;
-        if (v.step >= steps) v.step = 0;
-        v.trigHigh = t;
-        v.resetHigh = r;
-        for (int o = 0; o < kOutputs; ++o) y[o][i] = o == v.step ? x[i] : 0.0f;
-      }
+  void processChannel(const Channel& ch, SequentialSwitchState& v) noexcept {
+    const float *x = ch.in(kIn), *trig = ch.in(kTrig), *reset = ch.in(kReset), *stepsParam = ch.sharedParam(kSteps);
+    float* y[kOutputs];
+    for (int o = 0; o < kOutputs; ++o) y[o] = ch.out(o);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const int steps = math::toIndex(stepsParam[i] + 0.5f, 2, kOutputs);
+      const bool t = trig[i] >= 0.5f, r = reset[i] >= 0.5f;
+      if (r && !v.resetHigh) v.step = 0;
+      else if (t && !v.trigHigh) v.step = v.step + 1;
+      if (v.step >= steps) v.step = 0;
+      v.trigHigh = t;
+      v.resetHigh = r;
+      for (int o = 0; o < kOutputs; ++o) y[o][i] = o == v.step ? x[i] : 0.0f;
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const SequentialSwitch&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
-  int step(int channel) const noexcept { return voices_[channel].step; }
-
-private:
-  struct Voice {
-    int step = 0;
-    bool trigHigh = false, resetHigh = false;
-  };
-  Voice voices_[kMaxChannels];
+  int step(int channel) const noexcept { return state_[static_cast<std::size_t>(channel)].step; }
 };
 
 } // namespace mvm::modules

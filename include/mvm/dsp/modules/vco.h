@@ -6,12 +6,17 @@
 // PolyBLAMP of polyblep.h; outputs are delayed by two samples.
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/polyblep.h"
 
 namespace mvm::modules {
 
-class VCO final : public DSPModule {
+struct VcoState {
+  blep::Oscillator<blep::kAll> osc;
+  float lastSync = 0.0f; // the sync input's last frame, for the crossing's fraction
+};
+
+class VCO final : public ChannelModule<VCO, VcoState> {
 public:
   enum Inputs { kPitch, kFm, kSync };
   enum Params { kFreq, kPw, kFmLin, kFmExp };
@@ -36,55 +41,30 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kSine);
+  void processChannel(const Channel& ch, VcoState& v) noexcept {
     const double invRate = 1.0 / sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* pitch = this->in(in, kPitch, c);
-      const float* fm = this->in(in, kFm, c);
-      const float* sync = this->in(in, kSync, c);
-      const float* freq = param(in, kFreq, c);
-      const float* pw = param(in, kPw, c);
-      const float* fmLin = param(in, kFmLin, c);
-      const float* fmExp = param(in, kFmExp, c);
-      float* ySine = DSPModule::out(out, kSine, c);
-      float* yTri = DSPModule::out(out, kTri, c);
-      float* ySaw = DSPModule::out(out, kSaw, c);
-      float* ySqr = DSPModule::out(out, kSqr, c);
-      Voice& v = voices_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const double m = math::clamp(static_cast<double>(fm[i]), -10.0, 10.0);
-        const double oct = math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0) +
-                           math::clamp(static_cast<double>(fmExp[i]), 0.0, 8.0) * m;
-        const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) * math::exp2(math::clamp(oct, -30.0, 30.0)) +
-                          math::clamp(static_cast<double>(fmLin[i]), 0.0, 10000.0) * m;
-        const double dt = blep::phaseIncrement(hz, invRate);
-        const double width = math::clamp(static_cast<double>(pw[i]), 0.01, 0.99);
-        double syncAt = 0.0;
-        const float s = sync[i];
-        if (v.lastSync < 0.5f && s >= 0.5f) syncAt = math::clamp(static_cast<double>((0.5f - v.lastSync) / (s - v.lastSync)), 1e-6, 1.0);
-        v.lastSync = s;
-        float y[4];
-        v.osc.tick(dt, width, syncAt, y);
-        ySine[i] = y[0];
-        yTri[i] = y[1];
-        ySaw[i] = y[2];
-        ySqr[i] = y[3];
-      }
+    const float *pitch = ch.in(kPitch), *fm = ch.in(kFm), *sync = ch.in(kSync), *freq = ch.param(kFreq), *pw = ch.param(kPw),
+                *fmLin = ch.param(kFmLin), *fmExp = ch.param(kFmExp);
+    float *ySine = ch.out(kSine), *yTri = ch.out(kTri), *ySaw = ch.out(kSaw), *ySqr = ch.out(kSqr);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const double m = math::clamp(static_cast<double>(fm[i]), -10.0, 10.0);
+      const double oct = math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0) + math::clamp(static_cast<double>(fmExp[i]), 0.0, 8.0) * m;
+      const double hz = math::clamp(static_cast<double>(freq[i]), 0.01, 20000.0) * math::exp2(math::clamp(oct, -30.0, 30.0)) +
+                        math::clamp(static_cast<double>(fmLin[i]), 0.0, 10000.0) * m;
+      const double dt = blep::phaseIncrement(hz, invRate);
+      const double width = math::clamp(static_cast<double>(pw[i]), 0.01, 0.99);
+      double syncAt = 0.0;
+      const float s = sync[i];
+      if (v.lastSync < 0.5f && s >= 0.5f) syncAt = math::clamp(static_cast<double>((0.5f - v.lastSync) / (s - v.lastSync)), 1e-6, 1.0);
+      v.lastSync = s;
+      float y[4];
+      v.osc.tick(dt, width, syncAt, y);
+      ySine[i] = y[0];
+      yTri[i] = y[1];
+      ySaw[i] = y[2];
+      ySqr[i] = y[3];
     }
   }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const VCO&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) voices_[c] = p.voices_[c];
-  }
-
-private:
-  struct Voice {
-    blep::Oscillator<blep::kAll> osc;
-    float lastSync = 0.0f;
-  };
-  Voice voices_[kMaxChannels];
 };
 
 } // namespace mvm::modules

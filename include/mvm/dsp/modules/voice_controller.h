@@ -95,7 +95,7 @@ public:
     const bool steadyParams = isSteadyBlock(channelParam) && isSteadyBlock(bendRange) && isSteadyBlock(modeParam) && isSteadyBlock(portaParam);
     for (int i = 0; i < kBlockFrames; ++i) {
       const int mode = math::toIndex(modeParam[i] + 0.5f, 0, 2);
-      if (mode != mode_) switchMode(mode, voices);
+      if (mode != s_.mode) switchMode(mode, voices);
       const std::size_t eventsBefore = next;
       glideFrames_ = static_cast<std::int64_t>(std::llround(math::clamp(static_cast<double>(portaParam[i]), 0.0, 10.0) * sampleRate()));
       bool dropGate[kMaxChannels] = {};
@@ -103,26 +103,26 @@ public:
         const Event& e = events[next];
         const int follow = math::toIndex(channelParam[i], 0, 16);
         if (follow != 0 && e.channel != 0 && e.channel != follow) continue;
-        if (mode_ == kPoly) handle(e, voices, dropGate);
+        if (s_.mode == kPoly) handle(e, voices, dropGate);
         else handleMono(e, dropGate);
       }
-      if (limit > 0 && mode_ == kPoly && (i == 0 || next != eventsBefore)) enforceLimit(limit, voices);
-      const float bend = bend_ * bendRange[i] * (1.0f / 12.0f);
+      if (limit > 0 && s_.mode == kPoly && (i == 0 || next != eventsBefore)) enforceLimit(limit, voices);
+      const float bend = s_.bend * bendRange[i] * (1.0f / 12.0f);
       bool gliding = false;
       for (int v = 0; v < voices; ++v) {
-        Voice& s = voice_[v];
+        Voice& s = s_.voice[v];
         pitch[v][i] = glideValue(s) + bend;
         if (s.glideN < s.glideLen) ++s.glideN;
         gliding = gliding || s.glideN < s.glideLen;
         gate[v][i] = (s.held && !dropGate[v]) ? 1.0f : 0.0f;
         if (wantVelocity) velocity[v][i] = s.velocity;
-        if (wantPressure) pressure[v][i] = s.pressure > channelPressure_ ? s.pressure : channelPressure_;
+        if (wantPressure) pressure[v][i] = s.pressure > s_.channelPressure ? s.pressure : s_.channelPressure;
         if (wantRelease) releaseVelocity[v][i] = s.release;
       }
       if (!steadyParams || gliding) continue;
       const int end = next < events.size() && events[next].frame < static_cast<std::uint64_t>(kBlockFrames) ? static_cast<int>(events[next].frame) : kBlockFrames;
       for (int v = 0; v < voices; ++v) {
-        const Voice& s = voice_[v];
+        const Voice& s = s_.voice[v];
         const float held = s.held ? 1.0f : 0.0f; // a dropped gate lasts one frame
         const float steadyPitch = glideValue(s) + bend; // frame i may have been a glide's last step
         const int n = end - i - 1;
@@ -138,27 +138,17 @@ public:
     if (HostBus* b = hostBus()) b->activeVoices += activeVoices();
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const VoiceController&>(previous);
-    for (int v = 0; v < kMaxChannels; ++v) voice_[v] = p.voice_[v];
-    clock_ = p.clock_;
-    bend_ = p.bend_;
-    channelPressure_ = p.channelPressure_;
-    sustain_ = p.sustain_;
-    mode_ = p.mode_;
-    stackSize_ = p.stackSize_;
-    for (int k = 0; k < kStackSize; ++k) stack_[k] = p.stack_[k];
-  }
+  void copyStateFrom(const DSPModule& previous) override { s_ = static_cast<const VoiceController&>(previous).s_; }
 
   // control side inspection (tests, meters)
   int activeVoices() const noexcept {
     int n = 0;
-    for (int v = 0; v < outputChannels(kPitch); ++v) n += voice_[v].held ? 1 : 0;
+    for (int v = 0; v < outputChannels(kPitch); ++v) n += s_.voice[v].held ? 1 : 0;
     return n;
   }
-  int voiceNote(int v) const noexcept { return voice_[v].note; }
-  bool voiceHeld(int v) const noexcept { return voice_[v].held; }
-  int heldNotes() const noexcept { return stackSize_; }
+  int voiceNote(int v) const noexcept { return s_.voice[v].note; }
+  bool voiceHeld(int v) const noexcept { return s_.voice[v].held; }
+  int heldNotes() const noexcept { return s_.stackSize; }
 
 private:
   struct Voice {
@@ -202,14 +192,14 @@ private:
     case EventType::NoteOn: {
       if (e.value <= 0.0f) { release(e.key, voices); break; } // MIDI convention: velocity 0 = off
       int v = pick(voices, e.key);
-      if (voice_[v].held) dropGate[v] = true;
-      Voice& s = voice_[v];
+      if (s_.voice[v].held) dropGate[v] = true;
+      Voice& s = s_.voice[v];
       setNote(s, e.key);
       s.held = true;
       s.sustained = false;
       s.velocity = e.value;
       s.pressure = 0.0f;
-      s.since = ++clock_;
+      s.since = ++s_.clock;
       break;
     }
     case EventType::NoteOff:
@@ -217,20 +207,20 @@ private:
       break;
     case EventType::AllNotesOff:
       for (int v = 0; v < voices; ++v)
-        if (voice_[v].held) { voice_[v].held = voice_[v].sustained = false; voice_[v].since = ++clock_; }
+        if (s_.voice[v].held) { s_.voice[v].held = s_.voice[v].sustained = false; s_.voice[v].since = ++s_.clock; }
       break;
-    case EventType::PitchBend: bend_ = e.value; break;
-    case EventType::ChannelPressure: channelPressure_ = e.value; break;
+    case EventType::PitchBend: s_.bend = e.value; break;
+    case EventType::ChannelPressure: s_.channelPressure = e.value; break;
     case EventType::PolyPressure:
       for (int v = 0; v < voices; ++v)
-        if (voice_[v].held && voice_[v].note == e.key) voice_[v].pressure = e.value;
+        if (s_.voice[v].held && s_.voice[v].note == e.key) s_.voice[v].pressure = e.value;
       break;
     case EventType::ControlChange:
       if (e.key == kSustainController) {
-        sustain_ = e.value >= 0.5f;
-        if (!sustain_)
+        s_.sustain = e.value >= 0.5f;
+        if (!s_.sustain)
           for (int v = 0; v < voices; ++v)
-            if (voice_[v].sustained) { voice_[v].held = voice_[v].sustained = false; voice_[v].since = ++clock_; }
+            if (s_.voice[v].sustained) { s_.voice[v].held = s_.voice[v].sustained = false; s_.voice[v].since = ++s_.clock; }
       }
       break;
     default: break;
@@ -239,13 +229,13 @@ private:
 
   void release(int note, int voices, float releaseVelocity = 0.0f) noexcept {
     for (int v = 0; v < voices; ++v)
-      if (voice_[v].held && !voice_[v].sustained && voice_[v].note == note) {
-        voice_[v].release = releaseVelocity;
-        if (sustain_) {
-          voice_[v].sustained = true;
+      if (s_.voice[v].held && !s_.voice[v].sustained && s_.voice[v].note == note) {
+        s_.voice[v].release = releaseVelocity;
+        if (s_.sustain) {
+          s_.voice[v].sustained = true;
         } else {
-          voice_[v].held = false;
-          voice_[v].since = ++clock_;
+          s_.voice[v].held = false;
+          s_.voice[v].since = ++s_.clock;
         }
         return;
       }
@@ -255,61 +245,61 @@ private:
   // the voice whose note is oldest.
   int pick(int voices, int note) const noexcept {
     for (int v = 0; v < voices; ++v)
-      if (voice_[v].held && voice_[v].note == note) return v;
+      if (s_.voice[v].held && s_.voice[v].note == note) return v;
     int best = -1;
     for (int v = 0; v < voices; ++v)
-      if (!voice_[v].held && (best < 0 || voice_[v].since < voice_[best].since)) best = v;
+      if (!s_.voice[v].held && (best < 0 || s_.voice[v].since < s_.voice[best].since)) best = v;
     if (best >= 0) return best;
     best = 0;
     for (int v = 1; v < voices; ++v)
-      if (voice_[v].since < voice_[best].since) best = v;
+      if (s_.voice[v].since < s_.voice[best].since) best = v;
     return best;
   }
 
   // ---- mono / legato: voice 0 plays the top of the note stack ----
   void removeFromStack(int note) noexcept {
     int w = 0;
-    for (int k = 0; k < stackSize_; ++k)
-      if (stack_[k].note != note) stack_[w++] = stack_[k];
-    stackSize_ = w;
+    for (int k = 0; k < s_.stackSize; ++k)
+      if (s_.stack[k].note != note) s_.stack[w++] = s_.stack[k];
+    s_.stackSize = w;
   }
 
   void handleMono(const Event& e, bool* dropGate) noexcept {
-    Voice& s = voice_[0];
+    Voice& s = s_.voice[0];
     switch (e.type) {
     case EventType::NoteOn: {
       if (e.value <= 0.0f) { releaseMono(e.key, dropGate); break; }
       removeFromStack(e.key);
-      if (stackSize_ == kStackSize) { // full: forget the oldest
-        for (int k = 1; k < kStackSize; ++k) stack_[k - 1] = stack_[k];
-        --stackSize_;
+      if (s_.stackSize == kStackSize) { // full: forget the oldest
+        for (int k = 1; k < kStackSize; ++k) s_.stack[k - 1] = s_.stack[k];
+        --s_.stackSize;
       }
-      stack_[stackSize_++] = Held{e.key, e.value};
-      if (s.held && mode_ == kMono) dropGate[0] = true;
+      s_.stack[s_.stackSize++] = Held{e.key, e.value};
+      if (s.held && s_.mode == kMono) dropGate[0] = true;
       setNote(s, e.key);
-      if (!s.held || mode_ == kMono) s.velocity = e.value; // legato keeps the first note's velocity
+      if (!s.held || s_.mode == kMono) s.velocity = e.value; // legato keeps the first note's velocity
       s.held = true;
       s.sustained = false;
-      s.since = ++clock_;
+      s.since = ++s_.clock;
       break;
     }
     case EventType::NoteOff:
       s.release = e.value;
       releaseMono(e.key, dropGate);
       break;
-    case EventType::ChannelPressure: channelPressure_ = e.value; break;
+    case EventType::ChannelPressure: s_.channelPressure = e.value; break;
     case EventType::PolyPressure:
       if (s.held && s.note == e.key) s.pressure = e.value;
       break;
     case EventType::AllNotesOff:
-      stackSize_ = 0;
-      if (s.held) { s.held = s.sustained = false; s.since = ++clock_; }
+      s_.stackSize = 0;
+      if (s.held) { s.held = s.sustained = false; s.since = ++s_.clock; }
       break;
-    case EventType::PitchBend: bend_ = e.value; break;
+    case EventType::PitchBend: s_.bend = e.value; break;
     case EventType::ControlChange:
       if (e.key == kSustainController) {
-        sustain_ = e.value >= 0.5f;
-        if (!sustain_ && s.sustained) { s.held = s.sustained = false; s.since = ++clock_; }
+        s_.sustain = e.value >= 0.5f;
+        if (!s_.sustain && s.sustained) { s.held = s.sustained = false; s.since = ++s_.clock; }
       }
       break;
     default: break;
@@ -317,21 +307,21 @@ private:
   }
 
   void releaseMono(int note, bool* dropGate) noexcept {
-    Voice& s = voice_[0];
-    const bool wasTop = stackSize_ > 0 && stack_[stackSize_ - 1].note == note;
+    Voice& s = s_.voice[0];
+    const bool wasTop = s_.stackSize > 0 && s_.stack[s_.stackSize - 1].note == note;
     removeFromStack(note);
     if (!wasTop || !s.held) return;
-    if (stackSize_ == 0) {
-      if (sustain_) { // the pedal holds the last note
+    if (s_.stackSize == 0) {
+      if (s_.sustain) { // the pedal holds the last note
         s.sustained = true;
         return;
       }
       s.held = false;
-      s.since = ++clock_;
+      s.since = ++s_.clock;
       return;
     }
-    const Held& back = stack_[stackSize_ - 1];
-    if (mode_ == kMono) {
+    const Held& back = s_.stack[s_.stackSize - 1];
+    if (s_.mode == kMono) {
       dropGate[0] = true;
       s.velocity = back.velocity;
     }
@@ -344,33 +334,37 @@ private:
     for (;;) {
       int held = 0, oldest = -1;
       for (int v = 0; v < voices; ++v)
-        if (voice_[v].held) {
+        if (s_.voice[v].held) {
           ++held;
-          if (oldest < 0 || voice_[v].since < voice_[oldest].since) oldest = v;
+          if (oldest < 0 || s_.voice[v].since < s_.voice[oldest].since) oldest = v;
         }
       if (held <= limit) return;
-      voice_[oldest].held = voice_[oldest].sustained = false;
-      voice_[oldest].since = ++clock_;
+      s_.voice[oldest].held = s_.voice[oldest].sustained = false;
+      s_.voice[oldest].since = ++s_.clock;
     }
   }
 
   // A live mode change releases every voice and forgets held notes.
   void switchMode(int mode, int voices) noexcept {
     for (int v = 0; v < voices; ++v)
-      if (voice_[v].held) { voice_[v].held = voice_[v].sustained = false; voice_[v].since = ++clock_; }
-    stackSize_ = 0;
-    mode_ = mode;
+      if (s_.voice[v].held) { s_.voice[v].held = s_.voice[v].sustained = false; s_.voice[v].since = ++s_.clock; }
+    s_.stackSize = 0;
+    s_.mode = mode;
   }
 
-  Voice voice_[kMaxChannels];
-  Held stack_[kStackSize] = {};
-  int stackSize_ = 0;
-  int mode_ = kPoly;
+  // Everything a hot swap carries over, in one place: a field added here cannot be forgotten.
+  struct Performance {
+    Voice voice[kMaxChannels];
+    Held stack[kStackSize] = {};
+    int stackSize = 0;
+    int mode = kPoly;
+    std::uint64_t clock = 0;
+    float bend = 0.0f;
+    float channelPressure = 0.0f;
+    bool sustain = false;
+  };
+  Performance s_;
   std::int64_t glideFrames_ = 0;
-  std::uint64_t clock_ = 0;
-  float bend_ = 0.0f;
-  float channelPressure_ = 0.0f;
-  bool sustain_ = false;
 };
 
 } // namespace mvm::modules

@@ -6,11 +6,11 @@
 #include <cmath>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Waveshaper final : public DSPModule {
+class Waveshaper final : public ChannelModule<Waveshaper, Stateless> {
 public:
   enum Inputs { kIn };
   enum Params { kMode, kDrive, kFold, kMix };
@@ -35,22 +35,15 @@ public:
     return 1.0f - 4.0f * std::fabs(t - 0.5f);
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
-    const float* modeP = param(in, kMode, 0);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* drive = param(in, kDrive, c);
-      const float* foldP = param(in, kFold, c);
-      const float* mix = param(in, kMix, c);
-      float* y = DSPModule::out(out, kOut, c);
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const int mode = math::toIndex(modeP[i] + 0.5f, 0, 1);
-        const float shaped = mode == kTanh ? math::tanh(x[i] * math::clamp(drive[i], 0.1f, 50.0f))
-                                           : fold(x[i] * math::clamp(foldP[i], 0.1f, 20.0f));
-        const float m = math::clamp(mix[i], 0.0f, 1.0f);
-        y[i] = x[i] * (1.0f - m) + shaped * m;
-      }
+  void processChannel(const Channel& ch, Stateless&) noexcept {
+    const float *modeP = ch.sharedParam(kMode), *x = ch.in(kIn), *drive = ch.param(kDrive), *foldP = ch.param(kFold), *mix = ch.param(kMix);
+    float* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const int mode = math::toIndex(modeP[i] + 0.5f, 0, 1);
+      const float shaped = mode == kTanh ? math::tanh(x[i] * math::clamp(drive[i], 0.1f, 50.0f))
+                                         : fold(x[i] * math::clamp(foldP[i], 0.1f, 20.0f));
+      const float m = math::clamp(mix[i], 0.0f, 1.0f);
+      y[i] = x[i] * (1.0f - m) + shaped * m;
     }
   }
 };

@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Wavetable final : public DSPModule {
+class Wavetable final : public ChannelModule<Wavetable, double> {
 public:
   enum Inputs { kPitch };
   enum Params { kFreq, kMorph, kPosition };
@@ -53,44 +53,34 @@ public:
 
   void prepare() override { tables_ = &tables(); }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  // phase: of the next frame, in cycles
+  void processChannel(const Channel& ch, double& state) noexcept {
     const double invRate = 1.0 / sampleRate();
     const double nyquist = 0.5 * sampleRate();
-    for (int c = 0; c < channels; ++c) {
-      const float* pitch = this->in(in, kPitch, c);
-      const float* freq = param(in, kFreq, c);
-      const float* morph = param(in, kMorph, c);
-      const float* position = param(in, kPosition, c);
-      float* y = DSPModule::out(out, kOut, c);
-      double phase = phase_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const double hz = math::pitchedHz(freq[i], pitch[i]);
-        // richest level whose top harmonic is below Nyquist, blended toward the next (half as many
-        // harmonics) as its top harmonic nears Nyquist, so sweeps cross levels without a click
-        int level = 0;
-        while (level < kLevels - 1 && static_cast<double>(512 >> level) * hz > nyquist) ++level;
-        const int level2 = level + 1 < kLevels ? level + 1 : level;
-        const float rich = static_cast<float>(math::clamp(nyquist / (static_cast<double>(512 >> level) * hz) - 1.0, 0.0, 1.0));
-        const float m = math::clamp(morph[i], 0.0f, 1.0f) * static_cast<float>(kTables - 1);
-        const int t0 = math::clamp(static_cast<int>(m), 0, kTables - 1);
-        const int t1 = t0 + 1 < kTables ? t0 + 1 : t0;
-        const float mf = m - static_cast<float>(t0);
-        const double p = math::wrap01(phase + math::clamp(static_cast<double>(position[i]), -10.0, 10.0)) * kSize;
-        const int j = math::clamp(static_cast<int>(p), 0, kSize - 1);
-        const float f = static_cast<float>(p - j);
-        const float va = read(t0, level, level2, rich, j, f);
-        const float vb = t1 == t0 ? va : read(t1, level, level2, rich, j, f);
-        y[i] = va + mf * (vb - va);
-        phase = math::wrap01(phase + math::clamp(hz * invRate, 0.0, 0.5));
-      }
-      phase_[c] = phase;
+    const float *pitch = ch.in(kPitch), *freq = ch.param(kFreq), *morph = ch.param(kMorph), *position = ch.param(kPosition);
+    float* y = ch.out(kOut);
+    double phase = state;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const double hz = math::pitchedHz(freq[i], pitch[i]);
+      // richest level whose top harmonic is below Nyquist, blended toward the next (half as many
+      // harmonics) as its top harmonic nears Nyquist, so sweeps cross levels without a click
+      int level = 0;
+      while (level < kLevels - 1 && static_cast<double>(512 >> level) * hz > nyquist) ++level;
+      const int level2 = level + 1 < kLevels ? level + 1 : level;
+      const float rich = static_cast<float>(math::clamp(nyquist / (static_cast<double>(512 >> level) * hz) - 1.0, 0.0, 1.0));
+      const float m = math::clamp(morph[i], 0.0f, 1.0f) * static_cast<float>(kTables - 1);
+      const int t0 = math::clamp(static_cast<int>(m), 0, kTables - 1);
+      const int t1 = t0 + 1 < kTables ? t0 + 1 : t0;
+      const float mf = m - static_cast<float>(t0);
+      const double p = math::wrap01(phase + math::clamp(static_cast<double>(position[i]), -10.0, 10.0)) * kSize;
+      const int j = math::clamp(static_cast<int>(p), 0, kSize - 1);
+      const float f = static_cast<float>(p - j);
+      const float va = read(t0, level, level2, rich, j, f);
+      const float vb = t1 == t0 ? va : read(t1, level, level2, rich, j, f);
+      y[i] = va + mf * (vb - va);
+      phase = math::wrap01(phase + math::clamp(hz * invRate, 0.0, 0.5));
     }
-  }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Wavetable&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) phase_[c] = p.phase_[c];
+    state = phase;
   }
 
 private:
@@ -150,8 +140,7 @@ private:
     return t;
   }
 
-  const Tables* tables_ = nullptr;
-  double phase_[kMaxChannels] = {};
+  const Tables* tables_ = nullptr; // shared by every instance, not carried over
 };
 
 } // namespace mvm::modules

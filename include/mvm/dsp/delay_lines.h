@@ -1,0 +1,76 @@
+#pragma once
+// Circular delay lines, one per channel: allocated on the control thread (prepare), read and
+// written on the audio thread. The one delay line of the modules that delay audio: Delay,
+// PingPongDelay, Chorus, Flanger, Comb and Allpass.
+
+#include <cstddef>
+#include <vector>
+
+#include "mvm/core/block.h"
+
+namespace mvm {
+
+class DelayLines {
+public:
+  static std::size_t bytes(int channels, int length) noexcept {
+    return sizeof(float) * static_cast<std::size_t>(length) * static_cast<std::size_t>(channels);
+  }
+
+  // control thread: `channels` silent lines of `length` frames each.
+  void allocate(int channels, int length) {
+    channels_ = channels;
+    length_ = length;
+    data_.assign(static_cast<std::size_t>(length) * static_cast<std::size_t>(channels), 0.0f);
+    for (int& w : write_) w = 0;
+  }
+
+  int length() const noexcept { return length_; }
+
+  // The frame `whole` frames behind channel c's next write (1 <= whole <= length - 2).
+  float at(int c, int whole) const noexcept { return line(c)[behind(c, whole)]; }
+
+  // `frac` of the way from the frame `whole` behind the next write to the one before it: linear
+  // interpolation, computed even when frac is 0 (the sign of a zero stays what it was).
+  float read(int c, int whole, float frac) const noexcept {
+    const float* buf = line(c);
+    const int pos = behind(c, whole);
+    const int prev = pos == 0 ? length_ - 1 : pos - 1;
+    const float a = buf[pos];
+    return a + (buf[prev] - a) * frac;
+  }
+
+  // Stores x as channel c's newest frame. The caller limits it: a line holds seconds of state,
+  // which no per-block check could scan.
+  void write(int c, float x) noexcept {
+    line(c)[write_[c]] = x;
+    if (++write_[c] >= length_) write_[c] = 0;
+  }
+
+  // audio thread, bounded: the newest frames of another instance's lines (channel counts and
+  // lengths may differ), each at the same distance behind the next write as it was.
+  void copyFrom(const DelayLines& p) noexcept {
+    const int channels = channels_ < p.channels_ ? channels_ : p.channels_;
+    const int n = length_ < p.length_ ? length_ : p.length_;
+    for (int c = 0; c < channels; ++c) {
+      const float* src = p.line(c);
+      float* dst = line(c);
+      for (int k = 1; k <= n; ++k) dst[length_ - k] = src[p.behind(c, k)];
+      write_[c] = 0;
+    }
+  }
+
+private:
+  const float* line(int c) const noexcept { return data_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(length_); }
+  float* line(int c) noexcept { return data_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(length_); }
+  int behind(int c, int frames) const noexcept {
+    const int pos = write_[c] - frames;
+    return pos < 0 ? pos + length_ : pos;
+  }
+
+  std::vector<float> data_;
+  int length_ = 0;
+  int channels_ = 0;
+  int write_[kMaxChannels] = {};
+};
+
+} // namespace mvm
