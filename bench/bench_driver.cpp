@@ -82,7 +82,7 @@ std::vector<Workload> workloads() {
                [] { dispatchJson = bench::dispatchPatchJson(1000); },
                [] {
                  VM vm;
-                 vm.load_program(Compiler().compile(PatchParser().parseFromJson(dispatchJson)));
+                 vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(dispatchJson)));
                  float l[kBlockFrames], r[kBlockFrames];
                  float* out[] = {l, r};
                  for (int b = 0; b < 100; ++b) vm.process(nullptr, out, kBlockFrames);
@@ -95,9 +95,9 @@ std::vector<Workload> workloads() {
                  for (int i = 0; i < 100000 / 64; ++i) {
                    for (int k = 0; k < 64; ++k) {
                      e.frame = static_cast<std::uint64_t>(k);
-                     q.try_push(e);
+                     q.tryPush(e);
                    }
-                   for (int k = 0; k < 64; ++k) q.try_pop(out);
+                   for (int k = 0; k < 64; ++k) q.tryPop(out);
                  }
                  gSink = gSink + static_cast<float>(out.frame);
                }});
@@ -108,7 +108,7 @@ std::vector<Workload> workloads() {
                  const PatchGraph b = PatchParser().parseFromJson(bench::compilePatchJson(100, 200));
                  VM vm;
                  vm.setCrossfade(5.0, FadeCurve::EqualPower);
-                 vm.load_program(Compiler().compile(a));
+                 vm.loadProgram(Compiler().compile(a));
                  float l[kBlockFrames], r[kBlockFrames];
                  float* out[] = {l, r};
                  for (int s = 0; s < 10; ++s) {

@@ -72,7 +72,7 @@ BENCHMARK(BM_Voices)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(48)-
 // Demo and golden patches at two host block sizes: ns per frame.
 void runPatchFile(benchmark::State& state, const std::string& path) {
   VM vm;
-  vm.load_program(Compiler().compile(PatchParser().parseFromFile(path)));
+  vm.loadProgram(Compiler().compile(PatchParser().parseFromFile(path)));
   const int block = static_cast<int>(state.range(0));
   std::vector<float> l(static_cast<std::size_t>(block)), r(static_cast<std::size_t>(block));
   float* out[] = {l.data(), r.data()};
@@ -94,7 +94,7 @@ void BM_Dispatch(benchmark::State& state) {
   VM vm;
   auto program = Compiler().compile(PatchParser().parseFromJson(bench::dispatchPatchJson(static_cast<int>(state.range(0)))));
   const double instructions = static_cast<double>(bench::instructionCount(*program));
-  vm.load_program(std::move(program));
+  vm.loadProgram(std::move(program));
   float l[kBlockFrames], r[kBlockFrames];
   float* out[] = {l, r};
   for (auto _ : state) {
@@ -115,9 +115,9 @@ void queueRoundTrip(benchmark::State& state) {
   for (auto _ : state) {
     for (int i = 0; i < 64; ++i) {
       e.frame = static_cast<std::uint64_t>(i);
-      q.try_push(e);
+      q.tryPush(e);
     }
-    for (int i = 0; i < 64; ++i) q.try_pop(out);
+    for (int i = 0; i < 64; ++i) q.tryPop(out);
     benchmark::DoNotOptimize(out);
   }
   state.SetItemsProcessed(state.iterations() * 64);
@@ -130,7 +130,7 @@ BENCHMARK(BM_QueueSpsc);
 // VM::postEvent, then the VM drains the queue in process() (an empty patch: the queue's cost).
 void BM_PostEvent(benchmark::State& state) {
   VM vm;
-  vm.load_program(Compiler().compile(PatchParser().parseFromJson(bench::dispatchPatchJson(0))));
+  vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(bench::dispatchPatchJson(0))));
   float l[kBlockFrames], r[kBlockFrames];
   float* out[] = {l, r};
   Event e;

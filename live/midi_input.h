@@ -146,7 +146,7 @@ private:
     if (!bytes || bytes->empty() || (*bytes)[0] < 0x80 || (*bytes)[0] >= 0xF0) return;
     Arrival a{ns, {(*bytes)[0], bytes->size() > 1 ? (*bytes)[1] : std::uint8_t{0}, bytes->size() > 2 ? (*bytes)[2] : std::uint8_t{0}}};
     self->counters_.received.fetch_add(1, std::memory_order_relaxed);
-    if (!self->arrivals_.try_push(a)) self->counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+    if (!self->arrivals_.tryPush(a)) self->counters_.dropped.fetch_add(1, std::memory_order_relaxed);
   }
 
   // False while the PatchManager has not yet recorded the patch of the new generation.
@@ -175,7 +175,7 @@ private:
       }
       Arrival a;
       bool any = false;
-      while (arrivals_.try_pop(a)) {
+      while (arrivals_.tryPop(a)) {
         any = true;
         if (a.message.kind() == MidiMessage::kControlChange && a.message.data1 < 120) maybeLearn(a.message);
         const std::uint64_t frame = clock_.running() ? clock_.frameAt(a.ns) : kFrameNow;

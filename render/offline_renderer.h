@@ -94,7 +94,7 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   const std::uint64_t total = renderFrames(o, score);
   std::unique_ptr<Program> first = Compiler().compile(patch, co);
   report(patch, *first);
-  vm.load_program(std::move(first));
+  vm.loadProgram(std::move(first));
 
   // A swap's program is compiled at the block boundary it lands on, so memory holds the playing
   // and the incoming program only, however many swaps there are. Offline, compiling costs no
@@ -129,8 +129,6 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
       std::unique_ptr<Program> p = Compiler().compile(*swaps[nextSwap].patch, co);
       report(*swaps[nextSwap].patch, *p);
       p->generation = swaps[nextSwap].generation;
-      p->requestNs = p->compiledNs = steadyNowNs(); // requested and compiled, as far as the stream knows, now
-      p->requestFrame = p->compiledFrame = done;
       vm.scheduleNewProgram(std::move(p));
     }
     int n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(block), total - done));

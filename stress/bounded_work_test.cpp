@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mvm/mvm.h"
+#include "mvm/vm/session_tap.h"
 #include "render_helpers.h"
 #include "signal_analysis.h"
 #include "smf_builder.h"
@@ -178,7 +179,7 @@ TEST(BoundedWork, ManyTempoChangesAtOneTickAndNotesBetweenThem) {
 TEST(BoundedWork, EventsInReverseTimeOrderCostLogarithmicWorkPerEvent) {
   VM vm;
   SessionTap tap(2, 48000);
-  ASSERT_TRUE(vm.attachSessionTap(tap));
+  ASSERT_TRUE(vm.attachObserver(tap));
   std::vector<float> l(kBlockFrames), r(kBlockFrames);
   float* ch[] = {l.data(), r.data()};
   // Bursts of reverse-ordered events each block, as from a sender replaying a buffer backwards,

@@ -333,7 +333,7 @@ TEST(HostileSignals, RandomPatchesOverTheRegistryStayFiniteAndBoundedAfterTheGua
   for (int n = 0; n < patches; ++n) {
     const std::string json = randomPatch(rng, 16);
     VM vm;
-    vm.load_program(Compiler(fuzzModules()).compile(PatchParser(fuzzModules()).parseFromJson(json, "fuzz")));
+    vm.loadProgram(Compiler(fuzzModules()).compile(PatchParser(fuzzModules()).parseFromJson(json, "fuzz")));
     std::vector<float> l(256), r(256);
     float* ch[] = {l.data(), r.data()};
     bool bad = false;

@@ -30,7 +30,7 @@ TEST(QueueContention, MpmcDeliversEveryItemExactlyOnce) {
     threads.emplace_back([&, p] {
       std::uint64_t i = 0;
       while (!stop.load(std::memory_order_relaxed) && i < kMaxPerProducer) {
-        if (queue.try_push((static_cast<std::uint64_t>(p) << 32) | i)) ++i;
+        if (queue.tryPush((static_cast<std::uint64_t>(p) << 32) | i)) ++i;
         else fullRetries.fetch_add(1, std::memory_order_relaxed);
       }
       pushed[static_cast<std::size_t>(p)] = i;
@@ -40,11 +40,11 @@ TEST(QueueContention, MpmcDeliversEveryItemExactlyOnce) {
     threads.emplace_back([&] {
       std::uint64_t v;
       for (;;) {
-        if (queue.try_pop(v)) {
+        if (queue.tryPop(v)) {
           seen[v >> 32][v & 0xffffffffu].fetch_add(1, std::memory_order_relaxed);
           popped.fetch_add(1, std::memory_order_relaxed);
         } else if (producersDone.load() == kProducers) {
-          if (!queue.try_pop(v)) break; // drained after the last push
+          if (!queue.tryPop(v)) break; // drained after the last push
           seen[v >> 32][v & 0xffffffffu].fetch_add(1, std::memory_order_relaxed);
           popped.fetch_add(1, std::memory_order_relaxed);
         }
@@ -74,14 +74,14 @@ TEST(QueueContention, SpscDeliversEveryItemOnceInOrder) {
   std::thread producer([&] {
     std::uint64_t i = 0;
     while (!stop.load(std::memory_order_relaxed))
-      if (queue.try_push(i)) ++i;
+      if (queue.tryPush(i)) ++i;
     pushed = i;
     producerDone.store(true);
   });
   std::thread consumer([&] {
     std::uint64_t v;
     for (;;) {
-      if (queue.try_pop(v)) {
+      if (queue.tryPop(v)) {
         outOfOrder += v != popped;
         ++popped;
       } else if (producerDone.load() && queue.empty()) {

@@ -41,7 +41,7 @@ void runOneBlock() {
       R"({"modules": [{"id": "m", "type": "MallocInProcess"}, {"id": "out", "type": "AudioOut"}],
           "connections": [{"from": "m.out", "to": "out.left"}]})");
   VM vm;
-  vm.load_program(Compiler(registry).compile(g));
+  vm.loadProgram(Compiler(registry).compile(g));
   float l[64], r[64];
   float* ch[] = {l, r};
   vm.process(nullptr, ch, 64);

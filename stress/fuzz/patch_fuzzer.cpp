@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Programs with huge buffers are legal (up to limits::kMaxArenaBytes) but slow to run here.
   if (program->arena.size() * sizeof(float) > (8u << 20)) return 0;
   mvm::VM vm;
-  vm.load_program(std::move(program));
+  vm.loadProgram(std::move(program));
   float left[256], right[256];
   float* ch[] = {left, right};
   for (int b = 0; b < 4; ++b) vm.process(nullptr, ch, 256);

@@ -137,8 +137,8 @@ TEST(Compiler, ReusesBuffersByLivenessWithoutChangingTheOutput) {
   EXPECT_EQ(b->poolFloats, 51u * kBlockFrames); // the source and 50 gains, one buffer each
   EXPECT_LT(a->arenaFloats, b->arenaFloats);
   VM va, vb;
-  va.load_program(std::move(a));
-  vb.load_program(std::move(b));
+  va.loadProgram(std::move(a));
+  vb.loadProgram(std::move(b));
   std::vector<float> l1(4096), r1(4096), l2(4096), r2(4096);
   float* o1[] = {l1.data(), r1.data()};
   float* o2[] = {l2.data(), r2.data()};

@@ -103,7 +103,7 @@ TEST(Automation, FloodsOfMidiAndOscEventsDoNotAllocateOnTheAudioThread) {
                           {"source": "bend", "to": "flt.resonance", "min": 0, "max": 0.9}]}})");
   CompileOptions co;
   VM vm;
-  vm.load_program(Compiler().compile(g, co));
+  vm.loadProgram(Compiler().compile(g, co));
   std::vector<float> l(256), r(256);
   float* out[2] = {l.data(), r.data()};
   vm.process(nullptr, out, 256); // first block outside the count: the program is installed

@@ -197,7 +197,7 @@ TEST(SessionRecorder, ReplayOfALiveLikeSessionIsBitIdentical) {
               static_cast<unsigned long long>(summary.sessionJsonBytes), static_cast<unsigned long long>(summary.outputWavBytes));
 }
 
-// A program loaded before the first block (load_program) is recorded as loaded, and a replay that
+// A program loaded before the first block (loadProgram) is recorded as loaded, and a replay that
 // changes nothing in the recording would notice any change of a single event.
 TEST(SessionRecorder, LoadedProgramAndInlineEventsReplayExactly) {
   test::TempDir tmp;
@@ -206,7 +206,7 @@ TEST(SessionRecorder, LoadedProgramAndInlineEventsReplayExactly) {
   CompileOptions co;
   co.sampleRate = 44100.0;
   co.keepPatchJson = true;
-  vm.load_program(Compiler().compile(PatchParser().parseFromJson(patchText("poly-subtractive.json")), co));
+  vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(patchText("poly-subtractive.json")), co));
   SessionRecorder recorder(dir, vm);
   std::vector<float> l(333), rr(333);
   float* out[] = {l.data(), rr.data()};
@@ -253,7 +253,7 @@ TEST(SessionRecorder, AFullRingDropsCountedFramesAndMarksTheSessionIncomplete) {
   VM vm({48000.0, 2, 0});
   CompileOptions co;
   co.keepPatchJson = true;
-  vm.load_program(Compiler().compile(PatchParser().parseFromJson(patchText("fm-bell.json")), co));
+  vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(patchText("fm-bell.json")), co));
   SessionRecorderOptions o;
   o.ringSeconds = 0.01;                 // 9 blocks
   o.drainPeriod = std::chrono::hours(1); // the writer drains once, at the start, then only in finish()

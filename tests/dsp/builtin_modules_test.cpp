@@ -138,7 +138,7 @@ TEST(BuiltinModules, EveryModuleInARandomPatchRendersFiniteWithoutAllocating) {
     for (std::uint32_t seed = 1; seed <= 3; ++seed) {
       const std::string json = patchAround(d, seed * 7919u + static_cast<std::uint32_t>(fnv1a64(d.type)));
       VM vm;
-      vm.load_program(Compiler().compile(PatchParser().parseFromJson(json, d.type)));
+      vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(json, d.type)));
       std::vector<float> l(256), r(256);
       float* ch[] = {l.data(), r.data()};
       test::resetRtCounts();
@@ -178,7 +178,7 @@ TEST(BuiltinModules, EveryPolyphonicModuleRunsSixteenChannels) {
     for (std::size_t o = 0; o < d.outputs.size(); ++o)
       EXPECT_EQ(dut.outputChannels(static_cast<int>(o)), d.outputs[o].polyphonic ? 16 : 1) << d.type << "." << d.outputs[o].name;
     VM vm;
-    vm.load_program(std::move(program));
+    vm.loadProgram(std::move(program));
     float l[256], r[256];
     float* ch[] = {l, r};
     test::resetRtCounts();
@@ -256,7 +256,7 @@ TEST(BuiltinModules, EveryModuleCarriesAllItsStateAcrossAHotSwap) {
     for (int run = 0; run < 2; ++run) {
       VM vm;
       vm.setCrossfade(0, FadeCurve::EqualPower);
-      vm.load_program(Compiler().compile(g));
+      vm.loadProgram(Compiler().compile(g));
       (run == 0 ? straight : swapped) = test::playWithNotes(vm, 60, [&](int b) {
         if (run == 1 && b == 30) vm.scheduleNewProgram(Compiler().compile(g));
       });

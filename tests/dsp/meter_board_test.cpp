@@ -45,7 +45,7 @@ TEST(MeterBoard, MetersInAProgramPublishTheirLevelsByIdWithoutAllocating) {
       {"id": "loud", "type": "Meter", "params": {"window": 0.05}}, {"id": "quiet", "type": "Meter", "params": {"window": 0.05}}],
       "connections": [{"from": "a.out", "to": "loud.in"}, {"from": "b.out", "to": "quiet.in"}]})");
   VM vm;
-  vm.load_program(Compiler().compile(g));
+  vm.loadProgram(Compiler().compile(g));
   float l[512], r[512];
   float* out[] = {l, r};
   test::resetRtCounts();

@@ -27,8 +27,8 @@ std::unique_ptr<Program> demo(double rate) {
 TEST(AudioCallback, FillsExactlyTheFramesAskedNonInterleavedAndAllocatesNothing) {
   VMConfig vc;
   VM vm(vc), reference(vc);
-  vm.load_program(demo(48000));
-  reference.load_program(demo(48000));
+  vm.loadProgram(demo(48000));
+  reference.loadProgram(demo(48000));
   CallbackMetrics metrics(48000);
   AudioState state{&vm, &metrics, 2};
 
@@ -61,7 +61,7 @@ TEST(AudioCallback, FillsExactlyTheFramesAskedNonInterleavedAndAllocatesNothing)
 
 TEST(AudioCallback, CountsTheApisUnderflowFlagsAsXruns) {
   VM vm;
-  vm.load_program(demo(48000));
+  vm.loadProgram(demo(48000));
   CallbackMetrics metrics(48000);
   AudioState state{&vm, &metrics, 2};
   std::vector<float> buffer(2 * 256);

@@ -171,7 +171,7 @@ TEST(MvmLive, ListsTheServersDevicesAndRejectsAMissingOne) {
   EXPECT_EQ(jack.stop(), 0) << jack.log();
 }
 
-// The seed's audio-driven test against a real server: the callbacks keep the server's clock.
+// The audio-driven test against a real server: the callbacks keep the server's clock.
 TEST(MvmLive, CallbackCountMatchesTheClock) {
   REQUIRE_JACK();
   JackServer jack;

@@ -12,14 +12,14 @@ TEST(LockFreeQueue, EmptyPushPopFull) {
   LockFreeQueue<int, 4> q;
   int x = -1;
   EXPECT_TRUE(q.empty());
-  EXPECT_FALSE(q.try_pop(x));
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(q.try_push(i));
-  EXPECT_FALSE(q.try_push(99)); // full: refused, never blocks
+  EXPECT_FALSE(q.tryPop(x));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(q.tryPush(i));
+  EXPECT_FALSE(q.tryPush(99)); // full: refused, never blocks
   for (int i = 0; i < 4; ++i) {
-    ASSERT_TRUE(q.try_pop(x));
+    ASSERT_TRUE(q.tryPop(x));
     EXPECT_EQ(x, i); // FIFO
   }
-  EXPECT_FALSE(q.try_pop(x));
+  EXPECT_FALSE(q.tryPop(x));
 }
 
 TEST(LockFreeQueue, SpscAcrossThreadsKeepsOrder) {
@@ -27,11 +27,11 @@ TEST(LockFreeQueue, SpscAcrossThreadsKeepsOrder) {
   constexpr std::uint64_t kItems = 200000;
   std::thread producer([&] {
     for (std::uint64_t i = 0; i < kItems;)
-      if (q.try_push(i)) ++i;
+      if (q.tryPush(i)) ++i;
   });
   std::uint64_t expected = 0, v;
   while (expected < kItems) {
-    if (q.try_pop(v)) {
+    if (q.tryPop(v)) {
       ASSERT_EQ(v, expected++);
     }
   }
@@ -49,7 +49,7 @@ TEST(MpmcLockFreeQueue, EveryItemIsPoppedExactlyOnceUnderContention) {
     threads.emplace_back([&, p] {
       for (std::uint64_t i = 0; i < kPerProducer;) {
         const std::uint64_t item = (static_cast<std::uint64_t>(p) << 32) | i;
-        if (q.try_push(item)) ++i;
+        if (q.tryPush(item)) ++i;
       }
     });
   std::vector<std::thread> consumers;
@@ -57,12 +57,12 @@ TEST(MpmcLockFreeQueue, EveryItemIsPoppedExactlyOnceUnderContention) {
     consumers.emplace_back([&] {
       std::uint64_t v;
       for (;;) {
-        if (q.try_pop(v)) {
+        if (q.tryPop(v)) {
           popped.fetch_add(1);
           sum.fetch_add(v);
           xorSum.fetch_xor(v * 0x9e3779b97f4a7c15ull);
         } else if (!producing.load()) {
-          if (!q.try_pop(v)) break;
+          if (!q.tryPop(v)) break;
           popped.fetch_add(1);
           sum.fetch_add(v);
           xorSum.fetch_xor(v * 0x9e3779b97f4a7c15ull);

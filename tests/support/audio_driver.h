@@ -1,5 +1,5 @@
 #pragma once
-// A stand-in sound card for tests: a thread calling VM::processBlock every `frames` frames of
+// A stand-in sound card for tests: a thread calling VM::process (no inputs) every `frames` frames of
 // wall-clock time (sleep_until a fixed schedule, so it does not drift), counting its callbacks.
 
 #include <algorithm>
@@ -40,7 +40,7 @@ private:
       std::this_thread::sleep_until(next);
       const auto start = std::chrono::steady_clock::now();
       if (start - next > period_) late_.fetch_add(1);
-      vm_.processBlock(out, frames_);
+      vm_.process(nullptr, out, frames_);
       const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
       maxCallbackNs_.store(std::max(maxCallbackNs_.load(), static_cast<long long>(ns)));
       float peak = 0;

@@ -65,7 +65,7 @@ TEST(HotSwap, SameModuleIdKeepsThePhase440To880WithoutADiscontinuity) {
     const double fadeMs = f.ms;
     VM vm;
     vm.setCrossfade(fadeMs, f.curve);
-    vm.load_program(compile(sine("osc", 440)));
+    vm.loadProgram(compile(sine("osc", 440)));
     std::vector<float> y;
     run(vm, y, 24064);
     EXPECT_FALSE(vm.scheduleNewProgram(compile(sine("osc", 880), 1)));
@@ -88,13 +88,13 @@ TEST(HotSwap, AModuleWhoseTypeChangesStartsFresh) {
       "connections": [{"from": "osc.out", "to": "out.left"}]})";
   VM vm;
   vm.setCrossfade(0, FadeCurve::EqualPower);
-  vm.load_program(compile(sine("osc", 440)));
+  vm.loadProgram(compile(sine("osc", 440)));
   std::vector<float> y;
   run(vm, y, 4800, 64);
   vm.scheduleNewProgram(compile(saw, 1));
   run(vm, y, 4800, 64);
   VM fresh;
-  fresh.load_program(compile(saw));
+  fresh.loadProgram(compile(saw));
   std::vector<float> x;
   run(fresh, x, 4800, 64);
   ASSERT_EQ(y.size(), 9600u);
@@ -105,7 +105,7 @@ TEST(HotSwap, WithoutCarryOverAHardSwitchJumps) {
   // The control for the test above: a new id starts at phase 0, so the hard switch clicks.
   VM vm;
   vm.setCrossfade(0, FadeCurve::EqualPower);
-  vm.load_program(compile(sine("osc", 440)));
+  vm.loadProgram(compile(sine("osc", 440)));
   std::vector<float> y;
   run(vm, y, 24064);
   vm.scheduleNewProgram(compile(sine("other", 880), 1));
@@ -116,11 +116,10 @@ TEST(HotSwap, WithoutCarryOverAHardSwitchJumps) {
 TEST(HotSwap, SwapLandsOnABlockBoundaryAndTheOldProgramKeepsRunningThroughTheFade) {
   VM vm;
   vm.setCrossfade(10.0, FadeCurve::Linear); // 480 frames
-  vm.load_program(compile(sine("a", 100)));
+  vm.loadProgram(compile(sine("a", 100)));
   std::vector<float> y;
   run(vm, y, 1000, 100); // mid-block: 1000 is not a multiple of 64
   auto next = compile(sine("b", 100, 0.0f), 7);
-  next->requestNs = 11, next->compiledNs = 12, next->requestFrame = 900, next->compiledFrame = 1000; // as the PatchManager stamps them
   vm.scheduleNewProgram(std::move(next));
   run(vm, y, 2000, 100);
   SwapStatus first, done;
@@ -129,18 +128,13 @@ TEST(HotSwap, SwapLandsOnABlockBoundaryAndTheOldProgramKeepsRunningThroughTheFad
   EXPECT_EQ(first.kind, SwapStatus::Kind::FirstBlock);
   EXPECT_EQ(first.generation, 7u);
   EXPECT_EQ(first.frame, 1024u); // the first block boundary after the schedule
-  for (const SwapStatus* st : {&first, &done}) {
-    EXPECT_EQ(st->requestNs, 11u);
-    EXPECT_EQ(st->compiledNs, 12u);
-    EXPECT_EQ(st->requestFrame, 900u);
-    EXPECT_EQ(st->compiledFrame, 1000u);
-  }
+  EXPECT_EQ(done.generation, 7u);
   EXPECT_EQ(done.kind, SwapStatus::Kind::FadeDone);
   EXPECT_EQ(done.frame - first.frame, 480u); // the fade's exact length
   EXPECT_LE(first.ns, done.ns);
   // The old sine fades out linearly over the 480 frames; after that the new one is silent.
   VM ref;
-  ref.load_program(compile(sine("a", 100)));
+  ref.loadProgram(compile(sine("a", 100)));
   std::vector<float> x;
   run(ref, x, 3000, 100);
   for (std::size_t n = 1024; n < 1024 + 480; ++n)
@@ -158,7 +152,7 @@ TEST(HotSwap, EqualPowerGainsMeasuredFromTheOutput) {
   for (int which = 0; which < 2; ++which) {
     VM vm;
     vm.setCrossfade(20.0, FadeCurve::EqualPower); // 960 frames
-    vm.load_program(compile(which == 0 ? dc : quiet));
+    vm.loadProgram(compile(which == 0 ? dc : quiet));
     Event on;
     on.type = EventType::NoteOn;
     on.frame = 0;
@@ -189,7 +183,7 @@ TEST(HotSwap, ModuleStateCarriesOverByIdAndType) {
       "connections": [{"from": "vc.gate", "to": "env.gate"}, {"from": "env.env", "to": "out.left"}]})";
   VM vm;
   vm.setCrossfade(0, FadeCurve::EqualPower);
-  vm.load_program(compile(a));
+  vm.loadProgram(compile(a));
   Event on;
   on.type = EventType::NoteOn;
   on.frame = 0;
@@ -212,7 +206,7 @@ TEST(HotSwap, ModuleStateCarriesOverByIdAndType) {
 TEST(HotSwap, LiveParameterValuesSurviveUnlessTheNewPatchChangesThem) {
   VM vm;
   vm.setCrossfade(0, FadeCurve::EqualPower);
-  vm.load_program(compile(sine("osc", 440)));
+  vm.loadProgram(compile(sine("osc", 440)));
   vm.postEvent(paramSet("osc", "freq", 550.0f));
   std::vector<float> y;
   run(vm, y, 9600);
@@ -229,7 +223,7 @@ TEST(HotSwap, LiveParameterValuesSurviveUnlessTheNewPatchChangesThem) {
 TEST(HotSwap, ASwapRequestedDuringAFadeWaitsForItAndTheNewestWins) {
   VM vm;
   vm.setCrossfade(50.0, FadeCurve::EqualPower); // 2400 frames
-  vm.load_program(compile(sine("a", 100)));
+  vm.loadProgram(compile(sine("a", 100)));
   std::vector<float> y;
   run(vm, y, 640);
   vm.scheduleNewProgram(compile(sine("b", 200), 1));
@@ -254,8 +248,8 @@ TEST(HotSwap, FeedbackDelayContentsCarryOver) {
                       {"from": "a.out", "to": "out.left"}]})";
   VM swapped, straight;
   swapped.setCrossfade(0, FadeCurve::EqualPower);
-  swapped.load_program(compile(fb));
-  straight.load_program(compile(fb));
+  swapped.loadProgram(compile(fb));
+  straight.loadProgram(compile(fb));
   std::vector<float> y, x;
   run(swapped, y, 6400);
   swapped.scheduleNewProgram(compile(fb, 1));
@@ -269,7 +263,7 @@ TEST(HotSwap, RetiredProgramsAndModulesAreFreedBackToTheBaseline) {
   {
     VM vm;
     vm.setCrossfade(1.0, FadeCurve::EqualPower);
-    vm.load_program(compile(sine("osc", 440)));
+    vm.loadProgram(compile(sine("osc", 440)));
     std::vector<float> y;
     for (int i = 0; i < 300; ++i) {
       vm.scheduleNewProgram(compile(sine(i % 3 ? "osc" : "other", 440.0f + static_cast<float>(i)), static_cast<std::uint64_t>(i + 1)));
@@ -286,7 +280,7 @@ TEST(HotSwap, RetiredProgramsAndModulesAreFreedBackToTheBaseline) {
 TEST(HotSwap, NoAllocationOnTheAudioThreadAcrossSwapsFadesParametersAndRetirement) {
   VM vm;
   vm.setCrossfade(5.0, FadeCurve::EqualPower);
-  vm.load_program(compile(sine("osc", 440)));
+  vm.loadProgram(compile(sine("osc", 440)));
   std::vector<std::unique_ptr<Program>> next;
   for (int i = 0; i < 50; ++i) next.push_back(compile(sine(i % 2 ? "osc" : "alt", 300.0f + static_cast<float>(i) * 7), static_cast<std::uint64_t>(i + 1)));
   std::vector<float> l(96), r(96);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mvm/mvm.h"
+#include "mvm/vm/session_tap.h"
 #include "audio_driver.h"
 #include "render_helpers.h"
 #include "rt_probe.h"
@@ -80,7 +81,7 @@ TEST(VM, OutputDoesNotDependOnTheHostBufferSize) {
   std::vector<float> reference;
   for (int block : {64, 1, 63, 100, 512, 4096}) {
     VM vm;
-    vm.load_program(compile(kPoly));
+    vm.loadProgram(compile(kPoly));
     // Events posted up front, all inside the pending capacity.
     for (int k = 0; k < 12; ++k) {
       vm.postEvent(note(EventType::NoteOn, static_cast<std::uint64_t>(1000 + 2011 * k), 60 + k));
@@ -96,11 +97,11 @@ TEST(VM, OutputDoesNotDependOnTheHostBufferSize) {
 
 TEST(VM, ParameterEventAppliesAtItsExactFrame) {
   VM vm;
-  vm.load_program(compile(R"({"modules": [{"id": "s", "type": "SineGen", "params": {"freq": 1000}},
+  vm.loadProgram(compile(R"({"modules": [{"id": "s", "type": "SineGen", "params": {"freq": 1000}},
       {"id": "g", "type": "Gain", "params": {"gain": 1}}, {"id": "out", "type": "AudioOut"}],
       "connections": [{"from": "s.out", "to": "g.in"}, {"from": "g.out", "to": "out.left"}]})"));
   VM ref;
-  ref.load_program(compile(R"({"modules": [{"id": "s", "type": "SineGen", "params": {"freq": 1000}},
+  ref.loadProgram(compile(R"({"modules": [{"id": "s", "type": "SineGen", "params": {"freq": 1000}},
       {"id": "out", "type": "AudioOut"}], "connections": [{"from": "s.out", "to": "out.left"}]})"));
   vm.postEvent(paramSet(1000, "g", "gain", 0.0f, 0));
   auto y = run(vm, 2048, 128), x = run(ref, 2048, 128);
@@ -110,7 +111,7 @@ TEST(VM, ParameterEventAppliesAtItsExactFrame) {
 
 TEST(VM, ParameterRampLandsExactlyOnItsTarget) {
   VM vm;
-  vm.load_program(compile(R"({"modules": [{"id": "g", "type": "Gain", "params": {"gain": 0}},
+  vm.loadProgram(compile(R"({"modules": [{"id": "g", "type": "Gain", "params": {"gain": 0}},
       {"id": "out", "type": "AudioOut"}], "connections": [{"from": "g.out", "to": "out.left"}]})"));
   vm.postEvent(paramSet(100, "g", "gain", 1.0f, 200));
   run(vm, 512, 64);
@@ -122,7 +123,7 @@ TEST(VM, ParameterRampLandsExactlyOnItsTarget) {
 
 TEST(VM, EventsForUnknownParametersAreCountedNotApplied) {
   VM vm;
-  vm.load_program(compile(kPoly));
+  vm.loadProgram(compile(kPoly));
   vm.postEvent(paramSet(10, "nosuch", "gain", 1.0f));
   run(vm, 128, 128);
   EXPECT_EQ(vm.counters().unmatchedEvents.load(), 1u);
@@ -130,7 +131,7 @@ TEST(VM, EventsForUnknownParametersAreCountedNotApplied) {
 
 TEST(VM, LateEventsApplyAtTheNextBlockAndAreCounted) {
   VM vm;
-  vm.load_program(compile(kPoly));
+  vm.loadProgram(compile(kPoly));
   run(vm, 640, 64);
   vm.postEvent(note(EventType::NoteOn, 100, 60));
   run(vm, 64, 64);
@@ -147,7 +148,7 @@ TEST(VM, OutputGuardSilencesNonFiniteBlocksAndCountsThem) {
     if (i) cables += R"(, {"from": "g)" + std::to_string(i - 1) + R"(.out", "to": "g)" + std::to_string(i) + R"(.in"})";
   }
   VM vm;
-  vm.load_program(compile(R"({"modules": [)" + modules + R"(], "connections": [)" + cables + "]}"));
+  vm.loadProgram(compile(R"({"modules": [)" + modules + R"(], "connections": [)" + cables + "]}"));
   auto out = run(vm, 64 * 10, 64);
   for (float x : out) ASSERT_EQ(x, 0.0f);
   EXPECT_GE(vm.counters().guardedBlocks.load(), 9u);
@@ -169,7 +170,7 @@ TEST(VM, HostInputsReachTheProgramOneBlockLate) {
   CompileOptions o;
   o.numInputs = 1;
   VM vm(VMConfig{48000, 2, 1});
-  vm.load_program(Compiler(r).compile(PatchParser(r).parseFromJson(R"({"modules": [{"id": "p", "type": "Probe"}]})"), o));
+  vm.loadProgram(Compiler(r).compile(PatchParser(r).parseFromJson(R"({"modules": [{"id": "p", "type": "Probe"}]})"), o));
   std::vector<float> in(1000), l(1000), rr(1000);
   for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<float>(i + 1);
   const float* ins[] = {in.data()};
@@ -202,7 +203,7 @@ TEST(VM, ProbeCountsAllocationsOnTheAudioThread) {
 
 TEST(VM, ProcessWithEventsPerformsNoAllocation) {
   VM vm;
-  vm.load_program(compile(kPoly));
+  vm.loadProgram(compile(kPoly));
   test::resetRtCounts();
   std::vector<float> l(256), r(256);
   float* ch[] = {l.data(), r.data()};
@@ -220,10 +221,10 @@ TEST(VM, ProcessWithEventsPerformsNoAllocation) {
 }
 
 TEST(VM, AudioDrivenProcessingKeepsPaceWithADriverThread) {
-  // The seed's audio-driven test: a driver thread calls processBlock every 128 frames of wall
+  // Audio-driven: a driver thread calls process every 128 frames of wall
   // time; the VM computes exactly two 64-frame blocks per callback, never allocating.
   VM vm;
-  vm.load_program(compile(kPoly));
+  vm.loadProgram(compile(kPoly));
   test::resetRtCounts();
   const auto start = std::chrono::steady_clock::now();
   test::AudioDriver driver(vm, 128);
@@ -265,7 +266,7 @@ Event numbered(std::uint64_t frame, int i) {
 TEST(VM, EventsBeyondABlocksCapacityCarryOverInOrder) {
   VM vm;
   SessionTap tap(2, 48000);
-  ASSERT_TRUE(vm.attachSessionTap(tap));
+  ASSERT_TRUE(vm.attachObserver(tap));
   const int total = 5000;
   const std::uint64_t due = 2 * kBlockFrames + 5;
   int posted = 0;
@@ -320,7 +321,7 @@ TEST(VM, EventsInReverseTimeOrderCostLogarithmicWorkAndApplyInTimeOrder) {
   for (bool reversed : {true, false}) {
     VM vm;
     SessionTap tap(2, 48000);
-    ASSERT_TRUE(vm.attachSessionTap(tap));
+    ASSERT_TRUE(vm.attachObserver(tap));
     const std::size_t n = VM::kPendingCapacity;
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint64_t k = reversed ? n - 1 - i : i;
@@ -345,7 +346,7 @@ TEST(VM, EventsInReverseTimeOrderCostLogarithmicWorkAndApplyInTimeOrder) {
 TEST(VM, EventsAtOneFrameApplyInArrivalOrder) {
   VM vm;
   SessionTap tap(2, 48000);
-  ASSERT_TRUE(vm.attachSessionTap(tap));
+  ASSERT_TRUE(vm.attachObserver(tap));
   std::mt19937 rng(3);
   std::vector<std::pair<std::uint64_t, int>> sent;
   for (int i = 0; i < 2000; ++i) {
@@ -365,7 +366,7 @@ TEST(VM, EventsAtOneFrameApplyInArrivalOrder) {
 TEST(VM, EveryLostEventIsCountedAndEveryAcceptedOneApplied) {
   VM vm;
   SessionTap tap(2, 48000);
-  ASSERT_TRUE(vm.attachSessionTap(tap));
+  ASSERT_TRUE(vm.attachObserver(tap));
   std::uint64_t accepted = 0, refused = 0;
   for (std::size_t i = 0; i < VM::kPendingCapacity; ++i) // fills the pending buffer at the first block
     (vm.postEvent(numbered(64 * kBlockFrames, static_cast<int>(i))) ? accepted : refused)++;

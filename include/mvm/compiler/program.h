@@ -95,11 +95,8 @@ public:
   std::size_t poolBuffers = 0;  // buffers the pool handed out
   std::uint64_t cycleBreakWork = 0; // cable visits of cycle breaking (compiler/cycle_breaker.h), which tests bound
 
-  // Swap bookkeeping, stamped by whoever schedules the program (PatchManager, renderer).
+  // Stamped by whoever schedules the program (PatchManager, renderer); the VM's swap reports carry it.
   std::uint64_t generation = 0;
-  std::uint64_t requestNs = 0;   // steady-clock time the load was requested
-  std::uint64_t compiledNs = 0;  // steady-clock time compilation finished
-  std::uint64_t requestFrame = 0, compiledFrame = 0; // the same two moments in frames the VM had computed
 
   // any thread: the slot of a parameter, or -1
   int findParamSlot(std::uint64_t moduleKey, std::uint64_t paramKey) const noexcept {

@@ -1,6 +1,6 @@
 #pragma once
-// Records a session into a directory (docs/session-format.md): attaches a SessionTap to the VM
-// before it plays, and a writer thread drains the tap — records into memory, output blocks into
+// Records a session into a directory (docs/session-format.md): attaches a SessionTap to the VM as
+// its observer before it plays, and a writer thread drains the tap — records into memory, output blocks into
 // SESSION_DIR/output.wav (float32, libsndfile, header kept current so an interrupted recording
 // still leaves a readable file). finish(), once the audio thread has stopped, writes
 // SESSION_DIR/session.json. Nothing here runs on the audio thread: the VM only pushes into the
@@ -58,7 +58,7 @@ public:
     file_ = sf_open(wav.c_str(), SFM_WRITE, &info);
     if (!file_) throw std::runtime_error(wav + ": cannot write: " + sf_strerror(nullptr));
     sf_command(file_, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE); // no timestamp: equal audio, equal files
-    if (!vm_.attachSessionTap(*tap_)) {
+    if (!vm_.attachObserver(*tap_)) {
       sf_close(file_);
       file_ = nullptr;
       throw std::runtime_error(dir_ + ": the VM is already playing; a recording must start before its first block");
@@ -92,7 +92,7 @@ public:
     }
     stopCv_.notify_all();
     if (thread_.joinable()) thread_.join();
-    vm_.detachSessionTap();
+    vm_.detachObserver();
     drain();
     if (!writeError_.empty()) throw std::runtime_error(writeError_);
 

@@ -71,7 +71,7 @@ inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const
       program->generation = w.generation;
       expected = program.get();
       if (w.loaded) {
-        vm.load_program(std::move(program));
+        vm.loadProgram(std::move(program));
         continue;
       }
       vm.setCrossfadeFrames(w.crossfadeFrames, w.curve);

@@ -1,6 +1,6 @@
 #pragma once
-// Bounded lock-free queues over Boost.Lockfree (DESIGN.md decision 10), behind the seed's
-// `try_push` / `try_pop` interface. Neither allocates after construction.
+// Bounded lock-free queues over Boost.Lockfree (DESIGN.md decision 10), behind a small
+// `tryPush` / `tryPop` interface. Neither allocates after construction.
 
 #include <cstddef>
 
@@ -14,9 +14,9 @@ template <class T, std::size_t Capacity>
 class LockFreeQueue {
 public:
   // producer thread, wait-free; false when full
-  bool try_push(const T& value) noexcept { return queue_.push(value); }
+  bool tryPush(const T& value) noexcept { return queue_.push(value); }
   // consumer thread, wait-free; false when empty
-  bool try_pop(T& out) noexcept { return queue_.pop(out); }
+  bool tryPop(T& out) noexcept { return queue_.pop(out); }
   // consumer thread
   bool empty() const noexcept { return queue_.read_available() == 0; }
   static constexpr std::size_t capacity() noexcept { return Capacity; }
@@ -32,9 +32,9 @@ class MpmcLockFreeQueue {
 
 public:
   // any thread, lock-free; false when full
-  bool try_push(const T& value) noexcept { return queue_.bounded_push(value); }
+  bool tryPush(const T& value) noexcept { return queue_.bounded_push(value); }
   // any thread, lock-free; false when empty
-  bool try_pop(T& out) noexcept { return queue_.pop(out); }
+  bool tryPop(T& out) noexcept { return queue_.pop(out); }
   static constexpr std::size_t capacity() noexcept { return Capacity; }
 
 private:

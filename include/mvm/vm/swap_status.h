@@ -9,10 +9,6 @@ struct SwapStatus {
   enum class Kind : std::uint8_t { FirstBlock, FadeDone };
   Kind kind = Kind::FirstBlock;
   std::uint64_t generation = 0;
-  std::uint64_t requestNs = 0;   // from the program: when its load was requested
-  std::uint64_t compiledNs = 0;  // from the program: when it finished compiling
-  std::uint64_t requestFrame = 0;  // from the program: frames the VM had computed at the request
-  std::uint64_t compiledFrame = 0; // ... and when compiling finished
   std::uint64_t frame = 0;       // FirstBlock: the swap's block boundary; FadeDone: the frame the fade ended
   std::uint64_t ns = 0;          // steady-clock time at that block
 };

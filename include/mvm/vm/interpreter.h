@@ -1,0 +1,117 @@
+#pragma once
+// Runs a Program's bytecode (compiler/opcodes.h) for one block, on the audio thread: clears and
+// mixes cable buffers, fills parameter buffers from their smoothers (applying the block's
+// parameter events at their exact frames), processes modules, copies feedback delays.
+// Allocation-free and bounded by the program's size and the block's events.
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "mvm/compiler/opcodes.h"
+#include "mvm/compiler/program.h"
+#include "mvm/core/block.h"
+#include "mvm/core/event.h"
+#include "mvm/vm/pending_events.h"
+
+namespace mvm {
+
+class Interpreter {
+public:
+  // audio thread: the block's parameter events → (slot, frame) order, the order PARAM
+  // instructions visit them; an O(k log k) sort (allocation-free) with the list order as the last
+  // key, so it is stable. Events for no parameter of `p` are counted in `unmatched`.
+  void resolve(const Program& p, std::span<const Event> paramEvents, std::atomic<std::uint64_t>& unmatched) noexcept {
+    refCount_ = 0;
+    for (std::size_t i = 0; i < paramEvents.size(); ++i) {
+      const Event& e = paramEvents[i];
+      const int slot = p.findParamSlot(e.moduleKey, e.paramKey);
+      if (slot < 0) {
+        unmatched.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      refs_[refCount_++] = ParamEventRef{static_cast<std::uint32_t>(slot), static_cast<std::uint32_t>(e.frame),
+                                         static_cast<std::uint32_t>(i), e.value, e.rampFrames, e.curve};
+    }
+    std::sort(refs_, refs_ + refCount_, [](const ParamEventRef& a, const ParamEventRef& b) {
+      return a.slot != b.slot ? a.slot < b.slot : a.frame != b.frame ? a.frame < b.frame : a.order < b.order;
+    });
+  }
+
+  // audio thread: one block of `p`, with the parameter events resolve() was last given for it
+  void execute(Program& p) noexcept {
+    const std::uint32_t* pc = p.code.data();
+    float* arena = p.arena.data();
+    std::size_t ref = 0;
+    for (;;) {
+      switch (static_cast<Op>(*pc)) {
+      case Op::End: return;
+      case Op::Clear:
+        std::memset(arena + pc[1], 0, sizeof(float) * pc[2]);
+        break;
+      case Op::Mix: {
+        float* dst = arena + pc[1];
+        const std::uint32_t dstCh = pc[2], srcCh = pc[4];
+        const float* src = arena + pc[3];
+        float amount;
+        std::memcpy(&amount, &pc[5], sizeof amount);
+        for (std::uint32_t c = 0; c < dstCh; ++c) {
+          if (srcCh != 1 && c >= srcCh) break;
+          const float* s = src + (srcCh == 1 ? 0 : c) * kBlockFrames;
+          mixBlock(dst + c * kBlockFrames, s, amount);
+        }
+        break;
+      }
+      case Op::Param: {
+        ParamSlot& slot = p.params[pc[1]];
+        float* buf = arena + slot.buffer;
+        const bool hasEvents = ref < refCount_ && refs_[ref].slot == pc[1];
+        if (!hasEvents && !slot.modulated && slot.smoother.settled()) {
+          if (!slot.filled) {
+            slot.smoother.fill(buf, 0, kBlockFrames);
+            slot.filled = true;
+          }
+          break;
+        }
+        int frame = 0;
+        for (; ref < refCount_ && refs_[ref].slot == pc[1]; ++ref) {
+          slot.smoother.fill(buf, frame, static_cast<int>(refs_[ref].frame));
+          slot.smoother.setTarget(refs_[ref].value, refs_[ref].ramp, refs_[ref].curve);
+          frame = static_cast<int>(refs_[ref].frame);
+        }
+        slot.smoother.fill(buf, frame, kBlockFrames);
+        for (std::uint32_t c = 1; c < slot.channels; ++c) std::memcpy(buf + c * kBlockFrames, buf, sizeof(float) * kBlockFrames);
+        slot.filled = false;
+        break;
+      }
+      case Op::Process: {
+        CompiledModule& m = p.modules[pc[1]];
+        m.instance->process(p.inputPointers.data() + m.firstInput, p.outputPointers.data() + m.firstOutput);
+        break;
+      }
+      case Op::Delay:
+        std::memcpy(arena + pc[1], arena + pc[2], sizeof(float) * pc[3]);
+        break;
+      case Op::Count: return;
+      }
+      pc += 1 + kOperandCount[*pc];
+    }
+  }
+
+private:
+  struct ParamEventRef {
+    std::uint32_t slot;
+    std::uint32_t frame;
+    std::uint32_t order; // position in the block's list: equal (slot, frame) keep it
+    float value;
+    std::int32_t ramp;
+    RampCurve curve;
+  };
+  ParamEventRef refs_[PendingEvents::kBlockCapacity];
+  std::size_t refCount_ = 0;
+};
+
+} // namespace mvm
