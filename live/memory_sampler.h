@@ -22,6 +22,8 @@ inline std::optional<std::uint64_t> residentBytes() {
   return static_cast<std::uint64_t>(resident) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
+inline double bytesToMb(std::uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+
 // First, latest and largest sample of a run. Growth is latest - first: what stayed.
 class MemorySampler {
 public:

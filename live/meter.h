@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <string>
 
+#include "cli_text.h"
+
 namespace mvm::live {
 
 struct MeterReading {
@@ -20,12 +22,7 @@ struct MeterReading {
 };
 
 // "-inf" below the 16-bit floor's neighbourhood, else one decimal.
-inline std::string dbfs(float peak) {
-  if (!(peak > 1e-7f)) return "-inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", 20.0 * std::log10(static_cast<double>(peak)));
-  return buf;
-}
+inline std::string dbfs(float peak) { return peak > 1e-7f ? cli::linearDbText(peak, 1) : "-inf"; }
 
 // One line without newline, fixed width for the fields that change, so \r rewrites it cleanly.
 inline std::string meterLine(const MeterReading& m) {
@@ -38,5 +35,27 @@ inline std::string meterLine(const MeterReading& m) {
                 static_cast<unsigned long long>(m.xrunsSystem), voices, static_cast<unsigned long long>(m.swaps));
   return buf;
 }
+
+// The meter line, rewritten in place with \r; cleared before any other line is printed.
+class MeterDisplay {
+public:
+  explicit MeterDisplay(bool on) : on_(on) {}
+  bool on() const { return on_; }
+  void show(const std::string& line) {
+    if (!on_) return;
+    std::fputs(("\r" + line + "\033[K").c_str(), stdout);
+    std::fflush(stdout);
+    shown_ = true;
+  }
+  void clear() {
+    if (!shown_) return;
+    std::fputs("\r\033[K", stdout);
+    std::fflush(stdout);
+    shown_ = false;
+  }
+
+private:
+  bool on_, shown_ = false;
+};
 
 } // namespace mvm::live

@@ -20,27 +20,14 @@
 
 #include <unistd.h>
 
+#include "cli_text.h"
 #include "mvm/core/file_reader.h"
 #include "mvm/patch/limits.h"
 
 namespace mvm::live {
 
 // A path or name for a log line: control characters and DEL escaped (\xNN), at most `max` bytes.
-inline std::string printablePath(const std::string& s, std::size_t max = 200) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > max) out += "...";
-  return out;
-}
+inline std::string printablePath(const std::string& s, std::size_t max = 200) { return cli::printableLine(s, max); }
 
 // The short answers a peer may get (docs/midi-osc.md#trust-model).
 namespace peer_status {

@@ -2,18 +2,19 @@
 
 #include <boost/program_options.hpp>
 
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
 
+#include "cli_checks.h"
+#include "command_line.h"
 #include "mvm/mvm.h"
 #include "interrupt.h"
 #include "module_docs.h"
@@ -61,75 +62,51 @@ private:
   std::chrono::steady_clock::time_point last_{};
 };
 
-// A number as the user would have typed it ("10", "0.5"), for messages.
-std::string numberText(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-// --seed: a whole number in [0, 2^64 - 1]; Boost alone would take "-1" as 2^64 - 1.
-std::uint64_t parseSeed(const std::string& text) {
-  const bool digits = !text.empty() && text.size() <= 20 && text.find_first_not_of("0123456789") == std::string::npos;
-  errno = 0;
-  const unsigned long long v = digits ? std::strtoull(text.c_str(), nullptr, 10) : 0;
-  if (!digits || errno == ERANGE)
-    throw UsageError("--seed " + text.substr(0, 40) + ": expected a whole number within [0, 18446744073709551615]");
-  return v;
-}
-
 } // namespace
 
 namespace {
 
-int run(int argc, char** argv) {
-  po::options_description visible("Options");
-  std::string output, score, midiPath, formatName = "float32", seedText;
-  double seconds = -1, rate = 48000;
+// The command line as typed, before any check.
+struct RenderArgs {
+  po::variables_map options;
+  std::string output, score, midiPath, formatName = "float32", seedText, inputPath;
+  double seconds = -1, rate = 48000, crossfadeMs = 20.0;
   int block = 512;
   std::vector<std::string> swapArgs;
-  std::string inputPath;
-  double crossfadeMs = 20.0;
   std::string curveName = "equal-power";
+};
+
+void describeOptions(po::options_description& visible, RenderArgs& a) {
   visible.add_options()
       ("help,h", "show this help")
-      ("output,o", po::value(&output), "output WAV file (never replaces an input of the run, nor anything but a regular file)")
-      ("seconds,s", po::value(&seconds), "length in seconds, at most 86400 (default: the score's duration, its last event + 2 s, or 4 s)")
-      ("rate,r", po::value(&rate)->default_value(48000), "sample rate in Hz")
-      ("format,f", po::value(&formatName)->default_value("float32"), "float32 | pcm24 | pcm16 (pcm16 is TPDF-dithered)")
-      ("score", po::value(&score), "score of timed events (JSON, docs/score-format.md)")
-      ("midi", po::value(&midiPath), "Standard MIDI File played through the patch's MIDI mapping (with --swap, each patch's from its swap on; docs/midi-osc.md); length: its end + 2 s")
-      ("input,i", po::value(&inputPath), "WAV file fed to the patch's AudioIn modules (its rate must equal --rate)")
-      ("block", po::value(&block)->default_value(512), "host buffer size in frames (does not change the output)")
-      ("seed", po::value(&seedText), "random seed, 0..18446744073709551615 (default: the patch's)")
-      ("swap", po::value(&swapArgs)->composing(), "TIME=PATCH.json: hot-swap to PATCH at the first block boundary at or after TIME seconds (repeatable)")
-      ("crossfade-ms", po::value(&crossfadeMs)->default_value(20.0), "crossfade length of swaps; 0 = hard switch")
-      ("crossfade-curve", po::value(&curveName)->default_value("equal-power"), "equal-power | linear")
+      ("output,o", po::value(&a.output), "output WAV file (never replaces an input of the run, nor anything but a regular file)")
+      ("seconds,s", po::value(&a.seconds), "length in seconds, at most 86400 (default: the score's duration, its last event + 2 s, or 4 s)")
+      ("rate,r", po::value(&a.rate)->default_value(48000), "sample rate in Hz")
+      ("format,f", po::value(&a.formatName)->default_value("float32"), "float32 | pcm24 | pcm16 (pcm16 is TPDF-dithered)")
+      ("score", po::value(&a.score), "score of timed events (JSON, docs/score-format.md)")
+      ("midi", po::value(&a.midiPath), "Standard MIDI File played through the patch's MIDI mapping (with --swap, each patch's from its swap on; docs/midi-osc.md); length: its end + 2 s")
+      ("input,i", po::value(&a.inputPath), "WAV file fed to the patch's AudioIn modules (its rate must equal --rate)")
+      ("block", po::value(&a.block)->default_value(512), "host buffer size in frames (does not change the output)")
+      ("seed", po::value(&a.seedText), "random seed, 0..18446744073709551615 (default: the patch's)")
+      ("swap", po::value(&a.swapArgs)->composing(), "TIME=PATCH.json: hot-swap to PATCH at the first block boundary at or after TIME seconds (repeatable)")
+      ("crossfade-ms", po::value(&a.crossfadeMs)->default_value(20.0), "crossfade length of swaps; 0 = hard switch")
+      ("crossfade-curve", po::value(&a.curveName)->default_value("equal-power"), "equal-power | linear")
       ("list-modules", "list module types with their ports and parameters")
       ("markdown", "with --list-modules: print docs/modules.md")
       ("disasm", "print the compiled bytecode and exit")
       ("replay", po::value<std::string>(), "SESSION_DIR: render a session recorded by mvm-live --record again, bit for bit (docs/session-format.md)");
-  po::options_description hidden;
-  hidden.add_options()("patch", po::value<std::string>(), "patch");
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("patch", 1);
+}
 
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "mvm-render: " << printableLine(e.what()) << "\n" << kUsageText << "Try 'mvm-render --help'.\n";
+// Reads the command line into `a`; an exit status when the run ends here (a parse error, --help,
+// --list-modules).
+std::optional<int> parseArgs(int argc, char** argv, RenderArgs& a) {
+  po::options_description visible("Options");
+  describeOptions(visible, a);
+  if (const auto refused = cli::parseCommandLine(argc, argv, visible, a.options)) {
+    std::cerr << "mvm-render: " << printableLine(*refused) << "\n" << kUsageText << "Try 'mvm-render --help'.\n";
     return kUsage;
   }
-  // An empty name ("--score ''", a variable that expanded to nothing) is a mistake, not an
-  // absent option: taken as absent, the run would quietly go on without the file.
-  for (const char* name : {"patch", "output", "score", "midi", "input", "replay"})
-    if (vm.count(name) && vm[name].as<std::string>().empty())
-      throw UsageError(std::string(name == std::string("patch") ? "the patch" : std::string("--") + name) + ": the file name is empty");
-  if (vm.count("help")) {
+  if (a.options.count("help")) {
     std::cout << kUsageText << "\n" << visible
               << "\nExit status: 0 ok, 1 bad patch, score, MIDI file, input WAV or session (or a length over 86400 s),\n"
                  "2 usage (also: -o naming an input of the run), 3 file error (a missing, unreadable or non-regular\n"
@@ -137,66 +114,51 @@ int run(int argc, char** argv) {
                  "4 out of memory or internal error, 130 interrupted (SIGINT, SIGTERM, SIGHUP: nothing is written).\n";
     return kOk;
   }
-  if (vm.count("list-modules")) {
-    std::cout << (vm.count("markdown") ? render::modulesMarkdown(builtinModules()) : render::modulesText(builtinModules()));
+  if (a.options.count("list-modules")) {
+    std::cout << (a.options.count("markdown") ? render::modulesMarkdown(builtinModules()) : render::modulesText(builtinModules()));
     return kOk;
   }
-  const SampleFormat format = [&] {
-    try {
-      return parseSampleFormat(formatName);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--format: ") + e.what());
-    }
-  }();
-  if (vm.count("replay")) {
-    if (vm.count("patch") || !score.empty() || !midiPath.empty() || !swapArgs.empty() || !inputPath.empty())
-      throw UsageError("--replay takes no patch, score, MIDI file, swaps or input: the session holds them");
-    if (output.empty()) throw UsageError("no output file: give -o OUT.wav");
-    setInterruptNotice(output);
-    return replayCommand(vm["replay"].as<std::string>(), output, format);
-  }
-  if (!vm.count("patch")) {
-    std::cerr << "mvm-render: no patch given\n" << kUsageText << "Try 'mvm-render --help'.\n";
-    return kUsage;
-  }
-  const std::string patchPath = vm["patch"].as<std::string>();
-  const bool disasm = vm.count("disasm") > 0;
-  if (!disasm && output.empty()) throw UsageError("no output file: give -o OUT.wav");
-  if (!(rate >= limits::kMinSampleRate && rate <= limits::kMaxSampleRate) || rate != std::floor(rate))
-    throw UsageError("--rate " + numberText(rate) + ": expected a whole number of Hz within [8000, 384000]");
-  if (block < 1 || block > 65536) throw UsageError("--block " + std::to_string(block) + ": expected 1..65536 frames");
-  if (vm.count("seconds") && !(seconds > 0 && seconds <= kMaxRenderSeconds))
-    throw UsageError("--seconds " + numberText(seconds) + ": expected a length within (0, 86400]");
-  FadeCurve curve;
-  if (!parseFadeCurve(curveName, curve)) throw UsageError("--crossfade-curve " + curveName + ": expected equal-power or linear");
-  if (!(crossfadeMs >= 0 && crossfadeMs <= 60000)) throw UsageError("--crossfade-ms " + numberText(crossfadeMs) + ": expected 0..60000");
-  const bool haveSeed = vm.count("seed") > 0;
-  const std::uint64_t seed = haveSeed ? parseSeed(seedText) : 0;
-  std::vector<std::pair<double, std::string>> swapSpecs;
-  for (const std::string& s : swapArgs) {
+  return std::nullopt;
+}
+
+// A render's settings once every option has passed its check.
+struct RenderPlan {
+  std::string patchPath;
+  bool disasm = false;
+  FadeCurve curve = FadeCurve::EqualPower;
+  bool haveSeed = false;
+  std::uint64_t seed = 0;
+  std::vector<std::pair<double, std::string>> swapSpecs; // (seconds, patch path)
+};
+
+// Throws UsageError for the first option that cannot be used, in the order a user reads them.
+RenderPlan checkArgs(const RenderArgs& a) {
+  RenderPlan plan;
+  plan.patchPath = a.options["patch"].as<std::string>();
+  plan.disasm = a.options.count("disasm") > 0;
+  if (!plan.disasm && a.output.empty()) throw UsageError("no output file: give -o OUT.wav");
+  cli::requireSampleRate(a.rate);
+  cli::requireRange("--block", a.block, 1, 65536, "frames");
+  if (a.options.count("seconds") && !(a.seconds > 0 && a.seconds <= kMaxRenderSeconds))
+    throw UsageError("--seconds " + cli::numberText(a.seconds) + ": expected a length within (0, 86400]");
+  plan.curve = cli::parseCrossfadeCurve(a.curveName);
+  cli::requireCrossfadeMs(a.crossfadeMs);
+  plan.haveSeed = a.options.count("seed") > 0;
+  plan.seed = plan.haveSeed ? cli::parseSeed(a.seedText) : 0;
+  for (const std::string& s : a.swapArgs) {
     const auto eq = s.find('=');
     char* end = nullptr;
     const double t = eq == std::string::npos ? -1 : std::strtod(s.c_str(), &end);
     if (eq == std::string::npos || end != s.c_str() + eq || !(t >= 0 && t <= kMaxRenderSeconds) || eq + 1 == s.size())
       throw UsageError("--swap " + s + ": expected TIME=PATCH.json with TIME in seconds");
-    swapSpecs.push_back({t, s.substr(eq + 1)});
+    plan.swapSpecs.push_back({t, s.substr(eq + 1)});
   }
+  return plan;
+}
 
-  // Everything this run reads, so that -o can never replace it.
-  RunInputs inputs;
-  inputs.add(patchPath);
-  for (const auto& spec : swapSpecs) inputs.add(spec.second);
-  if (!score.empty()) inputs.add(score);
-  if (!midiPath.empty()) inputs.add(midiPath);
-  if (!inputPath.empty()) inputs.add(inputPath);
-  if (!disasm) {
-    checkOutputTarget(output, inputs);
-    setInterruptNotice(output);
-  }
-
-  const PatchGraph patch = PatchParser().parseFromFile(patchPath);
-  // A patch given for many swaps is parsed once: 300 swaps to one large patch hold one graph (and,
-  // compiled as they land, at most two programs).
+// A patch given for many swaps is parsed once: 300 swaps to one large patch hold one graph (and,
+// compiled as they land, at most two programs).
+std::vector<ScheduledSwap> parseSwapPatches(const std::vector<std::pair<double, std::string>>& swapSpecs) {
   std::vector<ScheduledSwap> swaps;
   std::vector<std::pair<InputFile, std::shared_ptr<const PatchGraph>>> parsed;
   for (const auto& [t, path] : swapSpecs) {
@@ -210,66 +172,123 @@ int run(int argc, char** argv) {
     }
     swaps.push_back({t, graph});
   }
-  if (disasm) {
-    CompileOptions co;
-    co.sampleRate = rate;
-    co.overrideSeed = haveSeed;
-    co.seed = seed;
-    co.annotate = true;
-    std::cout << disassemble(*Compiler().compile(patch, co));
-    return kOk;
-  }
+  return swaps;
+}
+
+int printDisassembly(const PatchGraph& patch, const RenderArgs& a, const RenderPlan& plan) {
+  CompileOptions co;
+  co.sampleRate = a.rate;
+  co.overrideSeed = plan.haveSeed;
+  co.seed = plan.seed;
+  co.annotate = true;
+  std::cout << disassemble(*Compiler().compile(patch, co));
+  return kOk;
+}
+
+// The events of --score and --midi together (empty when neither is given).
+Score readScore(const PatchGraph& patch, const std::vector<ScheduledSwap>& swaps, const RenderArgs& a) {
   Score parsedScore;
-  if (!score.empty()) {
+  if (!a.score.empty()) {
     std::vector<const PatchGraph*> all{&patch};
     for (const auto& s : swaps) all.push_back(s.patch.get());
-    parsedScore = ScoreParser().parseFromFile(score, all, rate);
+    parsedScore = ScoreParser().parseFromFile(a.score, all, a.rate);
   }
-  if (!midiPath.empty()) {
-    const MidiSong song = SmfReader::readFile(midiPath);
+  if (!a.midiPath.empty()) {
+    const MidiSong song = SmfReader::readFile(a.midiPath);
     // Each swapped-in patch's MIDI mapping applies from the frame its swap lands on.
-    std::vector<TimedMidiMapper> mappers{{0, MidiMapper(patch.midi, rate)}};
-    for (const auto& s : swaps) mappers.push_back({swapFrame(s.seconds, rate), MidiMapper(s.patch->midi, rate)});
-    const Score fromMidi = scoreFromMidiSong(song, std::move(mappers), static_cast<std::uint32_t>(rate), kScoreTailSeconds);
-    parsedScore = score.empty() ? fromMidi : mergeScores(std::move(parsedScore), fromMidi);
+    std::vector<TimedMidiMapper> mappers{{0, MidiMapper(patch.midi, a.rate)}};
+    for (const auto& s : swaps) mappers.push_back({swapFrame(s.seconds, a.rate), MidiMapper(s.patch->midi, a.rate)});
+    const Score fromMidi = scoreFromMidiSong(song, std::move(mappers), static_cast<std::uint32_t>(a.rate), kScoreTailSeconds);
+    parsedScore = a.score.empty() ? fromMidi : mergeScores(std::move(parsedScore), fromMidi);
   }
-  const bool haveScore = !score.empty() || !midiPath.empty();
+  return parsedScore;
+}
 
+// --input, checked against the render it feeds (no resampling, no more channels than a host has).
+WavData readInputWav(const RenderArgs& a) {
   WavData input;
-  if (!inputPath.empty()) {
-    input = readWav(inputPath);
-    if (input.sampleRate != static_cast<int>(rate))
-      throw UsageError("--input " + inputPath + " is " + std::to_string(input.sampleRate) + " Hz; render at --rate " +
-                       std::to_string(input.sampleRate) + " or convert it (no resampling)");
-    if (input.channels.size() > static_cast<std::size_t>(kMaxHostChannels))
-      throw UsageError("--input " + inputPath + " has " + std::to_string(input.channels.size()) + " channels; at most " +
-                       std::to_string(kMaxHostChannels));
-  }
+  if (a.inputPath.empty()) return input;
+  input = readWav(a.inputPath);
+  if (input.sampleRate != static_cast<int>(a.rate))
+    throw UsageError("--input " + a.inputPath + " is " + std::to_string(input.sampleRate) + " Hz; render at --rate " +
+                     std::to_string(input.sampleRate) + " or convert it (no resampling)");
+  if (input.channels.size() > static_cast<std::size_t>(kMaxHostChannels))
+    throw UsageError("--input " + a.inputPath + " has " + std::to_string(input.channels.size()) + " channels; at most " +
+                     std::to_string(kMaxHostChannels));
+  return input;
+}
+
+int renderToFile(const PatchGraph& patch, std::vector<ScheduledSwap> swaps, const RenderArgs& a, const RenderPlan& plan,
+                 const RunInputs& inputs, SampleFormat format) {
+  Score parsedScore = readScore(patch, swaps, a);
+  const bool haveScore = !a.score.empty() || !a.midiPath.empty();
+  const WavData input = readInputWav(a);
   RenderOptions ro;
-  ro.input = inputPath.empty() ? nullptr : &input.channels;
-  ro.sampleRate = rate;
-  ro.hostBlock = block;
-  ro.seconds = seconds;
-  ro.overrideSeed = haveSeed;
-  ro.seed = seed;
+  ro.input = a.inputPath.empty() ? nullptr : &input.channels;
+  ro.sampleRate = a.rate;
+  ro.hostBlock = a.block;
+  ro.seconds = a.seconds;
+  ro.overrideSeed = plan.haveSeed;
+  ro.seed = plan.seed;
   ro.swaps = std::move(swaps);
-  ro.crossfadeMs = crossfadeMs;
-  ro.crossfadeCurve = curve;
+  ro.crossfadeMs = a.crossfadeMs;
+  ro.crossfadeCurve = plan.curve;
   ro.diagnose = [](const std::string& d) { std::cerr << "mvm-render: note: " << printableLine(d) << "\n"; };
-  ro.scoreSource = score.empty() ? midiPath : midiPath.empty() ? score : score + " with " + midiPath;
+  ro.scoreSource = a.score.empty() ? a.midiPath : a.midiPath.empty() ? a.score : a.score + " with " + a.midiPath;
   renderFrames(ro, haveScore ? &parsedScore : nullptr); // a length over the limit is refused before anything is written
   const std::uint64_t ditherSeed = ro.overrideSeed ? ro.seed : patch.seed;
 
-  WavWriter writer(output, static_cast<int>(rate), ro.channels, format, ditherSeed);
+  WavWriter writer(a.output, static_cast<int>(a.rate), ro.channels, format, ditherSeed);
   writer.keepInputs(inputs);
-  ProgressLine progress(rate);
+  ProgressLine progress(a.rate);
   const RenderStats st = renderPatch(
       patch, haveScore ? &parsedScore : nullptr, ro, [&](const float* const* ch, int n) { writer.write(ch, n); }, std::ref(progress));
   holdSignalsUntilExit();
   writer.commit();
-  printSummary(output, st, rate, render::formatName(format));
+  printSummary(a.output, st, a.rate, render::formatName(format));
   if (st.lateEvents > 0) std::fprintf(stderr, "mvm-render: warning: %llu events applied late\n", static_cast<unsigned long long>(st.lateEvents));
   return kOk;
+}
+
+int run(int argc, char** argv) {
+  RenderArgs a;
+  if (const auto ended = parseArgs(argc, argv, a)) return *ended;
+  const SampleFormat format = [&] {
+    try {
+      return parseSampleFormat(a.formatName);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--format: ") + e.what());
+    }
+  }();
+  if (a.options.count("replay")) {
+    if (a.options.count("patch") || !a.score.empty() || !a.midiPath.empty() || !a.swapArgs.empty() || !a.inputPath.empty())
+      throw UsageError("--replay takes no patch, score, MIDI file, swaps or input: the session holds them");
+    if (a.output.empty()) throw UsageError("no output file: give -o OUT.wav");
+    setInterruptNotice(a.output);
+    return replayCommand(a.options["replay"].as<std::string>(), a.output, format);
+  }
+  if (!a.options.count("patch")) {
+    std::cerr << "mvm-render: no patch given\n" << kUsageText << "Try 'mvm-render --help'.\n";
+    return kUsage;
+  }
+  const RenderPlan plan = checkArgs(a);
+
+  // Everything this run reads, so that -o can never replace it.
+  RunInputs inputs;
+  inputs.add(plan.patchPath);
+  for (const auto& spec : plan.swapSpecs) inputs.add(spec.second);
+  if (!a.score.empty()) inputs.add(a.score);
+  if (!a.midiPath.empty()) inputs.add(a.midiPath);
+  if (!a.inputPath.empty()) inputs.add(a.inputPath);
+  if (!plan.disasm) {
+    checkOutputTarget(a.output, inputs);
+    setInterruptNotice(a.output);
+  }
+
+  const PatchGraph patch = PatchParser().parseFromFile(plan.patchPath);
+  std::vector<ScheduledSwap> swaps = parseSwapPatches(plan.swapSpecs);
+  if (plan.disasm) return printDisassembly(patch, a, plan);
+  return renderToFile(patch, std::move(swaps), a, plan, inputs, format);
 }
 
 } // namespace

@@ -75,6 +75,31 @@ inline std::uint64_t renderFrames(const RenderOptions& o, const Score* score) {
 using Sink = std::function<void(const float* const* channels, int frames)>;
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
+// A scheduled swap, in the order swaps land (ties keep their command-line order).
+struct PendingSwap {
+  std::uint64_t frame;
+  std::uint64_t generation; // the swap's place on the command line, as live numbering would give
+  const PatchGraph* patch;
+};
+
+inline std::vector<PendingSwap> pendingSwaps(const RenderOptions& o) {
+  std::vector<PendingSwap> swaps;
+  for (const ScheduledSwap& s : o.swaps) swaps.push_back({swapFrame(s.seconds, o.sampleRate), swaps.size() + 1, s.patch.get()});
+  std::stable_sort(swaps.begin(), swaps.end(), [](const PendingSwap& a, const PendingSwap& b) { return a.frame < b.frame; });
+  return swaps;
+}
+
+// The host input of frames [done, done + n): the --input WAV, silence after its end.
+inline void fillInput(const RenderOptions& o, std::uint64_t done, int n, std::vector<std::vector<float>>& inBuffers) {
+  for (std::size_t c = 0; c < inBuffers.size(); ++c) {
+    const std::vector<float>& src = (*o.input)[c];
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t f = done + static_cast<std::uint64_t>(i);
+      inBuffers[c][static_cast<std::size_t>(i)] = f < src.size() ? src[f] : 0.0f;
+    }
+  }
+}
+
 // control thread (runs the VM inline)
 inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, const RenderOptions& o, const Sink& sink,
                                const Progress& progress = {}) {
@@ -99,14 +124,7 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   // A swap's program is compiled at the block boundary it lands on, so memory holds the playing
   // and the incoming program only, however many swaps there are. Offline, compiling costs no
   // audio time: each swap still lands exactly where it is scheduled, the output is unchanged.
-  struct Pending {
-    std::uint64_t frame;
-    std::uint64_t generation; // the swap's place on the command line, as live numbering would give
-    const PatchGraph* patch;
-  };
-  std::vector<Pending> swaps;
-  for (const ScheduledSwap& s : o.swaps) swaps.push_back({swapFrame(s.seconds, o.sampleRate), swaps.size() + 1, s.patch.get()});
-  std::stable_sort(swaps.begin(), swaps.end(), [](const Pending& a, const Pending& b) { return a.frame < b.frame; });
+  const std::vector<PendingSwap> swaps = pendingSwaps(o);
   std::size_t nextSwap = 0;
 
   const int block = std::max(1, o.hostBlock);
@@ -142,13 +160,7 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
       if (blockStart > done) n = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(n), blockStart - done));
       else n = std::min(n, kBlockFrames);
     }
-    for (int c = 0; c < numInputs; ++c) {
-      const std::vector<float>& src = (*o.input)[static_cast<std::size_t>(c)];
-      for (int i = 0; i < n; ++i) {
-        const std::uint64_t f = done + static_cast<std::uint64_t>(i);
-        inBuffers[static_cast<std::size_t>(c)][static_cast<std::size_t>(i)] = f < src.size() ? src[f] : 0.0f;
-      }
-    }
+    fillInput(o, done, n, inBuffers);
     vm.process(numInputs ? inPtrs.data() : nullptr, ptrs.data(), n);
     stats.add(ptrs.data(), n);
     sink(ptrs.data(), n);

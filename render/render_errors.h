@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "cli_checks.h"
+#include "cli_text.h"
 #include "interrupt.h"
 #include "mvm/control/smf_reader.h"
 #include "mvm/core/file_reader.h"
@@ -20,11 +22,7 @@ namespace mvm::render {
 // written, 4 out of memory or an internal error, 130 interrupted.
 enum Exit { kOk = 0, kBadInput = 1, kUsage = 2, kIoError = 3, kInternal = 4, kInterrupted = kInterruptedExit };
 
-// A command line that cannot be run as given (exit 2).
-class UsageError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
+using cli::UsageError; // exit 2
 
 // The output cannot be written where asked (exit 3).
 class OutputError : public std::runtime_error {
@@ -38,23 +36,7 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-// A message as one printable line: control characters (newlines, terminal escapes) from file
-// names or content are shown as \xNN.
-inline std::string printableLine(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+using cli::printableLine;
 
 inline void printError(const std::string& message) { std::fprintf(stderr, "mvm-render: %s\n", printableLine(message).c_str()); }
 

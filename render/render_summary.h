@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mvm/control/meter_levels.h"
+#include "cli_text.h"
 #include "render_errors.h"
 
 namespace mvm::render {
@@ -44,26 +45,17 @@ struct OutputStats {
   }
 };
 
-inline std::string dbString(double db) {
-  if (!std::isfinite(db)) return "-inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", db);
-  return buf;
-}
-// A linear level (1 = full scale) in dBFS.
-inline std::string levelString(float linear) { return dbString(linear > 0 ? 20.0 * std::log10(static_cast<double>(linear)) : -INFINITY); }
-
 // stdout: "OUT: N frames (S s, R Hz, C ch, FORMAT), peak …, RMS …, N clipped, N guarded blocks, Fx realtime"
 inline void printSummary(const std::string& output, const OutputStats& st, double sampleRate, const char* format) {
   const double audioSeconds = static_cast<double>(st.frames) / sampleRate;
   std::printf("%s: %llu frames (%.3f s, %d Hz, %d ch, %s), peak %s dBFS, RMS %s dBFS, %llu clipped, "
               "%llu guarded blocks, %.1fx realtime\n",
               printableLine(output).c_str(), static_cast<unsigned long long>(st.frames), audioSeconds, static_cast<int>(sampleRate), st.channels, format,
-              dbString(st.peakDb()).c_str(), dbString(st.rmsDb()).c_str(), static_cast<unsigned long long>(st.clippedSamples),
+              cli::dbText(st.peakDb(), 2).c_str(), cli::dbText(st.rmsDb(), 2).c_str(), static_cast<unsigned long long>(st.clippedSamples),
               static_cast<unsigned long long>(st.guardedBlocks), st.wallSeconds > 0 ? audioSeconds / st.wallSeconds : 0.0);
   for (const MeterLevel& m : st.meters)
-    std::printf("meter %s: peak %s dBFS (held %s dBFS), RMS %s dBFS at the end\n", printableLine(m.id).c_str(), levelString(m.reading.peak).c_str(),
-                levelString(m.reading.peakHold).c_str(), levelString(m.reading.rms).c_str());
+    std::printf("meter %s: peak %s dBFS (held %s dBFS), RMS %s dBFS at the end\n", printableLine(m.id).c_str(), cli::linearDbText(m.reading.peak, 2).c_str(),
+                cli::linearDbText(m.reading.peakHold, 2).c_str(), cli::linearDbText(m.reading.rms, 2).c_str());
 }
 
 } // namespace mvm::render

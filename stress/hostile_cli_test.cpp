@@ -303,6 +303,7 @@ TEST_F(HostileCli, LengthsOverTheLimitAreRefusedWhereverTheyComeFrom) {
 }
 
 // An empty file name is refused, never taken as an option not given (which would render without it).
+// (mvm-live shares the check: cli/command_line.h.)
 TEST_F(HostileCli, AnEmptyFileNameIsRefusedNotTakenAsAbsent) {
   const std::string p = in("patch.json"), o = " -o " + out("x.wav");
   const struct {
@@ -310,11 +311,11 @@ TEST_F(HostileCli, AnEmptyFileNameIsRefusedNotTakenAsAbsent) {
     const char* expect;
   } cases[] = {
       {"'' -s 0.1" + o, "the patch: the file name is empty"},
-      {p + " -s 0.1 -o ''", "--output: the file name is empty"},
-      {p + " --score ''" + o, "--score: the file name is empty"},
-      {p + " --midi ''" + o, "--midi: the file name is empty"},
-      {p + " -s 0.1 --input ''" + o, "--input: the file name is empty"},
-      {"--replay ''" + o, "--replay: the file name is empty"},
+      {p + " -s 0.1 -o ''", "--output: the value is empty"},
+      {p + " --score ''" + o, "--score: the value is empty"},
+      {p + " --midi ''" + o, "--midi: the value is empty"},
+      {p + " -s 0.1 --input ''" + o, "--input: the value is empty"},
+      {"--replay ''" + o, "--replay: the value is empty"},
       {p + " -s 0.1 --swap 0.05=''" + o, "expected TIME=PATCH.json"},
   };
   for (const auto& c : cases) expectCase(c.args, 2, c.expect);

@@ -1,0 +1,46 @@
+#pragma once
+// What a live session tells whoever watches it: the soak report (soak_observer.h) is kept beside
+// the run, not inside its control loop, so the loop reads the same with or without --soak.
+//
+// Thread contract: control thread, from the session's control loop.
+
+#include <cstdint>
+#include <optional>
+
+#include "live_drops.h"
+#include "soak_report.h"
+
+namespace mvm::live {
+
+class LiveSession;
+
+// The figures of a whole run, read as it stops.
+struct RunTotals {
+  double playedSeconds = 0; // first callback to the end
+  std::uint64_t callbacks = 0;
+  std::int64_t serverXruns = -1; // JACK's own count; -1: not available
+  LiveDrops dropped;
+  std::int64_t audioThreadAllocations = -1; // the probed test build only
+};
+
+// How a run ends: its exit status, and whether a compile still under way may be abandoned
+// (std::_Exit) instead of waited for.
+struct SessionEnd {
+  int exitCode = 0;
+  bool mayAbandonCompile = true;
+};
+
+class SessionObserver {
+public:
+  virtual ~SessionObserver() = default;
+  // The first callback came and the control loop starts.
+  virtual void started(const LiveSession&) {}
+  // A reload is final: its swap faded in, or it failed (the old program plays on).
+  virtual void reloadFinished(const LiveSession&, const SwapRecord&) {}
+  // Once a second of the run, with the resident memory just sampled (nullopt: not readable).
+  virtual void secondPassed(const LiveSession&, std::uint64_t /*nowNs*/, std::optional<std::uint64_t> /*rssBytes*/) {}
+  // The stream has stopped and the summary is printed; `exitCode` is the run's so far.
+  virtual SessionEnd finished(const LiveSession&, const RunTotals&, int exitCode) { return {exitCode}; }
+};
+
+} // namespace mvm::live

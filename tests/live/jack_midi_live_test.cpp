@@ -1,0 +1,174 @@
+// mvm-live's MIDI input from a real peer: a JACK MIDI client in this test process (another JACK
+// client on the same private dummy jackd) plays notes, moves controllers and answers MIDI learn.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifdef MVM_TEST_HAVE_JACK
+#include <jack/midiport.h>
+#endif
+
+#include "command.h"
+#include "jack_server.h"
+#include "midi_osc_fixture.h"
+
+using mvm::test::ChildProcess;
+using mvm::test::JackServer;
+using mvm::test::TempDir;
+using namespace mvm::test::live;
+using namespace std::chrono_literals;
+
+#ifdef MVM_TEST_HAVE_JACK
+namespace {
+
+// Another JACK client: a MIDI output that writes queued messages at the start of its next cycle.
+class JackMidiSender {
+public:
+  explicit JackMidiSender(const JackServer& server) {
+    jack_status_t status{};
+    for (int attempt = 0; attempt < 5 && !client_; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(200ms);
+      client_ = jack_client_open("mvmtest_midi", static_cast<jack_options_t>(JackServerName | JackNoStartServer), &status, server.name().c_str());
+    }
+    if (!client_) return;
+    port_ = jack_port_register(client_, "out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
+    if (!port_ || jack_set_process_callback(client_, &JackMidiSender::process, this) != 0 || jack_activate(client_) != 0) {
+      jack_client_close(client_);
+      client_ = nullptr;
+    }
+  }
+  ~JackMidiSender() {
+    if (client_) jack_client_close(client_);
+  }
+  bool ok() const { return client_ != nullptr; }
+  // Queues a message for the next cycle; returns when it was written (steady clock).
+  std::chrono::steady_clock::time_point send(std::uint8_t a, std::uint8_t b, std::uint8_t c) {
+    msg_[0] = a, msg_[1] = b, msg_[2] = c;
+    pending_.store(true, std::memory_order_release);
+    while (pending_.load(std::memory_order_acquire)) std::this_thread::sleep_for(100us);
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(sentNs_.load()));
+  }
+
+private:
+  static int process(jack_nframes_t frames, void* self) {
+    auto& s = *static_cast<JackMidiSender*>(self);
+    void* buf = jack_port_get_buffer(s.port_, frames);
+    jack_midi_clear_buffer(buf);
+    if (s.pending_.load(std::memory_order_acquire)) {
+      jack_midi_event_write(buf, 0, s.msg_, 3);
+      s.sentNs_.store(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+      s.pending_.store(false, std::memory_order_release);
+    }
+    return 0;
+  }
+  jack_client_t* client_ = nullptr;
+  jack_port_t* port_ = nullptr;
+  std::uint8_t msg_[3] = {};
+  std::atomic<bool> pending_{false};
+  std::atomic<std::uint64_t> sentNs_{0};
+};
+
+} // namespace
+
+// A private JACK server, a MIDI sender and a listener on it: the rig of the MIDI tests.
+class JackMidiRig : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!JackServer::available()) GTEST_SKIP() << "needs jackd";
+    server.emplace();
+    ASSERT_TRUE(server->ready()) << server->log();
+    midi.emplace(*server);
+    ASSERT_TRUE(midi->ok());
+    listener.emplace(*server);
+    ASSERT_TRUE(listener->ok());
+  }
+  std::optional<JackServer> server;
+  std::optional<JackMidiSender> midi;
+  std::optional<mvm::test::JackListener> listener;
+};
+
+TEST_F(JackMidiRig, JackMidiFromAnotherClientPlaysNotesAndMapsControllers) {
+  TempDir dir;
+  std::ofstream(dir / "keys.json") << kKeys;
+  ChildProcess live({kLive, dir / "keys.json", "--midi-in", "mvmtest_midi", "--seconds", "4", "--no-meter"}, {server->env()});
+  ASSERT_TRUE(live.waitForLine("MIDI in: mvmtest_midi:out (JACK)", 10s)) << live.output();
+  ASSERT_TRUE(live.waitForLine("playing", 10s)) << live.output();
+  ASSERT_TRUE(listener->listenTo("mvm-live:outport 0", 5s));
+  std::this_thread::sleep_for(300ms);
+  ASSERT_FALSE(listener->firstAfter(std::chrono::steady_clock::now() - 200ms, true, 0.01f)) << "silent before the first note";
+
+  const auto sent = midi->send(0x90, 69, 127); // A4, channel 1
+  const auto heard = listener->waitFor(sent, true, 0.05f, 2s);
+  ASSERT_TRUE(heard) << "the note never sounded";
+  const double latencyMs = std::chrono::duration<double, std::milli>(heard->at - sent).count();
+  std::printf("MIDI note → first loud JACK period: %.1f ms (period 10.7 ms, runner latency 512 + 64 frames)\n", latencyMs);
+  midi->send(0xB0, 7, 0); // CC 7 → g.gain 0: silence while the note is held
+  const auto quiet = listener->waitFor(std::chrono::steady_clock::now() + 50ms, false, 1e-4f, 2s);
+  EXPECT_TRUE(quiet) << "CC 7 did not reach g.gain";
+  midi->send(0x80, 69, 0);
+
+  EXPECT_EQ(live.wait(20s), 0) << live.output();
+  const std::string out = live.readAll(2s);
+  // 3 messages: note on (1 event), CC 7 (ControlChange + ParamSet), note off (1).
+  EXPECT_EQ(number(out, R"(MIDI (\d+) messages)"), 3u) << out;
+  EXPECT_EQ(number(out, R"(messages -> (\d+) events)"), 4u) << out;
+  EXPECT_EQ(number(out, R"(events \((\d+) lost\))"), 0u) << out;
+  EXPECT_EQ(number(out, R"(late events (\d+))"), 0u) << out;
+}
+
+// The console's `learn` against a real peer: mvm-live reads `learn g.gain 0 1` on its stdin, the
+// next controller moved on its JACK MIDI input (CC 21, from another JACK client) becomes g.gain's
+// mapping, and further moves of that controller set the level heard on its output.
+TEST_F(JackMidiRig, ConsoleLearnMapsTheNextControllerMovedAndTheParameterFollowsIt) {
+  TempDir dir;
+  std::string patch = kKeys; // no controller mapped: only learning maps CC 21
+  const std::string mapped = R"("controls": [{"cc": 7, "to": "g.gain", "min": 0, "max": 1}])";
+  patch.replace(patch.find(mapped), mapped.size(), R"("controls": [])");
+  std::ofstream(dir / "keys.json") << patch;
+  ChildProcess live({"timeout", "40", kLive, dir / "keys.json", "--midi-in", "mvmtest_midi", "--no-meter"}, {server->env()}, "", true);
+  ASSERT_TRUE(live.waitForLine("MIDI in: mvmtest_midi:out (JACK)", 10s)) << live.output();
+  ASSERT_TRUE(live.waitForLine("playing", 10s)) << live.output();
+  ASSERT_TRUE(listener->listenTo("mvm-live:outport 0", 5s));
+  midi->send(0x90, 69, 127); // a held A4: sine at peak 1 × gain 0.5 → RMS 0.354
+  ASSERT_TRUE(listener->waitFor(std::chrono::steady_clock::now(), true, 0.3f, 2s)) << "the note never sounded";
+
+  // The level over `window` after a settling time: no period outside [lo, hi].
+  const auto levelStaysWithin = [&](float lo, float hi) {
+    std::this_thread::sleep_for(100ms); // 5 ms smoothing and one period of latency, with margin
+    const auto from = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(150ms);
+    const auto louder = listener->firstAfter(from, true, hi), quieter = listener->firstAfter(from, false, lo);
+    EXPECT_FALSE(louder) << "a period at RMS " << louder->rms << " above " << hi;
+    EXPECT_FALSE(quieter) << "a period at RMS " << quieter->rms << " below " << lo;
+    return !louder && !quieter;
+  };
+  midi->send(0xB0, 21, 0); // not mapped yet: nothing changes
+  EXPECT_TRUE(levelStaysWithin(0.33f, 0.38f));
+
+  ASSERT_TRUE(live.writeInput("learn g.gain 0 1\n"));
+  ASSERT_TRUE(live.waitForLine("learn: move a controller to map it to g.gain", 2s)) << live.output();
+  midi->send(0xB0, 21, 127); // learned, and applied: gain 1 → RMS 0.707
+  ASSERT_TRUE(live.waitForLine("learned: CC 21 on channel 1 -> g.gain", 2s)) << live.output();
+  EXPECT_TRUE(levelStaysWithin(0.68f, 0.73f));
+  midi->send(0xB0, 21, 32); // gain 32/127 → RMS 0.178
+  EXPECT_TRUE(levelStaysWithin(0.165f, 0.19f));
+  midi->send(0xB0, 22, 127); // another controller: still not mapped
+  EXPECT_TRUE(levelStaysWithin(0.165f, 0.19f));
+  midi->send(0xB0, 21, 0); // gain 0: silence while the note is held
+  EXPECT_TRUE(levelStaysWithin(0.0f, 1e-4f));
+  midi->send(0x80, 69, 0);
+
+  ASSERT_TRUE(live.writeInput("quit\n"));
+  EXPECT_EQ(live.wait(10s), 0) << live.output();
+  const std::string out = live.readAll(2s);
+  EXPECT_EQ(number(out, R"(MIDI (\d+) messages)"), 7u) << out;
+  EXPECT_EQ(number(out, R"(events \((\d+) lost\))"), 0u) << out;
+  EXPECT_EQ(number(out, R"(late events (\d+))"), 0u) << out;
+}
+#endif
