@@ -30,11 +30,13 @@ inline std::optional<std::string> parseCommandLine(int argc, char** argv, const 
   // An empty value ("--score ''", a variable that expanded to nothing) is a mistake, never an
   // option not given: taken as absent, the run would go on quietly without the file.
   for (const auto& [name, value] : args) {
+    const po::option_description* d = all.find_nothrow(name, false);
+    if (!d || d->semantic()->max_tokens() == 0 || value.defaulted()) continue; // a switch holds an empty value
     bool empty = false;
     if (const auto* text = boost::any_cast<std::string>(&value.value())) empty = text->empty();
     else if (const auto* texts = boost::any_cast<std::vector<std::string>>(&value.value()))
       for (const std::string& t : *texts) empty = empty || t.empty();
-    if (empty && !value.defaulted()) return name == "patch" ? std::string("the patch: the file name is empty") : "--" + name + ": the value is empty";
+    if (empty) return name == "patch" ? std::string("the patch: the file name is empty") : "--" + name + ": the value is empty";
   }
   return std::nullopt;
 }

@@ -50,6 +50,12 @@ TEST(MvmLive, BadArgumentsAreUsageErrors) {
   EXPECT_EQ(runCommand(kLive + " " + kDemo + " --device 0").exitCode, 2); // a device number needs its API
   EXPECT_EQ(runCommand(kLive + " " + kDemo + " --buffer 3").exitCode, 2);
   EXPECT_EQ(runCommand(kLive).exitCode, 2);
+  // An empty value is refused, not taken as an option not given (cli/command_line.h).
+  for (const std::string& args : {std::string("''"), kDemo + " --record ''", kDemo + " --midi-in ''", kDemo + " --patch-dir ''"}) {
+    const auto r = runCommand(kLive + " " + args);
+    EXPECT_EQ(r.exitCode, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find("is empty"), std::string::npos) << args << "\n" << r.output;
+  }
 }
 
 TEST(MvmLive, ListsTheServersDevicesAndRejectsAMissingOne) {
