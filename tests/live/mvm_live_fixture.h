@@ -18,6 +18,12 @@
 
 namespace mvm::test::live {
 
+// What the mvm-live test files use from the shared support (support/command.h, jack_server.h).
+using mvm::test::ChildProcess;
+using mvm::test::JackServer;
+using mvm::test::runCommand;
+using mvm::test::TempDir;
+
 using namespace std::chrono_literals;
 
 

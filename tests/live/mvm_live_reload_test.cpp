@@ -15,10 +15,6 @@
 
 #include "mvm_live_fixture.h"
 
-using mvm::test::ChildProcess;
-using mvm::test::JackServer;
-using mvm::test::runCommand;
-using mvm::test::TempDir;
 using namespace mvm::test::live;
 using namespace std::chrono_literals;
 

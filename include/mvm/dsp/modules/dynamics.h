@@ -86,10 +86,13 @@ public:
     return d;
   }
 
+  // The detector's 10 ms depends on the sample rate alone: worked out once, not per channel and block.
+  void prepare() override { detectorCoef_ = dynamics_detail::timeCoefficient(0.01f, sampleRate()); }
+
   void processChannel(const Channel& ch, CompressorState& s) noexcept {
     const double sr = sampleRate();
     const bool sidechain = isInputConnected(kSidechain);
-    const float detectorCoef = dynamics_detail::timeCoefficient(0.01f, sr);
+    const float detectorCoef = detectorCoef_;
     const float *x = ch.in(kIn), *sc = ch.in(sidechain ? kSidechain : kIn), *threshold = ch.param(kThreshold), *ratio = ch.param(kRatio),
                 *attack = ch.param(kAttack), *release = ch.param(kRelease), *makeup = ch.param(kMakeup), *detectorP = ch.sharedParam(kDetector);
     float *y = ch.out(kOut), *gr = ch.out(kGainReduction);
@@ -119,6 +122,7 @@ public:
 
 private:
   dynamics_detail::CachedCoefficient attackCoef_, releaseCoef_;
+  float detectorCoef_ = 1.0f;
 };
 
 class Limiter final : public DSPModule {
