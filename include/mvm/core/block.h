@@ -25,6 +25,32 @@ inline void fillFrames(float* p, int n, float value) noexcept {
   for (; i < n; ++i) p[i] = value;
 }
 
+// y[k] = f(k, a[k], b[k], ...) for the n frames from 0: four frames at a time (f called with
+// simd::f32x4, k the first of them) and the rest one by one (f called with float). f is one
+// generic body for both, so every frame gets the same bits whichever way it runs; the framework's
+// way of writing a block's arithmetic as its math (module_kernel.h does the same across channels).
+template <class F, class... In>
+inline void mapFrames(float* y, int n, F&& f, const In*... in) noexcept {
+  int k = 0;
+  for (; k + simd::kLanes <= n; k += simd::kLanes) simd::store(y + k, f(k, simd::load(in + k)...));
+  for (; k < n; ++k) y[k] = f(k, in[k]...);
+}
+
+// The end of the run of frames from i on whose x[k] >= threshold is the same as x[i]'s: how a
+// gate is cut into runs on one side (usually the rest of the block, checked at once).
+inline int sameSideRunEnd(const float* x, int i, float threshold) noexcept {
+  const bool high = x[i] >= threshold;
+  const simd::i32x4 side = simd::maskOf(high);
+  int end = i + 1;
+  for (; end % simd::kLanes != 0 && end < kBlockFrames; ++end)
+    if ((x[end] >= threshold) != high) return end;
+  simd::i32x4 same = simd::maskOf(true);
+  for (int k = end; k < kBlockFrames; k += simd::kLanes) same &= (simd::load(x + k) >= threshold) == side;
+  if (simd::all(same)) return kBlockFrames;
+  while ((x[end] >= threshold) == high) ++end; // a change lies ahead
+  return end;
+}
+
 // Whether one block of a signal holds a single value: modules take cheaper paths for steady
 // parameters and control signals.
 inline bool isSteadyBlock(const float* x) noexcept {

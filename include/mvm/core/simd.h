@@ -11,6 +11,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace mvm::simd {
 
@@ -19,6 +20,10 @@ using i32x4 = std::int32_t __attribute__((vector_size(16)));
 using f64x2 = double __attribute__((vector_size(16)));
 using i64x2 = std::int64_t __attribute__((vector_size(16)));
 using f32x2 = float __attribute__((vector_size(8)));
+// Four doubles and their masks: two SSE2 registers each (one AVX register where the build has it),
+// for the lanes whose state is kept in double (an oscillator's phase) beside four float lanes.
+using f64x4 = double __attribute__((vector_size(32)));
+using i64x4 = std::int64_t __attribute__((vector_size(32)));
 
 inline constexpr int kLanes = 4;
 
@@ -34,6 +39,13 @@ inline void store(float* p, f32x4 v) noexcept { std::memcpy(p, &v, sizeof v); }
 inline f32x4 iota(std::uint32_t first) noexcept {
   const auto f = static_cast<std::int32_t>(first);
   return __builtin_convertvector((i32x4{f, f, f, f} + i32x4{0, 1, 2, 3}), f32x4);
+}
+// Frame numbers as the values of a lane-generic body: `first` for one frame, first .. first + 3
+// for four (exact below 2^24).
+template <class V>
+inline V countFrom(std::uint32_t first) noexcept {
+  if constexpr (std::is_same_v<V, float>) return static_cast<float>(first);
+  else return iota(first);
 }
 // A mask of four lanes all `c`.
 inline i32x4 maskOf(bool c) noexcept { return c ? i32x4{-1, -1, -1, -1} : i32x4{0, 0, 0, 0}; }
@@ -68,11 +80,74 @@ inline float clamp(float x, float lo, float hi) noexcept { return x < lo ? lo : 
 // Both conditions, for a channel (bool) or four lanes (masks).
 inline bool both(bool a, bool b) noexcept { return a && b; }
 inline i32x4 both(i32x4 a, i32x4 b) noexcept { return a & b; }
+inline bool either(bool a, bool b) noexcept { return a || b; }
+inline i32x4 either(i32x4 a, i32x4 b) noexcept { return a | b; }
 inline bool finite(float x) noexcept { return (std::bit_cast<std::uint32_t>(x) & 0x7f800000u) != 0x7f800000u; }
+
+// One channel (float, double, bool) or four lanes (f32x4, f64x4 and their masks): what a
+// lane-generic body (dsp/module_kernel.h's LaneModule) needs beyond the operators.
+template <class V>
+inline constexpr int kWidth = 1;
+template <>
+inline constexpr int kWidth<f32x4> = kLanes;
+template <class V>
+struct LaneTypes {
+  using Double = double;
+};
+template <>
+struct LaneTypes<f32x4> {
+  using Double = f64x4;
+};
+// The double-precision companion of a float lane type: double or f64x4.
+template <class V>
+using DoubleOf = typename LaneTypes<V>::Double;
+
+inline float lane(float v, int) noexcept { return v; }
+inline double lane(double v, int) noexcept { return v; }
+inline bool lane(bool v, int) noexcept { return v; }
+template <class V>
+  requires(sizeof(V) >= 16)
+inline auto lane(const V& v, int j) noexcept { return v[j]; }
+inline void setLane(float& v, int, float x) noexcept { v = x; }
+inline void setLane(double& v, int, double x) noexcept { v = x; }
+template <class V, class S>
+  requires(sizeof(V) >= 16)
+inline void setLane(V& v, int j, S x) noexcept { v[j] = x; }
+
+// Rounded to float lane by lane, as static_cast<float>; and exactly widened to double.
+inline float toFloat(double x) noexcept { return static_cast<float>(x); }
+inline f32x4 toFloat(f64x4 x) noexcept { return __builtin_convertvector(x, f32x4); }
+inline double toDouble(float x) noexcept { return x; }
+inline f64x4 toDouble(f32x4 x) noexcept { return __builtin_convertvector(x, f64x4); }
+
+inline f64x4 select(i64x4 mask, f64x4 a, f64x4 b) noexcept {
+  return std::bit_cast<f64x4>((mask & std::bit_cast<i64x4>(a)) | (~mask & std::bit_cast<i64x4>(b)));
+}
+inline double select(bool c, double a, double b) noexcept { return c ? a : b; }
+// f of each lane's values, for the scalar functions a lane-generic body calls (f gives float or
+// double): once for a channel, once per lane for four.
+template <class F, class... A>
+inline auto perLane(F&& f, A... a) noexcept {
+  if constexpr ((std::is_arithmetic_v<A> && ...)) {
+    return f(a...);
+  } else {
+    using R = decltype(f(a[0]...));
+    std::conditional_t<std::is_same_v<R, double>, f64x4, f32x4> r;
+    for (int j = 0; j < kLanes; ++j) r[j] = f(a[j]...);
+    return r;
+  }
+}
+// A float lanes' mask as the mask of their double companions.
+inline bool widen(bool c) noexcept { return c; }
+inline i64x4 widen(i32x4 mask) noexcept { return __builtin_convertvector(mask, i64x4); }
+// Whether any lane of a mask (or the one channel's condition) holds.
+inline bool any(bool c) noexcept { return c; }
+inline bool any(i64x4 mask) noexcept { return ((mask[0] | mask[1]) | (mask[2] | mask[3])) != 0; }
 
 // Reductions of a mask, through its two 64-bit halves (fewer lane extractions than four ints).
 inline bool any(i64x2 mask) noexcept { return (mask[0] | mask[1]) != 0; }
 inline bool any(i32x4 mask) noexcept { return any(std::bit_cast<i64x2>(mask)); }
+inline bool all(bool c) noexcept { return c; }
 inline bool all(i32x4 mask) noexcept {
   const i64x2 m = std::bit_cast<i64x2>(mask);
   return (m[0] & m[1]) == -1;

@@ -13,18 +13,26 @@
 // the audio thread.
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <type_traits>
 
+#include "mvm/core/fields.h"
+#include "mvm/core/simd.h"
 #include "mvm/dsp/dsp_module.h"
 
 namespace mvm {
 
-// One channel's view of a module's buffers for one block. Its accessors are forced inline: gcc
+// One channel's (V = float) or four channels' (V = simd::f32x4, lane j = channel first() + j) view
+// of a module's buffers for one block, frame by frame. Its accessors are forced inline: gcc
 // otherwise calls them (a call per buffer per channel per block, 2 % of a 16-voice patch).
-class Channel {
+template <class V>
+class Lanes;
+
+template <>
+class Lanes<float> {
 public:
-  [[gnu::always_inline]] Channel(const DSPModule& module, const float** inputs, float** outputs, int channel) noexcept
+  [[gnu::always_inline]] Lanes(const DSPModule& module, const float** inputs, float** outputs, int channel) noexcept
       : module_(module), inputs_(inputs), outputs_(outputs), channel_(channel) {}
 
   // Input `port`; a mono cable reaches every channel.
@@ -34,6 +42,12 @@ public:
   // A parameter every channel shares (not polyphonic): the first channel of its buffer.
   [[gnu::always_inline]] const float* sharedParam(int param) const noexcept { return module_.param(inputs_, param, 0); }
   [[gnu::always_inline]] float* out(int port) const noexcept { return DSPModule::out(outputs_, port, channel_); }
+  // Frame 0 of an input or parameter, and whether the block holds that one value: a steady block
+  // lets the math work a coefficient out once.
+  float firstIn(int port) const noexcept { return in(port)[0]; }
+  float firstParam(int param) const noexcept { return this->param(param)[0]; }
+  bool steadyIn(int port) const noexcept { return isSteadyBlock(in(port)); }
+  bool steadyParam(int param) const noexcept { return isSteadyBlock(this->param(param)); }
   int index() const noexcept { return channel_; }
 
 private:
@@ -41,6 +55,88 @@ private:
   const float** inputs_;
   float** outputs_;
   int channel_;
+};
+
+// The view most modules are written against: one channel at a time.
+using Channel = Lanes<float>;
+
+// Four channels side by side: an input is interleaved into frames of four lanes when the math
+// asks for it, an output is formed in frames of lanes and written back to its channels when the
+// block is done (and only if a cable reads it).
+template <>
+class Lanes<simd::f32x4> {
+  using V = simd::f32x4;
+  static constexpr int kWidth = simd::kLanes;
+
+public:
+  // Room for the interleaved buffers one block of the math asks for.
+  struct Scratch {
+    static constexpr int kBuffers = 8;
+    alignas(16) V frames[kBuffers][kBlockFrames]; // no initialiser: each is written before it is read
+    int used = 0;
+    int outputs = 0;
+    int outputPort[kBuffers];
+    int outputBuffer[kBuffers];
+  };
+
+  [[gnu::always_inline]] Lanes(const DSPModule& module, const float** inputs, float** outputs, int first, Scratch& scratch) noexcept
+      : module_(module), inputs_(inputs), outputs_(outputs), first_(first), scratch_(scratch) {}
+
+  const V* in(int port) const noexcept { return interleaved(port); }
+  const V* param(int param) const noexcept { return interleaved(module_.paramPort(param)); }
+  const float* sharedParam(int param) const noexcept { return module_.param(inputs_, param, 0); }
+  V* out(int port) const noexcept {
+    const int b = take();
+    scratch_.outputPort[scratch_.outputs] = port;
+    scratch_.outputBuffer[scratch_.outputs++] = b;
+    return scratch_.frames[b];
+  }
+  V firstIn(int port) const noexcept { return first(port); }
+  V firstParam(int param) const noexcept { return first(module_.paramPort(param)); }
+  bool steadyIn(int port) const noexcept { return steady(port); }
+  bool steadyParam(int param) const noexcept { return steady(module_.paramPort(param)); }
+  int index() const noexcept { return first_; }
+
+  // The outputs formed this block, back to their channels.
+  void writeBack() const noexcept {
+    for (int k = 0; k < scratch_.outputs; ++k) {
+      const int port = scratch_.outputPort[k];
+      if (!module_.isOutputConnected(port)) continue; // nobody reads it
+      float* dst[kWidth];
+      for (int j = 0; j < kWidth; ++j) dst[j] = DSPModule::out(outputs_, port, first_ + j);
+      simd::deinterleave(scratch_.frames[scratch_.outputBuffer[k]], dst, kBlockFrames);
+    }
+  }
+
+private:
+  int take() const noexcept {
+    assert(scratch_.used < Scratch::kBuffers && "a lane-generic module asks for at most Scratch::kBuffers buffers a block");
+    return scratch_.used++;
+  }
+  const float* channel(int port, int j) const noexcept { return module_.in(inputs_, port, first_ + j); }
+  const V* interleaved(int port) const noexcept {
+    const float* ch[kWidth];
+    for (int j = 0; j < kWidth; ++j) ch[j] = channel(port, j);
+    V* frames = scratch_.frames[take()];
+    simd::interleave(ch, frames, kBlockFrames);
+    return frames;
+  }
+  V first(int port) const noexcept {
+    V v;
+    for (int j = 0; j < kWidth; ++j) v[j] = channel(port, j)[0];
+    return v;
+  }
+  bool steady(int port) const noexcept {
+    for (int j = 0; j < kWidth; ++j)
+      if (!isSteadyBlock(channel(port, j))) return false;
+    return true;
+  }
+
+  const DSPModule& module_;
+  const float** inputs_;
+  float** outputs_;
+  int first_;
+  Scratch& scratch_;
 };
 
 // The State of a module that remembers nothing from one block to the next.
@@ -70,6 +166,68 @@ public:
 
 protected:
   std::array<State, kMaxChannels> state_;
+};
+
+// A module whose math is one body for one channel or four lanes:
+//
+//   template <class V> struct SvfState { V ic1{}, ic2{}; };
+//   class SVF final : public LaneModule<SVF, SvfState> {
+//     template <class V> void processLanes(const Lanes<V>& ch, SvfState<V>& s) { ... }
+//   };
+//
+// The framework runs the channels four at a time with V = simd::f32x4 and the rest one at a time
+// with V = float. Every lane operation is the IEEE operation of the scalar code and nothing
+// contracts into FMA (DESIGN.md decision 9), so a channel gives the same bits whichever way it
+// runs. A branch the math takes for a whole block (a steady parameter) must give the same bits as
+// the frame-by-frame way, since it is taken for four channels at once. The state is kept per
+// channel as State<float>, its members moved into and out of lanes by fields.h: each member of
+// State<V> is V, simd::DoubleOf<V> or another lane type of the same width.
+template <class Self, template <class> class State>
+class LaneModule : public DSPModule {
+  static_assert(std::is_trivially_copyable_v<State<float>>, "a State is carried over a hot swap by copying it");
+
+public:
+  LaneModule() noexcept { state_.fill(State<float>()); }
+
+  [[gnu::flatten]] void process(const float** inputs, float** outputs) override {
+    Self& self = static_cast<Self&>(*this);
+    const int channels = self.channels();
+    int c = 0;
+    for (; c + simd::kLanes <= channels; c += simd::kLanes) {
+      typename Lanes<simd::f32x4>::Scratch scratch;
+      const Lanes<simd::f32x4> lanes(*this, inputs, outputs, c, scratch);
+      State<simd::f32x4> s;
+      for (int j = 0; j < simd::kLanes; ++j) toLane(s, state_[static_cast<std::size_t>(c + j)], j);
+      self.processLanes(lanes, s);
+      for (int j = 0; j < simd::kLanes; ++j) fromLane(s, state_[static_cast<std::size_t>(c + j)], j);
+      lanes.writeBack();
+    }
+    for (; c < channels; ++c) self.processLanes(Lanes<float>(*this, inputs, outputs, c), state_[static_cast<std::size_t>(c)]);
+  }
+
+  void copyStateFrom(const DSPModule& previous) override { state_ = static_cast<const LaneModule&>(previous).state_; }
+
+  int channels() const noexcept { return outputChannels(0); }
+
+protected:
+  std::array<State<float>, kMaxChannels> state_;
+
+private:
+  // One channel's state into lane j of four, member by member (into nested structs too), and back.
+  template <class L, class O>
+  static void toLane(L& lanes, const O& one, int j) noexcept {
+    if constexpr (std::is_class_v<O>) {
+      fields::forEachPair(lanes, one, [j](auto& l, const auto& o) { toLane(l, o, j); });
+    } else {
+      static_assert(sizeof(L) == simd::kLanes * sizeof(O), "each member of a lane State is a lane type");
+      simd::setLane(lanes, j, one);
+    }
+  }
+  template <class L, class O>
+  static void fromLane(const L& lanes, O& one, int j) noexcept {
+    if constexpr (std::is_class_v<O>) fields::forEachPair(lanes, one, [j](const auto& l, auto& o) { fromLane(l, o, j); });
+    else one = simd::lane(lanes, j);
+  }
 };
 
 } // namespace mvm

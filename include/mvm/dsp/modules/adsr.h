@@ -52,7 +52,7 @@ public:
       if (high && !v.gateHigh) start(v, Stage::Attack, (1.0f - v.level) * attack[i] * rate);
       else if (!high && v.gateHigh && v.stage != Stage::Idle) start(v, Stage::Release, release[i] * rate);
       v.gateHigh = high;
-      const int end = gateRunEnd(gate, i, high);
+      const int end = sameSideRunEnd(gate, i, 0.5f);
       while (i < end) {
         if (v.stage == Stage::Decay && v.length == 0) v.stage = Stage::Sustain;
         if (v.stage == Stage::Sustain) {
@@ -79,20 +79,6 @@ public:
   Stage stage(int channel) const noexcept { return state_[static_cast<std::size_t>(channel)].stage; }
 
 private:
-  // The end of the run of frames from i on whose gate is on the same side as frame i's.
-  static int gateRunEnd(const float* gate, int i, bool high) noexcept {
-    // Usually the rest of the block: checked at once, four frames at a time from the next multiple of 4.
-    const simd::i32x4 side = simd::maskOf(high);
-    int end = i + 1;
-    for (; end % simd::kLanes != 0 && end < kBlockFrames; ++end)
-      if ((gate[end] >= 0.5f) != high) return end;
-    simd::i32x4 same = simd::maskOf(true);
-    for (int k = end; k < kBlockFrames; k += simd::kLanes) same &= (simd::load(gate + k) >= 0.5f) == side;
-    if (simd::all(same)) return kBlockFrames;
-    while ((gate[end] >= 0.5f) == high) ++end; // a change lies ahead
-    return end;
-  }
-
   // The level of an attack, decay or release at t = n / length of the way, for one frame
   // (T = float) or four (T = simd::f32x4, the same bits frame by frame).
   template <class T>
@@ -108,14 +94,14 @@ private:
 
   // Frames [i, i + run) of an attack, decay or release that does not end within them.
   static void ramp(AdsrState& v, const float* sustain, float* y, int i, int run) noexcept {
-    const float length = static_cast<float>(v.length);
-    std::uint32_t n = v.n;
-    const int end = i + run;
-    for (; i + simd::kLanes <= end; i += simd::kLanes, n += simd::kLanes)
-      simd::store(y + i, segment(v.stage, v.from, simd::iota(n + 1) / length, simd::load(sustain + i)));
-    for (; i < end; ++i) y[i] = segment(v.stage, v.from, static_cast<float>(++n) / length, sustain[i]);
-    v.n = n;
-    v.level = y[end - 1];
+    const float length = static_cast<float>(v.length), from = v.from;
+    const std::uint32_t n = v.n;
+    const Stage stage = v.stage;
+    mapFrames(y + i, run, [=](int k, auto s) {
+      return segment(stage, from, simd::countFrom<decltype(s)>(n + 1 + static_cast<std::uint32_t>(k)) / length, s);
+    }, sustain + i);
+    v.n = n + static_cast<std::uint32_t>(run);
+    v.level = y[i + run - 1];
   }
 
   // One frame of an attack, decay or release, which may end its stage.

@@ -99,8 +99,7 @@ public:
     float* m = DSPModule::out(out, kMean, 0);
     fillFrames(s, kBlockFrames, 0.0f);
     for (int c = 0; c < channels; ++c) mixBlock(s, in[kIn] + c * kBlockFrames, 1.0f); // 1 * x is x: the same sum
-    if (isOutputConnected(kMean))
-      for (int i = 0; i < kBlockFrames; i += simd::kLanes) simd::store(m + i, simd::load(s + i) * scale);
+    if (isOutputConnected(kMean)) mapFrames(m, kBlockFrames, [scale](int, auto v) { return v * scale; }, s);
   }
 };
 

@@ -1,17 +1,94 @@
 #pragma once
-// SawOsc: band-limited rising sawtooth oscillator, f = freq * 2^pitch.
+// SawOsc: band-limited rising sawtooth oscillator, f = freq * 2^pitch; the 4-point PolyBLEP of
+// polyblep.h (two samples of latency), each channel's phase in double.
 
+#include <algorithm>
+
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/single_shape_osc.h"
 
 namespace mvm::modules {
 
-struct SawOscTraits {
-  static constexpr const char* kType = "SawOsc";
-  static constexpr const char* kDoc = "Band-limited sawtooth oscillator; frequency = freq * 2^pitch.";
-  static constexpr const char* kOutDoc = "rising sawtooth, +-1";
-  static constexpr auto kShape = blep::kSaw;
-  static constexpr int kOutput = 2; // blep::Oscillator's saw output
+template <class V>
+struct SawOscState {
+  simd::DoubleOf<V> phase{};
+  V prev2{}, prev1{}, cur{}, next{}; // blep::Corrector's taps: samples n-2 .. n+1
+  PhaseIncrement<V> inc;
 };
-using SawOsc = SingleShapeOsc<SawOscTraits>;
+
+class SawOsc final : public LaneModule<SawOsc, SawOscState> {
+public:
+  enum Inputs { kPitch };
+  enum Params { kFreq };
+  enum Outputs { kOut };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d =
+        singleShapeOscDescriptor("SawOsc", "Band-limited sawtooth oscillator; frequency = freq * 2^pitch.", "rising sawtooth, +-1");
+    return d;
+  }
+
+  // blep::Oscillator<kSaw>::tick, step for step (the same bits), for one channel or four lanes.
+  template <class V>
+  void processLanes(const Lanes<V>& ch, SawOscState<V>& state) noexcept {
+    using D = simd::DoubleOf<V>;
+    const double invRate = 1.0 / sampleRate();
+    SawOscState<V> s = state;
+    const bool steady = ch.steadyParam(kFreq) && ch.steadyIn(kPitch);
+    alignas(32) D dt[kBlockFrames];
+    if (steady) {
+      s.inc.update(ch.firstParam(kFreq), ch.firstIn(kPitch), invRate);
+    } else {
+      const V *freq = ch.param(kFreq), *pitch = ch.in(kPitch);
+      for (int i = 0; i < kBlockFrames; ++i) {
+        s.inc.update(freq[i], pitch[i], invRate);
+        dt[i] = s.inc.dt;
+      }
+    }
+    V* y = ch.out(kOut);
+    const auto push = [&](int i, V naive) {
+      y[i] = s.prev2;
+      s.prev2 = s.prev1;
+      s.prev1 = s.cur + naive;
+      s.cur = s.next;
+      s.next = V{};
+    };
+    D d = s.inc.dt;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      if (steady) {
+        // Frames in which no lane can reach 1: the phase is at most 1 - 2 dt short of it by the
+        // division below, far more than 64 additions can round away. No wrap, no check.
+        int safe = kBlockFrames - i;
+        for (int j = 0; j < simd::kWidth<V>; ++j) {
+          const double q = (1.0 - simd::lane(s.phase, j)) / simd::lane(d, j);
+          safe = q < static_cast<double>(safe + 2) ? std::min(safe, static_cast<int>(q) - 2) : safe;
+        }
+        for (const int end = i + std::max(safe, 0); i < end; ++i) {
+          s.phase = s.phase + d + 0.0;
+          push(i, simd::toFloat(2.0 * s.phase - 1.0));
+        }
+        if (i == kBlockFrames) break;
+      } else {
+        d = dt[i];
+      }
+      const D pb = s.phase + d;
+      const auto crossed = pb >= 1.0;
+      if (simd::any(crossed)) [[unlikely]] { // a wrap, once a period: its PolyBLEP correction, lane by lane
+        V r[4] = {};
+        for (int j = 0; j < simd::kWidth<V>; ++j)
+          if (simd::lane(crossed, j)) {
+            const double at = 1.0 - (0.0 + (1.0 - simd::lane(s.phase, j)) / simd::lane(d, j));
+            float taps[4];
+            blep::stepResidual(math::clamp(static_cast<float>(at), 1e-7f, 1.0f), taps);
+            for (int t = 0; t < 4; ++t) simd::setLane(r[t], j, -2.0f * taps[t]);
+          }
+        s.prev2 += r[0], s.prev1 += r[1], s.cur += r[2], s.next += r[3];
+      }
+      s.phase = simd::select(crossed, pb - 1.0, pb + 0.0); // wrap01 of a phase below 2
+      push(i, simd::toFloat(2.0 * s.phase - 1.0));
+    }
+    state = s;
+  }
+};
 
 } // namespace mvm::modules

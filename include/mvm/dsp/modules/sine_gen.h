@@ -34,12 +34,7 @@ public:
       phases[i] = static_cast<float>(phase);
       phase = math::wrap01(phase + f * invRate);
     }
-    sines(phases, amp, ch.out(kOut));
-  }
-
-  static void sines(const float* __restrict phases, const float* __restrict amp, float* __restrict y) noexcept {
-    for (int i = 0; i < kBlockFrames; i += simd::kLanes)
-      simd::store(y + i, simd::load(amp + i) * math::sin2piWrapped(simd::load(phases + i)));
+    mapFrames(ch.out(kOut), kBlockFrames, [](int, auto a, auto p) { return a * math::sin2piWrapped(p); }, amp, phases);
   }
 };
 

@@ -5,11 +5,9 @@
 // i.e. Q from 0.707 (Butterworth, -3 dB at cutoff) to about 70: stable for any setting and
 // under audio-rate modulation. The SvfCore here is also used by Biquad and Formant.
 
-#include <cstring>
-
 #include "mvm/core/math.h"
 #include "mvm/core/simd.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
@@ -63,7 +61,7 @@ struct SvfCore : SvfState<float> {
   using Coeffs = SvfCoeffs<float>;
 };
 
-class SVF final : public DSPModule {
+class SVF final : public LaneModule<SVF, SvfState> {
 public:
   enum Inputs { kIn, kPitch };
   enum Params { kCutoff, kResonance };
@@ -83,128 +81,73 @@ public:
     return d;
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kLp);
-    int c = 0;
-    for (; c + simd::kLanes <= channels; c += simd::kLanes) filter<simd::f32x4>(in, out, c);
-    for (; c < channels; ++c) filter<float>(in, out, c);
-  }
-
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const SVF&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
+  template <class V>
+  void processLanes(const Lanes<V>& ch, SvfState<V>& state) noexcept {
+    const float maxHz = static_cast<float>(0.49 * sampleRate());
+    const float invRate = static_cast<float>(1.0 / sampleRate());
+    const auto damping = [](V r) { return 1.41421356f * (1.0f - 0.99f * simd::clamp(r, 0.0f, 1.0f)); };
+    const bool steadyCutoff = ch.steadyParam(kCutoff) && ch.steadyIn(kPitch);
+    const bool steadyRes = ch.steadyParam(kResonance);
+    const bool steady = steadyCutoff && steadyRes; // one set of coefficients serves the block
+    alignas(16) SvfCoeffs<V> coeffs[kBlockFrames];
+    const V k0 = damping(ch.firstParam(kResonance));
+    if (steady) {
+      coeffs[0].set(math::tanPiFraction(cutoffHz(ch.firstParam(kCutoff), ch.firstIn(kPitch), maxHz) * invRate), k0);
+    } else {
+      alignas(16) V hz[kBlockFrames];
+      cutoffs(ch, steadyCutoff, maxHz, hz);
+      const V* res = steadyRes ? nullptr : ch.param(kResonance);
+      for (int i = 0; i < kBlockFrames; ++i) coeffs[i].set(math::tanPiFraction(hz[i] * invRate), steadyRes ? k0 : damping(res[i]));
+    }
+    const V* x = ch.in(kIn);
+    SvfState<V> s = state;
+    V* lp = ch.out(kLp);
+    // With only the low-pass read (the usual patch), the other outputs are not formed.
+    if (isOutputConnected(kBp) || isOutputConnected(kHp) || isOutputConnected(kNotch)) {
+      V *bp = ch.out(kBp), *hp = ch.out(kHp), *notch = ch.out(kNotch);
+      for (int i = 0; i < kBlockFrames; ++i) {
+        const SvfCoeffs<V>& k = coeffs[steady ? 0 : i];
+        const V in = simd::clamp(x[i], -100.0f, 100.0f);
+        V low, band;
+        s.tick(k, in, low, band);
+        const V kb = k.k * band;
+        lp[i] = low, bp[i] = kb, hp[i] = in - kb - low, notch[i] = in - kb;
+      }
+    } else {
+      for (int i = 0; i < kBlockFrames; ++i) {
+        V band;
+        s.tick(coeffs[steady ? 0 : i], simd::clamp(x[i], -100.0f, 100.0f), lp[i], band);
+      }
+    }
+    state = s;
   }
 
 private:
-  static constexpr int lanes(float) { return 1; }
-  static constexpr int lanes(simd::f32x4) { return simd::kLanes; }
-
-  // One channel (T = float) or four at once (T = simd::f32x4, lane j = channel c0 + j): the
-  // cutoff of each frame is worked out per channel, then coefficients and the filter run over
-  // frames with the channels side by side, then the connected outputs are written back.
-  template <class T>
-  void filter(const float** in, float** out, int c0) noexcept {
-    constexpr int N = lanes(T{});
-    const float maxHz = static_cast<float>(0.49 * sampleRate());
-    const float invRate = static_cast<float>(1.0 / sampleRate());
-    const float* x[N];
-    const float* res[N];
-    alignas(16) float hzOf[N][kBlockFrames];
-    bool steadyCutoff = true, steadyRes = true;
-    for (int j = 0; j < N; ++j) {
-      const int c = c0 + j;
-      x[j] = this->in(in, kIn, c);
-      res[j] = param(in, kResonance, c);
-      steadyCutoff = cutoffBlock(param(in, kCutoff, c), this->in(in, kPitch, c), maxHz, hzOf[j]) && steadyCutoff;
-      steadyRes = isSteadyBlock(res[j]) && steadyRes;
-    }
-    const bool steady = steadyCutoff && steadyRes;
-    alignas(16) T xs[kBlockFrames];
-    alignas(16) T hz[kBlockFrames];
-    alignas(16) T rs[kBlockFrames];
-    interleave(x, xs);
-    const int designed = steady ? 1 : kBlockFrames; // steady: one set of coefficients serves the block
+  // hz[i] = cutoff * 2^pitch limited to [20 Hz, 20 kHz] then to [10 Hz, maxHz].
+  template <class V>
+  static void cutoffs(const Lanes<V>& ch, bool steady, float maxHz, V* hz) noexcept {
     if (steady) {
-      for (int j = 0; j < N; ++j) lane(hz[0], j) = hzOf[j][0], lane(rs[0], j) = res[j][0];
-    } else {
-      const float* h[N];
-      for (int j = 0; j < N; ++j) h[j] = hzOf[j];
-      interleave(h, hz);
-      interleave(res, rs);
+      const V f = cutoffHz(ch.firstParam(kCutoff), ch.firstIn(kPitch), maxHz);
+      for (int i = 0; i < kBlockFrames; ++i) hz[i] = f;
+      return;
     }
-    alignas(16) SvfCoeffs<T> coeffs[kBlockFrames];
-    const auto damping = [&](int i) { return 1.41421356f * (1.0f - 0.99f * simd::clamp(rs[i], 0.0f, 1.0f)); };
-    const T k0 = damping(0);
-    for (int i = 0; i < designed; ++i) coeffs[i].set(math::tanPiFraction(hz[i] * invRate), steadyRes ? k0 : damping(i));
-    SvfState<T> s = load(c0, T{});
-    alignas(16) T y[4][kBlockFrames];
-    // The filter; with only the low-pass read (the usual patch), the other outputs are not formed.
-    const auto run = [&]<bool kAllOutputs>() {
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const SvfCoeffs<T>& k = coeffs[steady ? 0 : i];
-        const T in0 = simd::clamp(xs[i], -100.0f, 100.0f);
-        T low, band;
-        s.tick(k, in0, low, band);
-        y[kLp][i] = low;
-        if constexpr (kAllOutputs) {
-          const T kb = k.k * band;
-          y[kBp][i] = kb;
-          y[kHp][i] = in0 - kb - low;
-          y[kNotch][i] = in0 - kb;
-        }
-      }
-    };
-    if (isOutputConnected(kBp) || isOutputConnected(kHp) || isOutputConnected(kNotch)) run.template operator()<true>();
-    else run.template operator()<false>();
-    save(c0, s);
-    for (int o = kLp; o <= kNotch; ++o) {
-      if (!isOutputConnected(o)) continue; // nobody reads it: skip the writing
-      float* dst[N];
-      for (int j = 0; j < N; ++j) dst[j] = DSPModule::out(out, o, c0 + j);
-      deinterleave(y[o], dst);
+    const V* cutoff = ch.param(kCutoff);
+    if (ch.steadyIn(kPitch) && simd::all(ch.firstIn(kPitch) == 0.0f)) { // the usual case: a plain clamp
+      for (int i = 0; i < kBlockFrames; ++i) hz[i] = simd::clamp(simd::clamp(cutoff[i], 20.0f, 20000.0f), 10.0f, maxHz);
+      return;
     }
+    const V* pitch = ch.in(kPitch);
+    for (int i = 0; i < kBlockFrames; ++i) hz[i] = cutoffHz(cutoff[i], pitch[i], maxHz);
   }
-
-  // hz[i] = cutoff * 2^pitch limited to [20 Hz, 20 kHz] then to [10 Hz, maxHz]; true when the
-  // block holds one value (worked out once).
-  static bool cutoffBlock(const float* cutoff, const float* pitch, float maxHz, float* hz) noexcept {
-    const bool steadyPitch = isSteadyBlock(pitch);
-    if (steadyPitch && isSteadyBlock(cutoff)) {
-      fillFrames(hz, kBlockFrames, cutoffHz(cutoff[0], pitch[0], maxHz));
-      return true;
-    }
-    if (steadyPitch && pitch[0] == 0.0f) // the usual case: a plain clamp, four frames at a time
-      for (int i = 0; i < kBlockFrames; i += simd::kLanes)
-        simd::store(hz + i, simd::clamp(simd::clamp(simd::load(cutoff + i), 20.0f, 20000.0f), 10.0f, maxHz));
-    else
-      for (int i = 0; i < kBlockFrames; ++i) hz[i] = cutoffHz(cutoff[i], pitch[i], maxHz);
-    return false;
+  template <class V>
+  static V cutoffHz(V cutoff, V pitch, float maxHz) noexcept {
+    return simd::perLane(
+        [maxHz](float c, float p) {
+          const float hz = p == 0.0f ? math::clamp(c, 20.0f, 20000.0f) : static_cast<float>(math::pitchedHz(c, p, 20.0, 20000.0));
+          return math::clamp(hz, 10.0f, maxHz);
+        },
+        cutoff, pitch);
   }
-  static float cutoffHz(float cutoff, float pitch, float maxHz) noexcept {
-    const float hz = pitch == 0.0f ? math::clamp(cutoff, 20.0f, 20000.0f)
-                                   : static_cast<float>(math::pitchedHz(cutoff, pitch, 20.0, 20000.0));
-    return math::clamp(hz, 10.0f, maxHz);
-  }
-
-  // Channel blocks ↔ frames of lanes.
-  static float& lane(float& v, int) noexcept { return v; }
-  static float& lane(simd::f32x4& v, int j) noexcept { return reinterpret_cast<float*>(&v)[j]; }
-  static void interleave(const float* const* ch, float* out) noexcept { std::memcpy(out, ch[0], sizeof(float) * kBlockFrames); }
-  static void interleave(const float* const* ch, simd::f32x4* out) noexcept { simd::interleave(ch, out, kBlockFrames); }
-  static void deinterleave(const float* y, float* const* dst) noexcept { std::memcpy(dst[0], y, sizeof(float) * kBlockFrames); }
-  static void deinterleave(const simd::f32x4* y, float* const* dst) noexcept { simd::deinterleave(y, dst, kBlockFrames); }
-  SvfState<float> load(int c, float) const noexcept { return state_[c]; }
-  SvfState<simd::f32x4> load(int c0, simd::f32x4) const noexcept {
-    SvfState<simd::f32x4> s;
-    for (int j = 0; j < simd::kLanes; ++j) s.ic1[j] = state_[c0 + j].ic1, s.ic2[j] = state_[c0 + j].ic2;
-    return s;
-  }
-  void save(int c, const SvfState<float>& s) noexcept { state_[c] = s; }
-  void save(int c0, const SvfState<simd::f32x4>& s) noexcept {
-    for (int j = 0; j < simd::kLanes; ++j) state_[c0 + j] = {s.ic1[j], s.ic2[j]};
-  }
-
-  SvfState<float> state_[kMaxChannels];
 };
 
 } // namespace mvm::modules

@@ -1,17 +1,42 @@
 #pragma once
-// TriangleOsc: band-limited triangle oscillator, f = freq * 2^pitch.
+// TriangleOsc: band-limited triangle oscillator, f = freq * 2^pitch; the 4-point PolyBLAMP of
+// polyblep.h (two samples of latency).
 
+#include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/single_shape_osc.h"
 
 namespace mvm::modules {
 
-struct TriangleOscTraits {
-  static constexpr const char* kType = "TriangleOsc";
-  static constexpr const char* kDoc = "Band-limited triangle oscillator; frequency = freq * 2^pitch.";
-  static constexpr const char* kOutDoc = "triangle, +-1, starting at 0 rising";
-  static constexpr auto kShape = blep::kTriangle;
-  static constexpr int kOutput = 1; // blep::Oscillator's triangle output
+struct TriangleOscState {
+  blep::Oscillator<blep::kTriangle> osc;
+  PhaseIncrement<float> inc;
 };
-using TriangleOsc = SingleShapeOsc<TriangleOscTraits>;
+
+class TriangleOsc final : public ChannelModule<TriangleOsc, TriangleOscState> {
+public:
+  enum Inputs { kPitch };
+  enum Params { kFreq };
+  enum Outputs { kOut };
+
+  static const ModuleDescriptor& describe() {
+    static const ModuleDescriptor d = singleShapeOscDescriptor(
+        "TriangleOsc", "Band-limited triangle oscillator; frequency = freq * 2^pitch.", "triangle, +-1, starting at 0 rising");
+    return d;
+  }
+
+  void processChannel(const Channel& ch, TriangleOscState& state) noexcept {
+    const double invRate = 1.0 / sampleRate();
+    const float *pitch = ch.in(kPitch), *freq = ch.param(kFreq);
+    float* y = ch.out(kOut);
+    TriangleOscState s = state; // a local copy: y could alias the state, forcing reloads
+    for (int i = 0; i < kBlockFrames; ++i) {
+      s.inc.update(freq[i], pitch[i], invRate);
+      float v[4];
+      s.osc.tick(s.inc.dt, 0.5, 0.0, v);
+      y[i] = v[1]; // blep::Oscillator's triangle
+    }
+    state = s;
+  }
+};
 
 } // namespace mvm::modules

@@ -8,7 +8,6 @@
 #include <cmath>
 
 #include "mvm/core/math.h"
-#include "mvm/core/simd.h"
 #include "mvm/dsp/dsp_module.h"
 
 namespace mvm::modules {
@@ -40,14 +39,6 @@ public:
     return std::fmax(0.0f, (math::exp2(k3Log2Ten * (x - 1.0f)) - kFloor) * (1.0f / (1.0f - kFloor)));
   }
 
-  // The common linear case four frames at a time, with the same bits as the general loop.
-  static void linearProduct(const float* x, const float* level, const float* cv, float* y) noexcept {
-    for (int i = 0; i < kBlockFrames; i += simd::kLanes) {
-      const simd::f32x4 v = simd::load(x + i) * simd::load(level + i);
-      simd::store(y + i, cv ? v * simd::load(cv + i) : v);
-    }
-  }
-
   void process(const float** in, float** out) override {
     const int channels = outputChannels(kOut);
     const bool hasCv = isInputConnected(kCv);
@@ -58,8 +49,9 @@ public:
       const float* cv = this->in(in, kCv, c);
       const float* level = param(in, kLevel, c);
       float* y = DSPModule::out(out, kOut, c);
-      if (linear) {
-        linearProduct(x, level, hasCv ? cv : nullptr, y); // an unconnected cv reads as 1
+      if (linear) { // the common case, four frames at a time; an unconnected cv reads as 1
+        if (hasCv) mapFrames(y, kBlockFrames, [](int, auto v, auto l, auto g) { return v * l * g; }, x, level, cv);
+        else mapFrames(y, kBlockFrames, [](int, auto v, auto l) { return v * l; }, x, level);
         continue;
       }
       for (int i = 0; i < kBlockFrames; ++i) {
