@@ -49,9 +49,9 @@ std::vector<Workload> workloads() {
   const int sizes[] = {10, 100, 1000, 10000};
   const int repeats[] = {100, 20, 4, 1};
   for (int i = 0; i < 4; ++i)
-    w.push_back({nullptr, nullptr, [i, n = sizes[i]] { compileGraphs[i] = PatchParser().parseFromJson(bench::compilePatchJson(n)); },
+    w.push_back({nullptr, nullptr, [i, n = sizes[i]] { compileGraphs[i] = PatchParser(builtinModules()).parseFromJson(bench::compilePatchJson(n)); },
                  [i, r = repeats[i]] {
-                   for (int k = 0; k < r; ++k) gSink = gSink + static_cast<float>(Compiler().compile(compileGraphs[i])->code.size());
+                   for (int k = 0; k < r; ++k) gSink = gSink + static_cast<float>(Compiler(builtinModules()).compile(compileGraphs[i])->code.size());
                  }});
   static const char* compileNames[] = {"compile-10", "compile-100", "compile-1000", "compile-10000"};
   static const char* compileWhat[] = {"compile a 10-module patch, 100 times", "compile a 100-module patch, 20 times",
@@ -62,7 +62,7 @@ std::vector<Workload> workloads() {
   }
   w.push_back({"parse-1000", "parse a 1,000-module patch's JSON, 4 times", [] { dispatchJson = bench::compilePatchJson(1000); },
                [] {
-                 for (int k = 0; k < 4; ++k) gSink = gSink + static_cast<float>(PatchParser().parseFromJson(dispatchJson).modules.size());
+                 for (int k = 0; k < 4; ++k) gSink = gSink + static_cast<float>(PatchParser(builtinModules()).parseFromJson(dispatchJson).modules.size());
                }});
   w.push_back({"sines64", "render 1 s of patch (a), 64 summed sines", [] { sines = bench::sinesPatch(); },
                [] { render(sines, nullptr, 1.0); }});
@@ -82,7 +82,7 @@ std::vector<Workload> workloads() {
                [] { dispatchJson = bench::dispatchPatchJson(1000); },
                [] {
                  VM vm;
-                 vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(dispatchJson)));
+                 vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(dispatchJson)));
                  float l[kBlockFrames], r[kBlockFrames];
                  float* out[] = {l, r};
                  for (int b = 0; b < 100; ++b) vm.process(nullptr, out, kBlockFrames);
@@ -104,15 +104,15 @@ std::vector<Workload> workloads() {
   w.push_back({"swap", "10 hot swaps between two 100-module patches, 20 blocks each (crossfade 5 ms)",
                [] { dispatchJson = bench::compilePatchJson(100); },
                [] {
-                 const PatchGraph a = PatchParser().parseFromJson(dispatchJson);
-                 const PatchGraph b = PatchParser().parseFromJson(bench::compilePatchJson(100, 200));
+                 const PatchGraph a = PatchParser(builtinModules()).parseFromJson(dispatchJson);
+                 const PatchGraph b = PatchParser(builtinModules()).parseFromJson(bench::compilePatchJson(100, 200));
                  VM vm;
                  vm.setCrossfade(5.0, FadeCurve::EqualPower);
-                 vm.loadProgram(Compiler().compile(a));
+                 vm.loadProgram(Compiler(builtinModules()).compile(a));
                  float l[kBlockFrames], r[kBlockFrames];
                  float* out[] = {l, r};
                  for (int s = 0; s < 10; ++s) {
-                   vm.scheduleNewProgram(Compiler().compile(s % 2 ? a : b));
+                   vm.scheduleNewProgram(Compiler(builtinModules()).compile(s % 2 ? a : b));
                    for (int k = 0; k < 20; ++k) vm.process(nullptr, out, kBlockFrames);
                    vm.collectRetired();
                  }
@@ -132,7 +132,7 @@ std::vector<Workload> workloads() {
 
 int checkPatches() {
   const PatchGraph g = bench::subtractivePatch(16);
-  const Score file = ScoreParser().parseFromFile(bench::benchPatchPath("subtractive16.score.json"), g, 48000.0);
+  const Score file = ScoreParser(builtinModules()).parseFromFile(bench::benchPatchPath("subtractive16.score.json"), g, 48000.0);
   const Score rule = bench::subtractiveScore(16, file.durationSeconds);
   if (file.events.size() != rule.events.size()) {
     std::fprintf(stderr, "check-patches: %zu events in the score file, %zu by the rule\n", file.events.size(), rule.events.size());

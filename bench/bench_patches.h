@@ -16,12 +16,12 @@ namespace mvm::bench {
 
 inline std::string benchPatchPath(const std::string& name) { return std::string(MVM_SOURCE_DIR) + "/bench/patches/" + name; }
 
-inline PatchGraph sinesPatch() { return PatchParser().parseFromFile(benchPatchPath("sines64.json")); }
+inline PatchGraph sinesPatch() { return PatchParser(builtinModules()).parseFromFile(benchPatchPath("sines64.json")); }
 
 // Patch (b) with `voices` voices: groups of up to 16 (one VoiceController each, following MIDI
 // channel g + 1) copied from subtractive16.json, all summed into its one delay and output.
 inline PatchGraph subtractivePatch(int voices) {
-  const PatchGraph one = PatchParser().parseFromFile(benchPatchPath("subtractive16.json"));
+  const PatchGraph one = PatchParser(builtinModules()).parseFromFile(benchPatchPath("subtractive16.json"));
   auto shared = [](const std::string& id) { return id == "delay" || id == "out"; };
   PatchGraph g = one;
   g.modules.clear();

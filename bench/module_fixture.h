@@ -11,11 +11,13 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mvm/core/aligned_buffer.h"
 #include "mvm/core/random.h"
-#include "mvm/dsp/builtin_modules.h"
+#include "mvm/dsp/module_registry.h"
+#include "mvm/dsp/module_setup.h"
 
 namespace mvm::bench {
 
@@ -33,27 +35,21 @@ public:
       bus_.inputs[c] = busIn_[c];
     }
     setup.bus = &bus_;
-    module_->attach(d, setup);
     const int ins = d.inputPortCount(), outs = static_cast<int>(d.outputs.size());
-    module_->configure(ins, outs);
     std::vector<int> inCh(static_cast<std::size_t>(ins), 1);
+    std::vector<char> connected(static_cast<std::size_t>(ins), 1);
     bool polyInput = false;
     for (std::size_t i = 0; i < d.inputs.size(); ++i) {
       inCh[i] = d.inputs[i].polyphonic ? channels : 1;
       polyInput = polyInput || d.inputs[i].polyphonic;
-      module_->setInputLayout(static_cast<int>(i), inCh[i], true);
     }
-    for (int i = static_cast<int>(d.inputs.size()); i < ins; ++i) {
-      const ParamDescriptor& p = d.params[static_cast<std::size_t>(i) - d.inputs.size()];
+    for (auto i = d.inputs.size(); i < inCh.size(); ++i) {
+      const ParamDescriptor& p = d.params[i - d.inputs.size()];
       const bool widen = !polyInput && p.polyphonic && !p.fixedAtLoad;
       if (widen) polyInput = true; // the first one only
-      inCh[static_cast<std::size_t>(i)] = widen ? channels : 1;
-      module_->setInputLayout(i, inCh[static_cast<std::size_t>(i)], widen);
+      inCh[i] = widen ? channels : 1;
+      connected[i] = widen;
     }
-    std::vector<int> outCh(static_cast<std::size_t>(outs), 1);
-    module_->resolveOutputChannels(inCh.data(), outCh.data());
-    for (int o = 0; o < outs; ++o) module_->setOutputChannels(o, outCh[static_cast<std::size_t>(o)]);
-    channels_ = outs ? outCh[0] : channels;
     storage_ = AlignedFloatArray(static_cast<std::size_t>(ins + outs) * kMaxChannels * kBlockFrames);
     Random rng(7);
     for (int i = 0; i < ins + outs; ++i) {
@@ -64,7 +60,8 @@ public:
       else if (i < ins)
         for (int k = 0; k < kMaxChannels * kBlockFrames; ++k) p[k] = d.params[static_cast<std::size_t>(i) - d.inputs.size()].defaultValue;
     }
-    module_->prepare();
+    const std::vector<int> outCh = bringUpModule(*module_, d, std::move(setup), {inCh, connected});
+    channels_ = outs ? outCh[0] : channels;
     if (d.receivesNoteEvents)
       for (int c = 0; c < channels; ++c) {
         Event& e = notes_[static_cast<std::size_t>(c)];

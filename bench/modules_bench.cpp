@@ -6,6 +6,7 @@
 #include <string>
 
 #include "module_fixture.h"
+#include "mvm/dsp/builtin_modules.h"
 
 using namespace mvm;
 

@@ -19,8 +19,8 @@ std::string patch(int n, float freq) { return bench::compilePatchJson(n, freq); 
 
 void BM_Compile(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  const PatchGraph g = PatchParser().parseFromJson(patch(n, 100));
-  for (auto _ : state) benchmark::DoNotOptimize(Compiler().compile(g));
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(patch(n, 100));
+  for (auto _ : state) benchmark::DoNotOptimize(Compiler(builtinModules()).compile(g));
   state.counters["modules"] = n;
   state.counters["modules_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()) * n, benchmark::Counter::kIsRate);
 }
@@ -28,7 +28,7 @@ BENCHMARK(BM_Compile)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark:
 
 void BM_ParseAndCompile(benchmark::State& state) {
   const std::string text = patch(static_cast<int>(state.range(0)), 100);
-  for (auto _ : state) benchmark::DoNotOptimize(Compiler().compile(PatchParser().parseFromJson(text)));
+  for (auto _ : state) benchmark::DoNotOptimize(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(text)));
 }
 BENCHMARK(BM_ParseAndCompile)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
 
@@ -37,7 +37,7 @@ void BM_SwapLatency(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const std::string a = patch(n, 100), b = patch(n, 200);
   VM vm;
-  PatchManager pm(vm, CompileOptions{});
+  PatchManager pm(vm, CompileOptions{}, builtinModules());
   test::AudioDriver audio(vm, 64);
   pm.loadPatchFromString(a).wait();
   std::vector<double> audible, compile;

@@ -72,7 +72,7 @@ BENCHMARK(BM_Voices)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(48)-
 // Demo and golden patches at two host block sizes: ns per frame.
 void runPatchFile(benchmark::State& state, const std::string& path) {
   VM vm;
-  vm.loadProgram(Compiler().compile(PatchParser().parseFromFile(path)));
+  vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromFile(path)));
   const int block = static_cast<int>(state.range(0));
   std::vector<float> l(static_cast<std::size_t>(block)), r(static_cast<std::size_t>(block));
   float* out[] = {l.data(), r.data()};
@@ -92,7 +92,7 @@ BENCHMARK(BM_ChordsPatch)->Arg(512);
 // behind them). ns_per_instruction is an upper bound on the interpreter's overhead.
 void BM_Dispatch(benchmark::State& state) {
   VM vm;
-  auto program = Compiler().compile(PatchParser().parseFromJson(bench::dispatchPatchJson(static_cast<int>(state.range(0)))));
+  auto program = Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(bench::dispatchPatchJson(static_cast<int>(state.range(0)))));
   const double instructions = static_cast<double>(bench::instructionCount(*program));
   vm.loadProgram(std::move(program));
   float l[kBlockFrames], r[kBlockFrames];
@@ -130,7 +130,7 @@ BENCHMARK(BM_QueueSpsc);
 // VM::postEvent, then the VM drains the queue in process() (an empty patch: the queue's cost).
 void BM_PostEvent(benchmark::State& state) {
   VM vm;
-  vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(bench::dispatchPatchJson(0))));
+  vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(bench::dispatchPatchJson(0))));
   float l[kBlockFrames], r[kBlockFrames];
   float* out[] = {l, r};
   Event e;

@@ -57,15 +57,15 @@ std::vector<Case> loadCases() {
 using Channels = std::vector<std::vector<float>>;
 
 Channels renderCase(const Case& c, int block) {
-  const PatchGraph g = PatchParser().parseFromFile((kGoldenDir / c.patch).string());
+  const PatchGraph g = PatchParser(builtinModules()).parseFromFile((kGoldenDir / c.patch).string());
   render::RenderOptions o;
-  for (const auto& [t, path] : c.swaps) o.swaps.push_back({t, std::make_shared<const PatchGraph>(PatchParser().parseFromFile((kGoldenDir / path).string()))});
+  for (const auto& [t, path] : c.swaps) o.swaps.push_back({t, std::make_shared<const PatchGraph>(PatchParser(builtinModules()).parseFromFile((kGoldenDir / path).string()))});
   o.crossfadeMs = c.crossfadeMs;
   EXPECT_TRUE(parseFadeCurve(c.curve, o.crossfadeCurve));
   std::vector<const PatchGraph*> patches{&g};
   for (const auto& s : o.swaps) patches.push_back(s.patch.get());
   Score score;
-  if (!c.score.empty()) score = ScoreParser().parseFromFile((kGoldenDir / c.score).string(), patches, c.rate);
+  if (!c.score.empty()) score = ScoreParser(builtinModules()).parseFromFile((kGoldenDir / c.score).string(), patches, c.rate);
   o.sampleRate = c.rate;
   o.seconds = c.seconds;
   o.hostBlock = block;

@@ -43,7 +43,7 @@ std::vector<float> patchRun(const ModuleDescriptor& d) {
   for (std::uint32_t attempt = 0; attempt < 8; ++attempt) {
     const std::string json = test::patchAround(d, 7u + attempt + static_cast<std::uint32_t>(fnv1a64(d.type) & 0xffff));
     VM vm;
-    vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(json, d.type)));
+    vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(json, d.type)));
     all = test::playWithNotes(vm, 40);
     if (std::any_of(all.begin(), all.end(), [](float x) { return x != 0.0f; })) break;
   }

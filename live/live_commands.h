@@ -19,7 +19,6 @@ namespace mvm::live {
 struct LiveCommandContext {
   VM* vm = nullptr;
   PatchManager* manager = nullptr;
-  const ModuleRegistry* registry = &builtinModules();
   // The runner reports the outcome of a load or rollback when it is final (and its swap latency).
   std::function<void(SwapHandle, const std::string& what)> track;
   std::function<std::string()> status; // one line: what is playing, meter figures
@@ -78,7 +77,7 @@ inline void addLiveCommands(CommandTable& table, LiveCommandContext ctx) {
                const std::string module = a[0].substr(0, dot), param = a[0].substr(dot + 1);
                const auto patch = ctx.manager->currentPatch();
                if (!patch) throw ConsoleError("no patch is playing yet");
-               const float value = resolveParamValue(*patch, *ctx.registry, module, param, a[1]);
+               const float value = resolveParamValue(*patch, ctx.manager->registry(), module, param, a[1]);
                if (!ctx.manager->setParam(module, param, value)) throw ConsoleError("the event queue is full; try again");
                char buf[64];
                std::snprintf(buf, sizeof buf, "%g", static_cast<double>(value));

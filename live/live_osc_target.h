@@ -15,7 +15,6 @@
 #include "callback_metrics.h"
 #include "mvm/control/osc_dispatch.h"
 #include "mvm/control/patch_manager.h"
-#include "mvm/dsp/builtin_modules.h"
 #include "mvm/vm/vm.h"
 #include "osc_event_quota.h"
 #include "patch_dirs.h"
@@ -71,7 +70,7 @@ public:
     if (!patch_) return nullptr;
     const int m = patch_->findModule(std::string(module));
     if (m < 0) return nullptr;
-    const ModuleRegistry::Entry* entry = builtinModules().find(patch_->modules[static_cast<std::size_t>(m)].type);
+    const ModuleRegistry::Entry* entry = manager_.registry().find(patch_->modules[static_cast<std::size_t>(m)].type);
     if (!entry) return nullptr;
     const int p = entry->descriptor->findParam(std::string(param));
     return p < 0 ? nullptr : &entry->descriptor->params[static_cast<std::size_t>(p)];

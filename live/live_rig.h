@@ -53,7 +53,7 @@ struct LiveRig {
     if (const auto failed = openStream()) return failed;
     wireEngine();
     if (const auto failed = startRecorder()) return failed;
-    manager = std::make_unique<PatchManager>(*vm, compileOptions);
+    manager = std::make_unique<PatchManager>(*vm, compileOptions, builtinModules());
     if (const auto failed = loadFirstPatch()) return failed;
     if (const auto failed = openMidi()) return failed;
     if (const auto failed = openOsc()) return failed;
@@ -116,7 +116,7 @@ private:
       std::vector<std::string> all{o.patchPath};
       all.insert(all.end(), o.swapPatches.begin(), o.swapPatches.end());
       for (const std::string& p : all)
-        Compiler().compile(PatchParser().parseFromJson(readRegularFile(p, limits::kMaxPatchBytes, "patch"), p), co);
+        Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(readRegularFile(p, limits::kMaxPatchBytes, "patch"), p), co);
     } catch (const FileError& e) {
       std::cerr << "mvm-live: " << printablePath(e.path()) << ": " << e.cause() << "\n";
       return kFileOrAudioError;

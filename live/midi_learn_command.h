@@ -14,9 +14,9 @@
 
 namespace mvm::live {
 
-inline void addMidiLearnCommand(CommandTable& table, MidiInput* midi, PatchManager* manager, const ModuleRegistry* registry = &builtinModules()) {
+inline void addMidiLearnCommand(CommandTable& table, MidiInput* midi, PatchManager* manager) {
   table.add({"learn", "learn MODULE.PARAM [MIN MAX]", "map the next MIDI controller moved to a parameter (MIDI learn)",
-             [midi, manager, registry](const std::vector<std::string>& a) {
+             [midi, manager](const std::vector<std::string>& a) {
                expectArgs(a, 1, 3);
                if (a.size() == 2) throw ConsoleError("give both MIN and MAX, or neither", true);
                if (!midi) throw ConsoleError("no MIDI input (start mvm-live with --midi-in PORT)");
@@ -26,11 +26,12 @@ inline void addMidiLearnCommand(CommandTable& table, MidiInput* midi, PatchManag
                const std::string module = a[0].substr(0, dot), param = a[0].substr(dot + 1);
                const auto patch = manager->currentPatch();
                if (!patch) throw ConsoleError("no patch is playing yet");
-               const ParamDescriptor& pd = liveParam(*patch, *registry, module, param);
+               const ModuleRegistry& registry = manager->registry();
+               const ParamDescriptor& pd = liveParam(*patch, registry, module, param);
                float lo = pd.min, hi = pd.max;
                if (a.size() == 3) {
-                 lo = resolveParamValue(*patch, *registry, module, param, a[1]);
-                 hi = resolveParamValue(*patch, *registry, module, param, a[2]);
+                 lo = resolveParamValue(*patch, registry, module, param, a[1]);
+                 hi = resolveParamValue(*patch, registry, module, param, a[2]);
                }
                midi->armLearn(module, param, lo, hi);
                return "learn: move a controller to map it to " + messageExcerpt(a[0]);

@@ -167,7 +167,7 @@ std::vector<ScheduledSwap> parseSwapPatches(const std::vector<std::pair<double, 
     for (const auto& [known, g] : parsed)
       if (id.inode != 0 && known.device == id.device && known.inode == id.inode) graph = g;
     if (!graph) {
-      graph = std::make_shared<const PatchGraph>(PatchParser().parseFromFile(path));
+      graph = std::make_shared<const PatchGraph>(PatchParser(builtinModules()).parseFromFile(path));
       parsed.push_back({id, graph});
     }
     swaps.push_back({t, graph});
@@ -181,7 +181,7 @@ int printDisassembly(const PatchGraph& patch, const RenderArgs& a, const RenderP
   co.overrideSeed = plan.haveSeed;
   co.seed = plan.seed;
   co.annotate = true;
-  std::cout << disassemble(*Compiler().compile(patch, co));
+  std::cout << disassemble(*Compiler(builtinModules()).compile(patch, co));
   return kOk;
 }
 
@@ -191,7 +191,7 @@ Score readScore(const PatchGraph& patch, const std::vector<ScheduledSwap>& swaps
   if (!a.score.empty()) {
     std::vector<const PatchGraph*> all{&patch};
     for (const auto& s : swaps) all.push_back(s.patch.get());
-    parsedScore = ScoreParser().parseFromFile(a.score, all, a.rate);
+    parsedScore = ScoreParser(builtinModules()).parseFromFile(a.score, all, a.rate);
   }
   if (!a.midiPath.empty()) {
     const MidiSong song = SmfReader::readFile(a.midiPath);
@@ -285,7 +285,7 @@ int run(int argc, char** argv) {
     setInterruptNotice(a.output);
   }
 
-  const PatchGraph patch = PatchParser().parseFromFile(plan.patchPath);
+  const PatchGraph patch = PatchParser(builtinModules()).parseFromFile(plan.patchPath);
   std::vector<ScheduledSwap> swaps = parseSwapPatches(plan.swapSpecs);
   if (plan.disasm) return printDisassembly(patch, a, plan);
   return renderToFile(patch, std::move(swaps), a, plan, inputs, format);

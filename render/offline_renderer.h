@@ -117,7 +117,7 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
       for (const std::string& d : p.diagnostics) o.diagnose(g.source + ": " + d);
   };
   const std::uint64_t total = renderFrames(o, score);
-  std::unique_ptr<Program> first = Compiler().compile(patch, co);
+  std::unique_ptr<Program> first = Compiler(builtinModules()).compile(patch, co);
   report(patch, *first);
   vm.loadProgram(std::move(first));
 
@@ -144,7 +144,7 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   while (done < total) {
     // Swaps due at this block boundary go in now; the VM takes them before computing the block.
     for (; nextSwap < swaps.size() && swaps[nextSwap].frame <= done; ++nextSwap) {
-      std::unique_ptr<Program> p = Compiler().compile(*swaps[nextSwap].patch, co);
+      std::unique_ptr<Program> p = Compiler(builtinModules()).compile(*swaps[nextSwap].patch, co);
       report(*swaps[nextSwap].patch, *p);
       p->generation = swaps[nextSwap].generation;
       vm.scheduleNewProgram(std::move(p));

@@ -31,8 +31,8 @@ std::string readBytes(const fs::path& p) {
 // The error a patch text gets, or "" when it parses and compiles.
 std::string errorOf(const std::string& text, const std::string& source) {
   try {
-    const PatchGraph g = PatchParser().parseFromJson(text, source);
-    (void)Compiler().compile(g);
+    const PatchGraph g = PatchParser(builtinModules()).parseFromJson(text, source);
+    (void)Compiler(builtinModules()).compile(g);
     return "";
   } catch (const PatchError& e) {
     return e.what();
@@ -72,10 +72,10 @@ void checkCorpus(const fs::path& dir, const std::function<std::string(const std:
 
 // Scores are checked against a patch with a Gain "g", a Phaser "f" and a VoiceController.
 std::string scoreErrorOf(const std::string& text, const std::string& source) {
-  static const PatchGraph patch = PatchParser().parseFromJson(R"({"modules": [{"id": "keys", "type": "VoiceController"},
+  static const PatchGraph patch = PatchParser(builtinModules()).parseFromJson(R"({"modules": [{"id": "keys", "type": "VoiceController"},
       {"id": "g", "type": "Gain"}, {"id": "f", "type": "Phaser"}]})");
   try {
-    (void)ScoreParser().parseFromJson(text, source, patch, 48000.0);
+    (void)ScoreParser(builtinModules()).parseFromJson(text, source, patch, 48000.0);
     return "";
   } catch (const PatchError& e) {
     return e.what();

@@ -44,7 +44,7 @@ void cable(PatchGraph& g, int from, int to, const char* port = "in") { g.connect
 // modules + cables: the literal rule took (delayed cables) x (modules + cables).
 std::unique_ptr<Program> compileBounded(const PatchGraph& g, const std::string& what) {
   const auto t0 = std::chrono::steady_clock::now();
-  auto p = Compiler().compile(g);
+  auto p = Compiler(builtinModules()).compile(g);
   const double size = static_cast<double>(g.modules.size() + g.connections.size());
   EXPECT_LE(static_cast<double>(p->cycleBreakWork), 8.0 * size * std::log2(size)) << what;
   EXPECT_LT(secondsSince(t0), 2.0 * kSlowdown) << what; // a complete graph of 256 took 71 s

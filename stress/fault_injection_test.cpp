@@ -59,7 +59,7 @@ std::string single(const std::string& type) {
 TEST(FaultInjection, CompileFailureDuringAFadeLeavesTheFadeToFinish) {
   VM vm;
   vm.setCrossfade(500.0, FadeCurve::EqualPower); // 375 blocks of 64 frames: long enough to fail inside it
-  PatchManager pm(vm, CompileOptions{});
+  PatchManager pm(vm, CompileOptions{}, builtinModules());
   stress::OfflineAudio audio(vm, 64);
   ASSERT_EQ(audio.runUntilFinal(pm.loadPatchFromString(stress::sinePatch(220))), SwapState::Faded);
   SwapHandle b = pm.loadPatchFromString(stress::sinePatch(440), "b.json");
@@ -112,7 +112,7 @@ TEST(FaultInjection, BadAllocOnTheCompileThreadIsReported) {
 
 TEST(FaultInjection, AFullEventQueueRejectsAndCountsWithoutLosingAcceptedEvents) {
   VM vm;
-  PatchManager pm(vm, CompileOptions{});
+  PatchManager pm(vm, CompileOptions{}, builtinModules());
   stress::OfflineAudio audio(vm, 64);
   ASSERT_EQ(audio.runUntilFinal(pm.loadPatchFromString(stress::sinePatch(220))), SwapState::Faded);
   // No audio runs while the queue fills: parameter events for a parameter no module has, one per

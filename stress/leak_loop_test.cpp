@@ -27,7 +27,7 @@ TEST(LeakLoop, ProgramsAndModulesReturnToBaseline) {
   for (int life = 0; life < 3; ++life) { // VM and PatchManager created and destroyed three times
     VM vm;
     vm.setCrossfade(2.0, FadeCurve::EqualPower);
-    PatchManager pm(vm, CompileOptions{});
+    PatchManager pm(vm, CompileOptions{}, builtinModules());
     stress::OfflineAudio audio(vm);
     for (int i = 0; i < n / 3; ++i) {
       const bool broken = i % 9 == 8;

@@ -17,7 +17,7 @@ TEST(OfflineSoak, SwapsEverySecondWithoutGrowingMemory) {
   const std::vector<std::string> patches = {stress::examplePatch("poly-subtractive.json"), stress::examplePatch("fm-bell.json"), stress::examplePatch("delay-reverb.json"),
                                             stress::sinePatch(220), stress::sinePatch(330)};
   VM vm;
-  PatchManager pm(vm, CompileOptions{});
+  PatchManager pm(vm, CompileOptions{}, builtinModules());
   stress::OfflineAudio audio(vm, 512);
   ASSERT_EQ(audio.runUntilFinal(pm.loadPatchFromString(patches[0])), SwapState::Faded);
 

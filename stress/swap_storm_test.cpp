@@ -50,7 +50,7 @@ int swapCount() { return static_cast<int>(stress::envNumber("MVM_STRESS_SWAPS", 
 TEST(SwapStorm, EveryRequestEndsInASwapOrAReportedError) {
   VM vm;
   vm.setCrossfade(1.0, FadeCurve::EqualPower);
-  PatchManager pm(vm, CompileOptions{});
+  PatchManager pm(vm, CompileOptions{}, builtinModules());
   test::AudioDriver audio(vm, 64, 480000.0); // ten times real-time pace: more swaps per second
   ASSERT_EQ(pm.loadPatchFromString(stress::sinePatch(100)).wait(), SwapState::Faded);
 
@@ -134,7 +134,7 @@ TEST(SwapStorm, EveryRequestEndsInASwapOrAReportedError) {
 TEST(SwapStorm, PatchManagerIsSafeFromSeveralControlThreads) {
   VM vm;
   vm.setCrossfade(0.5, FadeCurve::Linear);
-  PatchManager pm(vm, CompileOptions{});
+  PatchManager pm(vm, CompileOptions{}, builtinModules());
   test::AudioDriver audio(vm, 64);
   constexpr int kThreads = 4;
   const int perThread = std::max(50, swapCount() / 8);

@@ -12,10 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text(reinterpret_cast<const char*>(data), size);
   std::unique_ptr<mvm::Program> program;
   try {
-    const mvm::PatchGraph g = mvm::PatchParser().parseFromJson(text, "fuzz.json");
+    const mvm::PatchGraph g = mvm::PatchParser(mvm::builtinModules()).parseFromJson(text, "fuzz.json");
     mvm::CompileOptions o;
     o.optimizeForRealTime = (size & 1) != 0;
-    program = mvm::Compiler().compile(g, o);
+    program = mvm::Compiler(mvm::builtinModules()).compile(g, o);
   } catch (const mvm::PatchError& e) {
     const std::string what = e.what(); // one line, no terminal escape, excerpts only
     if (what.find('\n') != std::string::npos || what.find('\x1b') != std::string::npos || what.size() > 4096) __builtin_trap();

@@ -9,7 +9,7 @@
 
 namespace {
 const mvm::PatchGraph& patch() {
-  static const mvm::PatchGraph g = mvm::PatchParser().parseFromFile(MVM_SOURCE_DIR "/patches/poly-subtractive.json");
+  static const mvm::PatchGraph g = mvm::PatchParser(mvm::builtinModules()).parseFromFile(MVM_SOURCE_DIR "/patches/poly-subtractive.json");
   return g;
 }
 } // namespace
@@ -17,7 +17,7 @@ const mvm::PatchGraph& patch() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    const mvm::Score s = mvm::ScoreParser().parseFromJson(text, "fuzz.score.json", patch(), 48000.0);
+    const mvm::Score s = mvm::ScoreParser(mvm::builtinModules()).parseFromJson(text, "fuzz.score.json", patch(), 48000.0);
     for (std::size_t i = 1; i < s.events.size(); ++i)
       if (s.events[i].frame < s.events[i - 1].frame) __builtin_trap(); // the parser sorts by frame
   } catch (const mvm::PatchError& e) {

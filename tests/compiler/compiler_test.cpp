@@ -14,7 +14,7 @@ using namespace mvm;
 
 namespace {
 
-PatchGraph parse(const std::string& json) { return PatchParser().parseFromJson(json, "<test>"); }
+PatchGraph parse(const std::string& json) { return PatchParser(builtinModules()).parseFromJson(json, "<test>"); }
 
 // Module ids in the order the program processes them.
 std::vector<std::string> processOrder(const Program& p) {
@@ -44,12 +44,12 @@ std::string chain(int n, bool reversed) {
 } // namespace
 
 TEST(Compiler, OrdersModulesTopologicallyWhateverThePatchOrder) {
-  auto p = Compiler().compile(parse(chain(5, true)));
+  auto p = Compiler(builtinModules()).compile(parse(chain(5, true)));
   EXPECT_EQ(processOrder(*p), (std::vector<std::string>{"src", "g0", "g1", "g2", "g3", "g4", "out"}));
 }
 
 TEST(Compiler, TiesGoInPatchOrder) {
-  auto p = Compiler().compile(parse(R"({"modules": [{"id": "b", "type": "SineGen"}, {"id": "a", "type": "SineGen"},
+  auto p = Compiler(builtinModules()).compile(parse(R"({"modules": [{"id": "b", "type": "SineGen"}, {"id": "a", "type": "SineGen"},
       {"id": "c", "type": "SineGen"}]})"));
   EXPECT_EQ(processOrder(*p), (std::vector<std::string>{"b", "a", "c"}));
 }
@@ -57,18 +57,18 @@ TEST(Compiler, TiesGoInPatchOrder) {
 TEST(Compiler, IsDeterministic) {
   CompileOptions annotated;
   annotated.annotate = true;
-  auto a = Compiler().compile(parse(chain(20, true)), annotated);
-  auto b = Compiler().compile(parse(chain(20, true)), annotated);
+  auto a = Compiler(builtinModules()).compile(parse(chain(20, true)), annotated);
+  auto b = Compiler(builtinModules()).compile(parse(chain(20, true)), annotated);
   EXPECT_FALSE(a->annotations.empty());
-  EXPECT_EQ(a->code, Compiler().compile(parse(chain(20, true)))->code); // notes do not change the code
+  EXPECT_EQ(a->code, Compiler(builtinModules()).compile(parse(chain(20, true)))->code); // notes do not change the code
   EXPECT_EQ(a->code, b->code);
   EXPECT_EQ(a->signature, b->signature);
   EXPECT_EQ(disassemble(*a), disassemble(*b));
-  EXPECT_NE(a->signature, Compiler().compile(parse(chain(21, true)))->signature);
+  EXPECT_NE(a->signature, Compiler(builtinModules()).compile(parse(chain(21, true)))->signature);
 }
 
 TEST(Compiler, BreaksACycleAtItsLowestEdgeAndReportsIt) {
-  auto p = Compiler().compile(parse(R"({"modules": [
+  auto p = Compiler(builtinModules()).compile(parse(R"({"modules": [
       {"id": "b", "type": "Gain"}, {"id": "a", "type": "Gain"}, {"id": "c", "type": "Gain"}],
       "connections": [{"from": "b.out", "to": "c.in"}, {"from": "c.out", "to": "a.in"}, {"from": "a.out", "to": "b.in"}]})"));
   ASSERT_EQ(p->diagnostics.size(), 1u);
@@ -80,7 +80,7 @@ TEST(Compiler, BreaksACycleAtItsLowestEdgeAndReportsIt) {
 }
 
 TEST(Compiler, BreaksEveryCycleIncludingSelfLoops) {
-  auto p = Compiler().compile(parse(R"({"modules": [{"id": "a", "type": "Gain"}, {"id": "b", "type": "Gain"}],
+  auto p = Compiler(builtinModules()).compile(parse(R"({"modules": [{"id": "a", "type": "Gain"}, {"id": "b", "type": "Gain"}],
       "connections": [{"from": "a.out", "to": "a.in"}, {"from": "a.out", "to": "b.in"}, {"from": "b.out", "to": "a.gain"},
                       {"from": "b.out", "to": "b.gain"}]})"));
   EXPECT_EQ(p->feedback.size(), 3u); // a->a, b->b, and one edge of a<->b
@@ -96,7 +96,7 @@ TEST(Compiler, ListsFeedbackDelaysSortedForCarryOverLookups) {
     modules += std::string(i ? ", " : "") + R"({"id": ")" + id + R"(", "type": "Gain"})";
     cables += std::string(i ? ", " : "") + R"({"from": ")" + id + R"(.out", "to": ")" + id + R"(.in"})";
   }
-  auto p = Compiler().compile(parse(R"({"modules": [)" + modules + R"(], "connections": [)" + cables + "]}"));
+  auto p = Compiler(builtinModules()).compile(parse(R"({"modules": [)" + modules + R"(], "connections": [)" + cables + "]}"));
   ASSERT_EQ(p->feedback.size(), 40u);
   for (std::size_t i = 0; i < p->feedback.size(); ++i) {
     if (i) {
@@ -130,8 +130,8 @@ TEST(Compiler, ReusesBuffersByLivenessWithoutChangingTheOutput) {
   const std::string patch = chain(50, false);
   CompileOptions reuse, noReuse;
   noReuse.optimizeForRealTime = false;
-  auto a = Compiler().compile(parse(patch), reuse);
-  auto b = Compiler().compile(parse(patch), noReuse);
+  auto a = Compiler(builtinModules()).compile(parse(patch), reuse);
+  auto b = Compiler(builtinModules()).compile(parse(patch), noReuse);
   // A chain needs two live signal buffers at a time, however long it is.
   EXPECT_LE(a->poolFloats, 3u * kBlockFrames);
   EXPECT_EQ(b->poolFloats, 51u * kBlockFrames); // the source and 50 gains, one buffer each
@@ -162,7 +162,7 @@ TEST(Compiler, FanInIsSummedWithAmounts) {
 }
 
 TEST(Compiler, ModulationCableAddsToTheParameterTimesItsAmount) {
-  auto p = Compiler().compile(parse(R"({"modules": [{"id": "lfo", "type": "SineGen", "params": {"freq": 1}},
+  auto p = Compiler(builtinModules()).compile(parse(R"({"modules": [{"id": "lfo", "type": "SineGen", "params": {"freq": 1}},
       {"id": "g", "type": "Gain", "params": {"gain": 0.25}}],
       "connections": [{"from": "lfo.out", "to": "g.gain", "amount": 0.5}]})"));
   const ParamSlot& slot = p->params[static_cast<std::size_t>(p->findParamSlot(fnv1a64("g"), fnv1a64("gain")))];
@@ -182,7 +182,7 @@ TEST(Compiler, ModulationCableAddsToTheParameterTimesItsAmount) {
 }
 
 TEST(Compiler, ResolvesChannelCountsThroughTheGraph) {
-  auto p = Compiler().compile(parse(R"({"modules": [
+  auto p = Compiler(builtinModules()).compile(parse(R"({"modules": [
       {"id": "vc", "type": "VoiceController", "params": {"voices": 6}},
       {"id": "osc", "type": "SineGen"}, {"id": "env", "type": "ADSR"}, {"id": "vca", "type": "Gain"},
       {"id": "mono", "type": "SineGen"}, {"id": "out", "type": "AudioOut"}],
@@ -202,25 +202,25 @@ TEST(Compiler, ResolvesChannelCountsThroughTheGraph) {
 }
 
 TEST(Compiler, DerivesEachModuleSeedFromThePatchSeedAndItsId) {
-  auto p1 = Compiler().compile(parse(R"({"seed": 1, "modules": [{"id": "a", "type": "Gain"}, {"id": "b", "type": "Gain"}]})"));
-  auto p2 = Compiler().compile(parse(R"({"seed": 2, "modules": [{"id": "a", "type": "Gain"}, {"id": "b", "type": "Gain"}]})"));
+  auto p1 = Compiler(builtinModules()).compile(parse(R"({"seed": 1, "modules": [{"id": "a", "type": "Gain"}, {"id": "b", "type": "Gain"}]})"));
+  auto p2 = Compiler(builtinModules()).compile(parse(R"({"seed": 2, "modules": [{"id": "a", "type": "Gain"}, {"id": "b", "type": "Gain"}]})"));
   EXPECT_NE(p1->module("a")->seed(), p1->module("b")->seed());
   EXPECT_NE(p1->module("a")->seed(), p2->module("a")->seed());
   CompileOptions o;
   o.overrideSeed = true;
   o.seed = 2;
-  EXPECT_EQ(Compiler().compile(parse(R"({"seed": 1, "modules": [{"id": "a", "type": "Gain"}]})"), o)->module("a")->seed(),
+  EXPECT_EQ(Compiler(builtinModules()).compile(parse(R"({"seed": 1, "modules": [{"id": "a", "type": "Gain"}]})"), o)->module("a")->seed(),
             p2->module("a")->seed());
 }
 
 TEST(Compiler, RejectsBadOptions) {
   CompileOptions o;
   o.sampleRate = 100;
-  EXPECT_THROW(Compiler().compile(parse(R"({"modules": []})"), o), PatchError);
+  EXPECT_THROW(Compiler(builtinModules()).compile(parse(R"({"modules": []})"), o), PatchError);
 }
 
 TEST(Compiler, CompilesTenThousandModulesQuickly) {
-  auto p = Compiler().compile(parse(chain(10000, true)));
+  auto p = Compiler(builtinModules()).compile(parse(chain(10000, true)));
   EXPECT_EQ(p->modules.size(), 10002u);
   EXPECT_LE(p->poolFloats, 3u * kBlockFrames);
 }

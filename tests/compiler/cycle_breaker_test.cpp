@@ -195,7 +195,7 @@ TEST(CycleBreaker, TheCompilerDelaysTheCablesOfTheLiteralRule) {
     std::vector<std::string> want;
     for (std::size_t i = 0; i < cables.size(); ++i)
       if (expected[i]) want.push_back(g.connections[i].from.str() + ">" + g.connections[i].to.str());
-    const auto p = Compiler().compile(g);
+    const auto p = Compiler(builtinModules()).compile(g);
     std::vector<std::string> got;
     for (const FeedbackDelay& d : p->feedback) got.push_back(d.key);
     std::sort(want.begin(), want.end());
@@ -211,7 +211,7 @@ TEST(CycleBreaker, ReportsTheFirstDelayedCablesAndCountsTheRest) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j)
       if (i != j) g.connections.push_back({{g.modules[static_cast<std::size_t>(i)].id, "out"}, {g.modules[static_cast<std::size_t>(j)].id, "in"}, 1.0f});
-  const auto p = Compiler().compile(g);
+  const auto p = Compiler(builtinModules()).compile(g);
   ASSERT_EQ(p->feedback.size(), 66u); // 12 * 11 / 2
   ASSERT_EQ(p->diagnostics.size(), Compiler::kMaxCycleReports + 1);
   EXPECT_EQ(p->diagnostics[0], "feedback: cycle broken at g10.out -> g11.in with a one-block delay (64 frames)");

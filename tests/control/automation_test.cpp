@@ -66,14 +66,14 @@ TEST(Automation, ScoreOscMessagesRampParametersToTheSample) {
 }
 
 TEST(Automation, ScoreOscErrorsNameTheEvent) {
-  const PatchGraph g = PatchParser().parseFromJson(kConstant);
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(kConstant);
   try {
-    ScoreParser().parseFromJson(R"({"events": [{"time": 0, "type": "osc", "address": "/mvm/param/c/value", "args": [99]}]})", "s.json", g, 48000);
+    ScoreParser(builtinModules()).parseFromJson(R"({"events": [{"time": 0, "type": "osc", "address": "/mvm/param/c/value", "args": [99]}]})", "s.json", g, 48000);
     ADD_FAILURE() << "accepted";
   } catch (const PatchError& e) {
     EXPECT_STREQ(e.what(), "s.json: events[0] (osc) /mvm/param/c/value: 99 is out of range [-10, 10] of c.value");
   }
-  EXPECT_THROW(ScoreParser().parseFromJson(R"({"events": [{"time": 0, "type": "osc", "address": "/mvm/patch/load", "args": ["x.json"]}]})",
+  EXPECT_THROW(ScoreParser(builtinModules()).parseFromJson(R"({"events": [{"time": 0, "type": "osc", "address": "/mvm/patch/load", "args": ["x.json"]}]})",
                                            "s.json", g, 48000),
                PatchError);
 }
@@ -91,7 +91,7 @@ TEST(Automation, AnLfoModulatesAParameterThroughItsInput) {
 }
 
 TEST(Automation, FloodsOfMidiAndOscEventsDoNotAllocateOnTheAudioThread) {
-  const PatchGraph g = PatchParser().parseFromJson(R"({"modules": [
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(R"({"modules": [
       {"id": "keys", "type": "VoiceController", "params": {"voices": 8}},
       {"id": "osc", "type": "SawOsc"},
       {"id": "flt", "type": "SVF"},
@@ -103,7 +103,7 @@ TEST(Automation, FloodsOfMidiAndOscEventsDoNotAllocateOnTheAudioThread) {
                           {"source": "bend", "to": "flt.resonance", "min": 0, "max": 0.9}]}})");
   CompileOptions co;
   VM vm;
-  vm.loadProgram(Compiler().compile(g, co));
+  vm.loadProgram(Compiler(builtinModules()).compile(g, co));
   std::vector<float> l(256), r(256);
   float* out[2] = {l.data(), r.data()};
   vm.process(nullptr, out, 256); // first block outside the count: the program is installed

@@ -30,7 +30,7 @@ std::vector<Event> mapAll(const MidiMapper& mapper, MidiMessage m, std::uint64_t
 
 std::string patchError(const std::string& midi) {
   try {
-    PatchParser().parseFromJson(R"({"modules": [{"id": "g", "type": "Gain"}, {"id": "k", "type": "VoiceController"}], "midi": )" + midi + "}",
+    PatchParser(builtinModules()).parseFromJson(R"({"modules": [{"id": "g", "type": "Gain"}, {"id": "k", "type": "VoiceController"}], "midi": )" + midi + "}",
                                 "p.json");
   } catch (const PatchError& e) {
     return e.what();
@@ -42,7 +42,7 @@ std::string patchError(const std::string& midi) {
 } // namespace
 
 TEST(MidiMapper, NotesVelocitiesAndReleaseVelocitiesReachTheVoiceControllers) {
-  const MidiMapper mapper(PatchParser().parseFromJson(kMapped).midi, 48000);
+  const MidiMapper mapper(PatchParser(builtinModules()).parseFromJson(kMapped).midi, 48000);
   auto on = mapAll(mapper, {0x92, 61, 127}, 1234);
   ASSERT_EQ(on.size(), 1u);
   EXPECT_EQ(on[0].type, EventType::NoteOn);
@@ -70,7 +70,7 @@ TEST(MidiMapper, NotesVelocitiesAndReleaseVelocitiesReachTheVoiceControllers) {
 }
 
 TEST(MidiMapper, ControllersPressureAndBendMapOntoParametersAlongTheirCurves) {
-  const PatchGraph g = PatchParser().parseFromJson(kMapped);
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(kMapped);
   const MidiMapper mapper(g.midi, 48000);
   EXPECT_FLOAT_EQ(g.modules[0].params.at("bendRange"), 7.0f); // the patch's bend range reaches the VoiceController
   auto cc = mapAll(mapper, {0xB0, 74, 127 / 2 + 1}); // 64/127

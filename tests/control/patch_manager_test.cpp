@@ -42,7 +42,7 @@ CompileOptions options() { return {}; }
 
 TEST(PatchManager, LoadsSwapsAndFadesWhileAudioRuns) {
   VM vm;
-  PatchManager pm(vm, options());
+  PatchManager pm(vm, options(), builtinModules());
   test::AudioDriver audio(vm, 128);
   SwapHandle h = pm.loadPatchFromString(sine("osc", 440), "a.json");
   ASSERT_EQ(h.wait(), SwapState::Faded) << h.error();
@@ -67,7 +67,7 @@ TEST(PatchManager, LoadsSwapsAndFadesWhileAudioRuns) {
 
 TEST(PatchManager, AFailedPatchLeavesTheRunningProgramAndNamesThePlace) {
   VM vm;
-  PatchManager pm(vm, options());
+  PatchManager pm(vm, options(), builtinModules());
   test::AudioDriver audio(vm, 128);
   ASSERT_EQ(pm.loadPatchFromString(sine("osc", 440), "good.json").wait(), SwapState::Faded);
   const std::uint64_t generation = vm.counters().generation.load();
@@ -94,7 +94,7 @@ TEST(PatchManager, AFailedPatchLeavesTheRunningProgramAndNamesThePlace) {
 // following valid load is not held up.
 TEST(PatchManager, AFileThatIsNotRegularFailsAtOnceAndBlocksNothing) {
   VM vm(VMConfig{});
-  PatchManager pm(vm, CompileOptions{});
+  PatchManager pm(vm, CompileOptions{}, builtinModules());
   mvm::test::TempDir dir;
   ASSERT_EQ(::mkfifo((dir / "fifo.json").c_str(), 0600), 0);
   for (const std::string& p : {dir / "fifo.json", std::string("/dev/zero"), dir.path().string()}) {
@@ -112,7 +112,7 @@ TEST(PatchManager, AFileThatIsNotRegularFailsAtOnceAndBlocksNothing) {
 
 TEST(PatchManager, RollbackRestoresThePreviousPatch) {
   VM vm;
-  PatchManager pm(vm, options());
+  PatchManager pm(vm, options(), builtinModules());
   test::AudioDriver audio(vm, 128);
   EXPECT_EQ(pm.rollback().wait(), SwapState::Failed); // nothing to roll back to yet
   ASSERT_EQ(pm.loadPatchFromString(sine("osc", 440), "a.json").wait(), SwapState::Faded);
@@ -128,7 +128,7 @@ TEST(PatchManager, RollbackRestoresThePreviousPatch) {
 
 TEST(PatchManager, TheNewestOfQueuedRequestsWins) {
   VM vm;
-  PatchManager pm(vm, options());
+  PatchManager pm(vm, options(), builtinModules());
   test::AudioDriver audio(vm, 128);
   ASSERT_EQ(pm.loadPatchFromString(chain(3000), "big.json").waitFor(SwapState::Compiling), SwapState::Compiling);
   std::vector<SwapHandle> handles;
@@ -140,7 +140,7 @@ TEST(PatchManager, TheNewestOfQueuedRequestsWins) {
 
 TEST(PatchManager, ReloadingTheSamePatchSkipsTheSwap) {
   VM vm;
-  PatchManager pm(vm, options());
+  PatchManager pm(vm, options(), builtinModules());
   test::AudioDriver audio(vm, 128);
   ASSERT_EQ(pm.loadPatchFromString(sine("osc", 440), "a.json").wait(), SwapState::Faded);
   const auto swaps = vm.counters().swaps.load();
@@ -206,7 +206,7 @@ TEST(PatchManager, MeterLevelsAreReadFromThePatchPlaying) {
            "connections": [{"from": "osc.out", "to": "vu.in"}]})";
   };
   VM vm;
-  PatchManager pm(vm, options());
+  PatchManager pm(vm, options(), builtinModules());
   test::AudioDriver audio(vm, 128);
   EXPECT_TRUE(pm.meterLevels().empty());
   ASSERT_EQ(pm.loadPatchFromString(metered(0.5f)).wait(), SwapState::Faded);
@@ -228,7 +228,7 @@ TEST(PatchManager, MeterLevelsAreReadFromThePatchPlaying) {
 
 TEST(PatchManager, LiveParametersSurviveASwapUnlessThePatchChangesThem) {
   VM vm;
-  PatchManager pm(vm, options());
+  PatchManager pm(vm, options(), builtinModules());
   test::AudioDriver audio(vm, 128);
   ASSERT_EQ(pm.loadPatchFromString(sine("osc", 440)).wait(), SwapState::Faded);
   ASSERT_TRUE(pm.setParam("osc", "freq", 550.0f, 0.0));
@@ -246,7 +246,7 @@ TEST(PatchManager, HundredsOfLoadsLeaveProgramsAndModulesAtTheBaseline) {
   {
     VM vm;
     vm.setCrossfade(2.0, FadeCurve::EqualPower);
-    PatchManager pm(vm, options());
+    PatchManager pm(vm, options(), builtinModules());
     test::AudioDriver audio(vm, 64);
     for (int i = 0; i < 300; ++i) {
       SwapHandle h = pm.loadPatchFromString(sine(i % 2 ? "osc" : "alt", 100.0f + static_cast<float>(i)), "p" + std::to_string(i));
@@ -265,7 +265,7 @@ TEST(PatchManager, HundredsOfLoadsLeaveProgramsAndModulesAtTheBaseline) {
 
 TEST(PatchManager, TheAudioThreadNeverAllocatesWhilePatchesAndParametersChange) {
   VM vm;
-  PatchManager pm(vm, options());
+  PatchManager pm(vm, options(), builtinModules());
   test::resetRtCounts();
   {
     test::AudioDriver audio(vm, 64);
@@ -282,7 +282,7 @@ TEST(PatchManager, TheAudioThreadNeverAllocatesWhilePatchesAndParametersChange) 
 
 TEST(PatchManager, SeveralControlThreadsAtOnce) {
   VM vm;
-  PatchManager pm(vm, options());
+  PatchManager pm(vm, options(), builtinModules());
   test::AudioDriver audio(vm, 128);
   std::vector<std::thread> threads;
   std::atomic<int> final{0};

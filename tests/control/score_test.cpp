@@ -9,11 +9,11 @@ using namespace mvm;
 
 namespace {
 
-const PatchGraph kPatch = PatchParser().parseFromJson(R"({"modules": [
+const PatchGraph kPatch = PatchParser(builtinModules()).parseFromJson(R"({"modules": [
     {"id": "keys", "type": "VoiceController", "params": {"voices": 2}}, {"id": "g", "type": "Gain"}]})");
 
 Score parse(const std::string& events, double rate = 48000) {
-  return ScoreParser().parseFromJson(R"({"events": [)" + events + "]}", "s.json", kPatch, rate);
+  return ScoreParser(builtinModules()).parseFromJson(R"({"events": [)" + events + "]}", "s.json", kPatch, rate);
 }
 
 std::string errorOf(const std::string& events) {

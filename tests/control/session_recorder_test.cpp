@@ -80,7 +80,7 @@ Replayed replay(const std::string& dir) {
   r.channels.resize(static_cast<std::size_t>(s.channels));
   r.stats = replaySession(s, [&](const float* const* ch, int n) {
     for (std::size_t c = 0; c < r.channels.size(); ++c) r.channels[c].insert(r.channels[c].end(), ch[c], ch[c] + n);
-  });
+  }, builtinModules());
   return r;
 }
 
@@ -122,7 +122,7 @@ TEST(SessionRecorder, ReplayOfALiveLikeSessionIsBitIdentical) {
   VM vm({48000.0, 2, 0});
   vm.setCrossfade(10.0, FadeCurve::EqualPower);
   auto recorder = std::make_unique<SessionRecorder>(dir, vm);
-  PatchManager pm(vm, CompileOptions{});
+  PatchManager pm(vm, CompileOptions{}, builtinModules());
   SwapHandle first = pm.loadPatchFromString(patchText("poly-subtractive.json"), "poly-subtractive.json");
   ASSERT_EQ(first.waitFor(SwapState::Scheduled), SwapState::Scheduled) << first.error();
 
@@ -206,7 +206,7 @@ TEST(SessionRecorder, LoadedProgramAndInlineEventsReplayExactly) {
   CompileOptions co;
   co.sampleRate = 44100.0;
   co.keepPatchJson = true;
-  vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(patchText("poly-subtractive.json")), co));
+  vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(patchText("poly-subtractive.json")), co));
   SessionRecorder recorder(dir, vm);
   std::vector<float> l(333), rr(333);
   float* out[] = {l.data(), rr.data()};
@@ -241,7 +241,7 @@ TEST(SessionRecorder, LoadedProgramAndInlineEventsReplayExactly) {
   std::vector<std::vector<float>> other(2);
   replaySession(moved, [&](const float* const* ch, int n) {
     for (std::size_t c = 0; c < 2; ++c) other[c].insert(other[c].end(), ch[c], ch[c] + n);
-  });
+  }, builtinModules());
   EXPECT_GT(bitDifferences(other, wav.channels), 0u);
 }
 
@@ -253,7 +253,7 @@ TEST(SessionRecorder, AFullRingDropsCountedFramesAndMarksTheSessionIncomplete) {
   VM vm({48000.0, 2, 0});
   CompileOptions co;
   co.keepPatchJson = true;
-  vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(patchText("fm-bell.json")), co));
+  vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(patchText("fm-bell.json")), co));
   SessionRecorderOptions o;
   o.ringSeconds = 0.01;                 // 9 blocks
   o.drainPeriod = std::chrono::hours(1); // the writer drains once, at the start, then only in finish()
@@ -308,7 +308,7 @@ TEST(SessionRecorder, AProgramWithoutItsPatchIsCountedAsUnknown) {
   test::TempDir tmp;
   VM vm({48000.0, 2, 0});
   SessionRecorder recorder(tmp / "s", vm);
-  vm.scheduleNewProgram(Compiler().compile(PatchParser().parseFromJson(patchText("fm-bell.json"))));
+  vm.scheduleNewProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(patchText("fm-bell.json"))));
   std::vector<float> l(64), r(64);
   float* out[] = {l.data(), r.data()};
   for (int b = 0; b < 4; ++b) vm.process(nullptr, out, 64);

@@ -186,7 +186,7 @@ TEST(Session, ReplayNamesAPatchThatDoesNotCompile) {
   Session s = sample();
   s.patches[0].json = R"({"modules":[{"id":"x","type":"NoSuchModule"}]})";
   try {
-    replaySession(s, [](const float* const*, int) {});
+    replaySession(s, [](const float* const*, int) {}, builtinModules());
     FAIL() << "replayed an unknown module";
   } catch (const SessionError& e) {
     EXPECT_NE(std::string(e.what()).find("patches[0]"), std::string::npos) << e.what();

@@ -74,7 +74,7 @@ TEST(OutputGuard, TheVmSilencesARunawayPatch) {
                         {"from": "sq.out", "to": "sq2.a"}, {"from": "sq.out", "to": "sq2.b"},
                         {"from": ")") + cable + R"(", "to": "out.left"}]})";
     VM vm;
-    vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(json, "runaway")));
+    vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(json, "runaway")));
     float l[256], r[256];
     float* ch[] = {l, r};
     float peak = 0.0f;

@@ -58,20 +58,16 @@ std::unique_ptr<DSPModule> laidOut(const ModuleRegistry::Entry& e, double sample
   setup.sampleRate = sampleRate;
   setup.id = "mem";
   for (const auto& p : d.params) setup.params.push_back(p.fixedAtLoad ? p.max : p.defaultValue); // widest channel counts
-  module->attach(d, setup);
-  const int ins = d.inputPortCount(), outs = static_cast<int>(d.outputs.size());
-  module->configure(ins, outs);
-  std::vector<int> inCh(static_cast<std::size_t>(ins), 1);
-  for (int i = 0; i < ins; ++i) {
-    const auto u = static_cast<std::size_t>(i);
+  const auto ins = static_cast<std::size_t>(d.inputPortCount());
+  std::vector<int> inCh(ins, 1);
+  std::vector<char> connected(ins, 1);
+  for (std::size_t u = 0; u < ins; ++u) {
     const bool isParam = u >= d.inputs.size();
     const bool poly = isParam ? d.params[u - d.inputs.size()].polyphonic && !d.params[u - d.inputs.size()].fixedAtLoad : d.inputs[u].polyphonic;
     if (poly) inCh[u] = channels;
-    module->setInputLayout(i, inCh[u], !(isParam && d.params[u - d.inputs.size()].fixedAtLoad));
+    connected[u] = !(isParam && d.params[u - d.inputs.size()].fixedAtLoad);
   }
-  std::vector<int> outCh(static_cast<std::size_t>(outs), 1);
-  module->resolveOutputChannels(inCh.data(), outCh.data());
-  for (int o = 0; o < outs; ++o) module->setOutputChannels(o, std::clamp(outCh[static_cast<std::size_t>(o)], 1, kMaxChannels));
+  layOutModule(*module, d, std::move(setup), {inCh, connected});
   return module;
 }
 
@@ -138,7 +134,7 @@ TEST(BuiltinModules, EveryModuleInARandomPatchRendersFiniteWithoutAllocating) {
     for (std::uint32_t seed = 1; seed <= 3; ++seed) {
       const std::string json = patchAround(d, seed * 7919u + static_cast<std::uint32_t>(fnv1a64(d.type)));
       VM vm;
-      vm.loadProgram(Compiler().compile(PatchParser().parseFromJson(json, d.type)));
+      vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(json, d.type)));
       std::vector<float> l(256), r(256);
       float* ch[] = {l.data(), r.data()};
       test::resetRtCounts();
@@ -173,7 +169,7 @@ TEST(BuiltinModules, EveryPolyphonicModuleRunsSixteenChannels) {
     for (const auto& o : d.outputs) cables += R"(, {"from": "dut.)" + o.name + R"(", "to": "out.left", "amount": 0.001})";
     const std::string json = R"({"modules": [{"id": "poly", "type": "LFO", "params": {"rate": 97, "channels": 16, "spread": 1}},
         {"id": "dut", "type": ")" + d.type + R"("}, {"id": "out", "type": "AudioOut"}], "connections": [)" + cables + "]}";
-    auto program = Compiler().compile(PatchParser().parseFromJson(json, d.type));
+    auto program = Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(json, d.type));
     const DSPModule& dut = *program->module("dut");
     for (std::size_t o = 0; o < d.outputs.size(); ++o)
       EXPECT_EQ(dut.outputChannels(static_cast<int>(o)), d.outputs[o].polyphonic ? 16 : 1) << d.type << "." << d.outputs[o].name;
@@ -222,7 +218,7 @@ TEST(BuiltinModules, PolyphonicChannelsAreIndependent) {
       };
     };
     constexpr int kChannels = 5;
-    test::ModuleHarness poly(d.type);
+    test::ModuleHarness poly(builtinModules(), d.type);
     for (std::size_t i = 0; i < d.inputs.size(); ++i) {
       if (!d.inputs[i].polyphonic) continue;
       const int port = static_cast<int>(i);
@@ -230,7 +226,7 @@ TEST(BuiltinModules, PolyphonicChannelsAreIndependent) {
     }
     const auto a = poly.run(9600);
     for (int c = 0; c < kChannels; ++c) {
-      test::ModuleHarness mono(d.type);
+      test::ModuleHarness mono(builtinModules(), d.type);
       for (std::size_t i = 0; i < d.inputs.size(); ++i)
         if (d.inputs[i].polyphonic) mono.input(d.inputs[i].name, source(static_cast<int>(i), c));
       const auto b = mono.run(9600);
@@ -251,14 +247,14 @@ TEST(BuiltinModules, EveryModuleCarriesAllItsStateAcrossAHotSwap) {
   for (const auto& e : builtinModules().entries()) {
     const ModuleDescriptor& d = *e.descriptor;
     const std::string json = patchAround(d, 4242u + static_cast<std::uint32_t>(fnv1a64(d.type) & 0xffff));
-    const PatchGraph g = PatchParser().parseFromJson(json, d.type);
+    const PatchGraph g = PatchParser(builtinModules()).parseFromJson(json, d.type);
     std::vector<float> straight, swapped;
     for (int run = 0; run < 2; ++run) {
       VM vm;
       vm.setCrossfade(0, FadeCurve::EqualPower);
-      vm.loadProgram(Compiler().compile(g));
+      vm.loadProgram(Compiler(builtinModules()).compile(g));
       (run == 0 ? straight : swapped) = test::playWithNotes(vm, 60, [&](int b) {
-        if (run == 1 && b == 30) vm.scheduleNewProgram(Compiler().compile(g));
+        if (run == 1 && b == 30) vm.scheduleNewProgram(Compiler(builtinModules()).compile(g));
       });
       if (run == 1) {
         EXPECT_EQ(vm.counters().swaps.load(), 1u) << d.type;

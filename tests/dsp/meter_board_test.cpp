@@ -40,12 +40,12 @@ TEST(MeterBoard, PublishesLevelsAndHoldsThePeak) {
 // Meter modules in a running VM publish under their ids, without allocating; the levels are
 // those of their signals: a 0.5 sine (peak 0.5, RMS 0.354) and a 0.1 one.
 TEST(MeterBoard, MetersInAProgramPublishTheirLevelsByIdWithoutAllocating) {
-  const PatchGraph g = PatchParser().parseFromJson(R"({"modules": [
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(R"({"modules": [
       {"id": "a", "type": "SineGen", "params": {"freq": 1000, "amp": 0.5}}, {"id": "b", "type": "SineGen", "params": {"freq": 300, "amp": 0.1}},
       {"id": "loud", "type": "Meter", "params": {"window": 0.05}}, {"id": "quiet", "type": "Meter", "params": {"window": 0.05}}],
       "connections": [{"from": "a.out", "to": "loud.in"}, {"from": "b.out", "to": "quiet.in"}]})");
   VM vm;
-  vm.loadProgram(Compiler().compile(g));
+  vm.loadProgram(Compiler(builtinModules()).compile(g));
   float l[512], r[512];
   float* out[] = {l, r};
   test::resetRtCounts();

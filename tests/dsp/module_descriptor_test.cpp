@@ -46,7 +46,7 @@ std::string patchWith(const Bound& b, const std::string& value) {
 
 std::string patchError(const std::string& text) {
   try {
-    (void)PatchParser().parseFromJson(text, "p.json");
+    (void)PatchParser(builtinModules()).parseFromJson(text, "p.json");
     return "";
   } catch (const PatchError& e) {
     return e.what();
@@ -54,11 +54,11 @@ std::string patchError(const std::string& text) {
 }
 
 std::string scoreError(const Bound& b, const std::string& value) {
-  const PatchGraph g = PatchParser().parseFromJson(R"({"modules": [{"id": "m", "type": ")" + b.type + "\"}]}");
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(R"({"modules": [{"id": "m", "type": ")" + b.type + "\"}]}");
   const std::string score = R"({"events": [{"time": 0, "type": "param", "module": "m", "param": ")" + b.param->name +
                             "\", \"value\": " + value + "}]}";
   try {
-    (void)ScoreParser().parseFromJson(score, "s.json", g, 48000.0);
+    (void)ScoreParser(builtinModules()).parseFromJson(score, "s.json", g, 48000.0);
     return "";
   } catch (const PatchError& e) {
     return e.what();

@@ -19,7 +19,7 @@ namespace {
 std::unique_ptr<Program> demo(double rate) {
   CompileOptions co;
   co.sampleRate = rate;
-  return Compiler().compile(PatchParser().parseFromFile(std::string(MVM_SOURCE_DIR) + "/patches/demo.json"), co);
+  return Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromFile(std::string(MVM_SOURCE_DIR) + "/patches/demo.json"), co);
 }
 
 } // namespace

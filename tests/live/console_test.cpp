@@ -135,7 +135,7 @@ const char* kPoly = R"({"format": "mvm-patch", "version": 1, "name": "console te
 
 struct Rig {
   VM vm;
-  PatchManager manager{vm, CompileOptions{}};
+  PatchManager manager{vm, CompileOptions{}, builtinModules()};
   CommandTable table;
   std::vector<std::string> tracked;
   std::vector<SwapHandle> handles;

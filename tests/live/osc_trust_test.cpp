@@ -239,7 +239,7 @@ TEST(OscTrust, HostilePacketsAreAnsweredNotFatal) {
 TEST(OscTrust, AFailedLoadTellsThePeerOnlyWhereTheFileIsInvalid) {
   VM vm(VMConfig{});
   CompileOptions co;
-  PatchManager pm(vm, co);
+  PatchManager pm(vm, co, builtinModules());
   SwapHandle bad = pm.loadPatchFromString("{\n  \"modules\": [\"" + kSecret + "\",]\n}", "/x/secret.json");
   ASSERT_EQ(bad.wait(), SwapState::Failed);
   const std::string s = peerFailureStatus(bad);

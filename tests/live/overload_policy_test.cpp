@@ -97,7 +97,7 @@ TEST(OverloadPolicy, InTheCallbackStealsTheOldestVoicesAndLiftsTheLimitWhenLoadD
   VMConfig vc;
   VM vm(vc);
   CompileOptions co;
-  vm.loadProgram(Compiler().compile(PatchParser().parseFromFile(std::string(MVM_SOURCE_DIR) + "/patches/poly-subtractive.json"), co));
+  vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromFile(std::string(MVM_SOURCE_DIR) + "/patches/poly-subtractive.json"), co));
   CallbackMetrics metrics(48000);
   OverloadPolicy policy(config());
   AudioState state{&vm, &metrics, 2};

@@ -11,7 +11,7 @@ namespace {
 // Parses and returns the error message, failing the test when the patch is accepted.
 std::string errorOf(const std::string& json) {
   try {
-    PatchParser().parseFromJson(json, "p.json");
+    PatchParser(builtinModules()).parseFromJson(json, "p.json");
   } catch (const PatchError& e) {
     return e.what();
   }
@@ -29,7 +29,7 @@ const std::string kOut = R"({"id": "out", "type": "AudioOut"})";
 } // namespace
 
 TEST(PatchParser, ParsesModulesParamsConnectionsAndSeed) {
-  const PatchGraph g = PatchParser().parseFromJson(
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(
       R"({"format": "mvm-patch", "version": 1, "name": "t", "seed": 42,
           "modules": [)" + kOsc + "," + kOut + R"(],
           "connections": [{"from": "osc.out", "to": "out.left", "amount": 0.5}]})",
@@ -51,7 +51,7 @@ TEST(PatchParser, ParsesModulesParamsConnectionsAndSeed) {
 TEST(PatchParser, SyntaxErrorNamesLineAndColumn) {
   const std::string text = "{\n  \"modules\": [\n    {\"id\": \"a\" \"type\": \"Gain\"}\n  ]\n}";
   try {
-    PatchParser().parseFromJson(text, "broken.json");
+    PatchParser(builtinModules()).parseFromJson(text, "broken.json");
     FAIL();
   } catch (const PatchError& e) {
     EXPECT_EQ(e.line(), 3);
@@ -128,11 +128,11 @@ TEST(PatchParser, ACableCannotModulateAParameterFixedAtLoad) {
                 .find("k.voices is fixed when the patch loads"),
             std::string::npos);
   // Its neighbours stay modulatable.
-  EXPECT_NO_THROW(PatchParser().parseFromJson(withModules(lfos, R"([{"from": "a.sine", "to": "b.rate"}])")));
+  EXPECT_NO_THROW(PatchParser(builtinModules()).parseFromJson(withModules(lfos, R"([{"from": "a.sine", "to": "b.rate"}])")));
 }
 
 TEST(PatchParser, AParameterIsAModulationInput) {
-  const PatchGraph g = PatchParser().parseFromJson(withModules(kOsc + R"(, {"id": "lfo", "type": "SineGen"})",
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(withModules(kOsc + R"(, {"id": "lfo", "type": "SineGen"})",
                                                                R"([{"from": "lfo.out", "to": "osc.freq", "amount": 10}])"));
   EXPECT_EQ(g.connections[0].to.port, "freq");
 }
@@ -161,7 +161,7 @@ TEST(PatchParser, BadIdsAndSeeds) {
 
 TEST(PatchParser, MissingFileNamesThePath) {
   try {
-    PatchParser().parseFromFile("/nonexistent/x.json");
+    PatchParser(builtinModules()).parseFromFile("/nonexistent/x.json");
     FAIL();
   } catch (const PatchError& e) {
     EXPECT_EQ(std::string(e.what()), "/nonexistent/x.json: cannot open patch file (No such file or directory)");
@@ -196,7 +196,7 @@ TEST(PatchParser, BooleansAndOtherNonNumbersAreNotNumbers) {
   EXPECT_EQ(errorOf(R"({"version": 18446744073709551615, "modules": []})"),
             "p.json: version: patch format version 18446744073709551615 is newer than this engine's (1); upgrade Madrona VM");
   EXPECT_EQ(errorOf(R"({"version": true, "modules": []})"), "p.json: version: expected an integer, got boolean");
-  const PatchGraph g = PatchParser().parseFromJson(R"({"seed": 18446744073709551615, "modules": []})");
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(R"({"seed": 18446744073709551615, "modules": []})");
   EXPECT_EQ(g.seed, 18446744073709551615ull);
 }
 

@@ -11,7 +11,7 @@ using namespace mvm;
 TEST(ValidateRealTimeConstraints, AcceptsAnOrdinaryPatch) {
   PatchGraph g;
   g.modules.push_back({"osc", "SineGen", {}});
-  EXPECT_NO_THROW(validateRealTimeConstraints(g));
+  EXPECT_NO_THROW(validateRealTimeConstraints(g, builtinModules()));
 }
 
 TEST(ValidateRealTimeConstraints, RejectsMoreModulesThanTheLimit) {
@@ -19,7 +19,7 @@ TEST(ValidateRealTimeConstraints, RejectsMoreModulesThanTheLimit) {
   g.source = "big.json";
   for (std::size_t i = 0; i <= limits::kMaxModules; ++i) g.modules.push_back({"m" + std::to_string(i), "Gain", {}});
   try {
-    validateRealTimeConstraints(g);
+    validateRealTimeConstraints(g, builtinModules());
     FAIL();
   } catch (const PatchError& e) {
     EXPECT_NE(std::string(e.what()).find("big.json: modules: 16385 modules; the limit is 16384"), std::string::npos) << e.what();
@@ -31,13 +31,13 @@ TEST(ValidateRealTimeConstraints, RejectsPatchesWhoseBuffersCouldExceedTheArenaL
   // 16,000 modules x 6 ports x 16 channels (393 MB) + 40,000 cables at 16 channels (164 MB) > 512 MiB
   for (int i = 0; i < 16000; ++i) g.modules.push_back({"v" + std::to_string(i), "VoiceController", {}});
   for (int i = 0; i < 40000; ++i) g.connections.push_back({{"v0", "gate"}, {"v1", "voices"}, 1.0f});
-  EXPECT_THROW(validateRealTimeConstraints(g), PatchError);
+  EXPECT_THROW(validateRealTimeConstraints(g, builtinModules()), PatchError);
 }
 
 TEST(ValidateRealTimeConstraints, RejectsUnknownTypes) {
   PatchGraph g;
   g.modules.push_back({"x", "Nope", {}});
-  EXPECT_THROW(validateRealTimeConstraints(g), PatchError);
+  EXPECT_THROW(validateRealTimeConstraints(g, builtinModules()), PatchError);
 }
 
 namespace {
@@ -79,7 +79,7 @@ TEST(ValidateModuleMemory, SixteenThousandDelaysAreRefusedBeforeAnythingIsAlloca
   const auto start = std::chrono::steady_clock::now();
   const long before = gLiveModuleCount.load();
   try {
-    Compiler().compile(g);
+    Compiler(builtinModules()).compile(g);
     FAIL();
   } catch (const PatchError& e) {
     // 5 s at 48 kHz plus 4 samples: 960,016 bytes per mono line; the 1,119th line passes 1 GiB.

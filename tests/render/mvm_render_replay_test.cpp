@@ -31,7 +31,7 @@ void recordSession(const std::string& dir) {
   auto compile = [](const std::string& name) {
     CompileOptions co;
     co.keepPatchJson = true;
-    return Compiler().compile(PatchParser().parseFromJson(readFile(std::string(MVM_SOURCE_DIR) + "/patches/" + name), name), co);
+    return Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(readFile(std::string(MVM_SOURCE_DIR) + "/patches/" + name), name), co);
   };
   vm.scheduleNewProgram(compile("fm-bell.json"));
   std::vector<float> l(300), r(300);

@@ -15,6 +15,7 @@
 #include "mvm/core/aligned_buffer.h"
 #include "mvm/core/rt_context.h"
 #include "mvm/dsp/module_registry.h"
+#include "mvm/dsp/module_setup.h"
 #include "mvm/vm/vm.h"
 #include "rt_probe.h"
 
@@ -41,11 +42,9 @@ inline std::vector<float> fuzz(const ModuleRegistry::Entry& e, std::uint32_t see
   }
   setup.bus = &bus;
   for (const auto& p : d.params) setup.params.push_back(p.min + (p.max - p.min) * unit(rng));
-  module->attach(d, setup);
   const int ins = d.inputPortCount(), outs = static_cast<int>(d.outputs.size());
-  module->configure(ins, outs);
   std::vector<int> inCh(static_cast<std::size_t>(ins), 1);
-  std::vector<bool> connected(static_cast<std::size_t>(ins), false);
+  std::vector<char> connected(static_cast<std::size_t>(ins), 0);
   std::vector<float> modDepth(static_cast<std::size_t>(ins), 0.0f);
   for (int i = 0; i < ins; ++i) {
     connected[static_cast<std::size_t>(i)] = unit(rng) < 0.7f;
@@ -58,13 +57,6 @@ inline std::vector<float> fuzz(const ModuleRegistry::Entry& e, std::uint32_t see
       if (!p.polyphonic || p.fixedAtLoad) inCh[static_cast<std::size_t>(i)] = 1;
       modDepth[static_cast<std::size_t>(i)] = connected[static_cast<std::size_t>(i)] ? (p.max - p.min) * unit(rng) : 0.0f;
     }
-    module->setInputLayout(i, inCh[static_cast<std::size_t>(i)], connected[static_cast<std::size_t>(i)]);
-  }
-  std::vector<int> outCh(static_cast<std::size_t>(outs), 1);
-  module->resolveOutputChannels(inCh.data(), outCh.data());
-  for (int o = 0; o < outs; ++o) {
-    outCh[static_cast<std::size_t>(o)] = std::clamp(outCh[static_cast<std::size_t>(o)], 1, kMaxChannels);
-    module->setOutputChannels(o, outCh[static_cast<std::size_t>(o)]);
   }
   // A third of the runs leave outputs unread, as patches do: the module may skip forming them.
   std::vector<char> read(static_cast<std::size_t>(outs), 1);
@@ -72,7 +64,6 @@ inline std::vector<float> fuzz(const ModuleRegistry::Entry& e, std::uint32_t see
     std::mt19937 pick(seed);
     for (int o = 0; o < outs; ++o) read[static_cast<std::size_t>(o)] = pick() % 2 == 0;
     if (outs > 0 && std::find(read.begin(), read.end(), 1) == read.end()) read[0] = 1; // one is read
-    for (int o = 0; o < outs; ++o) module->setOutputConnected(o, read[static_cast<std::size_t>(o)] != 0);
   }
   AlignedFloatArray storage(static_cast<std::size_t>(ins + outs) * kMaxChannels * kBlockFrames);
   std::vector<float*> inPtr, outPtr;
@@ -80,7 +71,7 @@ inline std::vector<float> fuzz(const ModuleRegistry::Entry& e, std::uint32_t see
     float* p = storage.data() + static_cast<std::size_t>(i) * kMaxChannels * kBlockFrames;
     (i < ins ? inPtr : outPtr).push_back(p);
   }
-  module->prepare();
+  const std::vector<int> outCh = bringUpModule(*module, d, setup, {inCh, connected}, read);
   std::vector<float> result;
   std::uniform_real_distribution<float> wide(-10.0f, 10.0f);
   for (int b = 0; b < blocks; ++b) {

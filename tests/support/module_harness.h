@@ -2,7 +2,7 @@
 // Runs one module in isolation, wired the way the compiler wires it: inputs and parameter
 // buffers the test fills, outputs it reads back. For measuring a module's defining behaviour.
 //
-//   mvm::test::ModuleHarness h("SVF", {{"cutoff", 1000.0f}});
+//   mvm::test::ModuleHarness h(builtinModules(), "SVF", {{"cutoff", 1000.0f}});
 //   h.input("in", [](int c, std::uint64_t n) { return noise(); });   // connect a source
 //   auto y = h.run(48000);            // y.output("lp", 0) is a std::vector<float>
 //
@@ -17,12 +17,14 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mvm/core/aligned_buffer.h"
 #include "mvm/core/hash.h"
 #include "mvm/core/rt_context.h"
-#include "mvm/dsp/builtin_modules.h"
+#include "mvm/dsp/module_registry.h"
+#include "mvm/dsp/module_setup.h"
 
 namespace mvm::test {
 
@@ -38,8 +40,8 @@ public:
     const std::vector<float>& output(int port, int channel = 0) const { return ports.at(static_cast<std::size_t>(port)).at(static_cast<std::size_t>(channel)); }
   };
 
-  explicit ModuleHarness(const std::string& type, std::map<std::string, float> params = {}, double sampleRate = kHarnessRate,
-                         std::uint64_t seed = 1, const ModuleRegistry& registry = builtinModules())
+  ModuleHarness(const ModuleRegistry& registry, const std::string& type, std::map<std::string, float> params = {},
+                double sampleRate = kHarnessRate, std::uint64_t seed = 1)
       : sampleRate_(sampleRate) {
     const auto* e = registry.find(type);
     if (!e) throw std::invalid_argument("no module type " + type);
@@ -147,20 +149,16 @@ private:
     setup.params = values_;
     bus_.numOutputs = 2;
     for (int c = 0; c < 2; ++c) bus_.outputs[c] = busOut_[c];
-    module_->attach(*desc_, setup);
     const int ins = desc_->inputPortCount(), outs = static_cast<int>(desc_->outputs.size());
-    module_->configure(ins, outs);
-    for (int i = 0; i < ins; ++i) module_->setInputLayout(i, channels_[static_cast<std::size_t>(i)], sources_[static_cast<std::size_t>(i)] != nullptr);
-    std::vector<int> outCh(static_cast<std::size_t>(outs), 1);
-    module_->resolveOutputChannels(channels_.data(), outCh.data());
-    for (int o = 0; o < outs; ++o) module_->setOutputChannels(o, outCh[static_cast<std::size_t>(o)]);
+    std::vector<char> connected(static_cast<std::size_t>(ins));
+    for (std::size_t i = 0; i < connected.size(); ++i) connected[i] = sources_[i] != nullptr;
     storage_ = AlignedFloatArray(static_cast<std::size_t>(ins + outs) * kMaxChannels * kBlockFrames);
     for (int i = 0; i < ins + outs; ++i) {
       float* p = storage_.data() + static_cast<std::size_t>(i) * kMaxChannels * kBlockFrames;
       if (i < ins) inPtrs_.push_back(p);
       else outPtrs_.push_back(p);
     }
-    module_->prepare();
+    bringUpModule(*module_, *desc_, std::move(setup), {channels_, connected});
   }
 
   void fillInputs() {

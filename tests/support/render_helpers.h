@@ -16,9 +16,9 @@ struct Rendered {
 
 inline Rendered renderJson(const std::string& patchJson, double seconds, const std::string& scoreJson = "",
                            double sampleRate = 48000.0, int hostBlock = 512) {
-  PatchGraph g = PatchParser().parseFromJson(patchJson, "<test>");
+  PatchGraph g = PatchParser(builtinModules()).parseFromJson(patchJson, "<test>");
   Score score;
-  if (!scoreJson.empty()) score = ScoreParser().parseFromJson(scoreJson, "<score>", g, sampleRate);
+  if (!scoreJson.empty()) score = ScoreParser(builtinModules()).parseFromJson(scoreJson, "<score>", g, sampleRate);
   render::RenderOptions o;
   o.sampleRate = sampleRate;
   o.seconds = seconds;

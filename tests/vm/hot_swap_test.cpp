@@ -16,7 +16,7 @@ using namespace mvm;
 namespace {
 
 std::unique_ptr<Program> compile(const std::string& json, std::uint64_t generation = 0) {
-  auto p = Compiler().compile(PatchParser().parseFromJson(json, "<test>"));
+  auto p = Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(json, "<test>"));
   p->generation = generation;
   return p;
 }

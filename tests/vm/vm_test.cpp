@@ -24,7 +24,7 @@ namespace {
 std::unique_ptr<Program> compile(const std::string& json, double rate = 48000) {
   CompileOptions o;
   o.sampleRate = rate;
-  return Compiler().compile(PatchParser().parseFromJson(json, "<test>"), o);
+  return Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(json, "<test>"), o);
 }
 
 // Runs the VM for `frames` frames in host buffers of `block` frames; returns the left channel.

@@ -22,9 +22,10 @@
 #include "mvm/compiler/opcodes.h"
 #include "mvm/compiler/program.h"
 #include "mvm/core/hash.h"
-#include "mvm/dsp/builtin_modules.h"
 #include "mvm/dsp/module_registry.h"
+#include "mvm/dsp/module_setup.h"
 #include "mvm/patch/limits.h"
+#include "mvm/patch/module_type.h"
 #include "mvm/patch/patch_error.h"
 #include "mvm/patch/patch_graph.h"
 #include "mvm/patch/patch_writer.h"
@@ -50,7 +51,7 @@ public:
   // Feedback diagnostics listed one per delayed cable; the rest are counted in one more line.
   static constexpr std::size_t kMaxCycleReports = 16;
 
-  explicit Compiler(const ModuleRegistry& registry = builtinModules()) : registry_(registry) {}
+  explicit Compiler(const ModuleRegistry& registry) : registry_(registry) {}
 
   // control thread, may allocate; throws PatchError
   std::unique_ptr<Program> compile(const PatchGraph& g, const CompileOptions& options = {}) const {
@@ -114,18 +115,17 @@ private:
       values.resize(n);
       for (std::size_t m = 0; m < n; ++m) {
         const ModuleSpec& spec = g.modules[m];
-        const ModuleRegistry::Entry* e = registry.find(spec.type);
-        if (!e) throw PatchError(g.source, "module \"" + spec.id + "\"", "unknown module type \"" + spec.type + "\"");
-        desc[m] = e->descriptor;
-        for (const ParamDescriptor& pd : e->descriptor->params) {
+        const ModuleRegistry::Entry& e = findModuleType(registry, spec.type, g.source, spec.id);
+        desc[m] = e.descriptor;
+        for (const ParamDescriptor& pd : e.descriptor->params) {
           auto it = spec.params.find(pd.name);
           values[m].push_back(it == spec.params.end() ? pd.defaultValue : it->second);
         }
         for (const auto& [name, v] : spec.params)
-          if (e->descriptor->findParam(name) < 0)
+          if (e.descriptor->findParam(name) < 0)
             throw PatchError(g.source, "module \"" + spec.id + "\" parameter \"" + name + "\"", "unknown parameter");
         CompiledModule cm;
-        cm.instance = e->create();
+        cm.instance = e.create();
         cm.id = spec.id;
         cm.type = spec.type;
         cm.key = fnv1a64(spec.id);
@@ -136,8 +136,7 @@ private:
         setup.bus = &prog->bus;
         setup.id = spec.id;
         setup.params = values[m];
-        cm.instance->attach(*desc[m], std::move(setup));
-        cm.instance->configure(desc[m]->inputPortCount(), static_cast<int>(desc[m]->outputs.size()));
+        attachModule(*cm.instance, *desc[m], std::move(setup));
         prog->modules.push_back(std::move(cm));
       }
     }
@@ -252,12 +251,8 @@ private:
               int& ch = inCh[um][static_cast<std::size_t>(e.toPort)];
               ch = std::max(ch, outCh[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)]);
             }
-          // Connectivity and input channel counts are visible to resolveOutputChannels (e.g. Merge).
-          DSPModule& mod = *prog->modules[um].instance;
-          for (std::size_t p = 0; p < inCh[um].size(); ++p) mod.setInputLayout(static_cast<int>(p), inCh[um][p], connected[um][p] != 0);
           std::vector<int> out(outCh[um].size(), 1);
-          mod.resolveOutputChannels(inCh[um].data(), out.data());
-          for (int& c : out) c = std::clamp(c, 1, kMaxChannels);
+          resolveModuleChannels(*prog->modules[um].instance, {inCh[um], connected[um]}, out);
           if (out != outCh[um]) { outCh[um] = out; changed = true; }
         }
         if (!changed) return;
@@ -433,22 +428,17 @@ private:
       bus.numInputs = opt.numInputs;
       for (int c = 0; c < opt.numOutputs; ++c) bus.outputs[c] = base + prog->busOutputOffset + c * kBlockFrames;
       for (int c = 0; c < opt.numInputs; ++c) bus.inputs[c] = base + prog->busInputOffset + c * kBlockFrames;
-      // Outputs no cable reads, known to every module before its prepare().
-      for (std::size_t m = 0; m < g.modules.size(); ++m)
-        for (std::size_t o = 0; o < outBuf[m].size(); ++o) prog->modules[m].instance->setOutputConnected(static_cast<int>(o), false);
-      for (const Edge& e : edges) prog->modules[static_cast<std::size_t>(e.from)].instance->setOutputConnected(e.fromPort, true);
+      // Outputs no cable reads (delayed cables read too), known to every module before its prepare().
+      std::vector<std::vector<char>> outputRead(g.modules.size());
+      for (std::size_t m = 0; m < g.modules.size(); ++m) outputRead[m].assign(outBuf[m].size(), 0);
+      for (const Edge& e : edges) outputRead[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)] = 1;
       for (std::size_t m = 0; m < g.modules.size(); ++m) {
         CompiledModule& cm = prog->modules[m];
         cm.firstInput = static_cast<std::uint32_t>(prog->inputPointers.size());
         cm.firstOutput = static_cast<std::uint32_t>(prog->outputPointers.size());
-        for (std::size_t p = 0; p < inBuf[m].size(); ++p) {
-          prog->inputPointers.push_back(base + inBuf[m][p]);
-          cm.instance->setInputLayout(static_cast<int>(p), inCh[m][p], connected[m][p] != 0);
-        }
-        for (std::size_t o = 0; o < outBuf[m].size(); ++o) {
-          prog->outputPointers.push_back(base + outBuf[m][o]);
-          cm.instance->setOutputChannels(static_cast<int>(o), outCh[m][o]);
-        }
+        for (std::uint32_t buffer : inBuf[m]) prog->inputPointers.push_back(base + buffer);
+        for (std::uint32_t buffer : outBuf[m]) prog->outputPointers.push_back(base + buffer);
+        setModuleLayout(*cm.instance, {inCh[m], connected[m]}, outCh[m], outputRead[m]);
         if (desc[m]->receivesNoteEvents) prog->noteListeners.push_back(static_cast<std::uint32_t>(m));
       }
       // What the modules will allocate, counted before any of it is (a patch over the limit is refused, not std::bad_alloc).

@@ -40,7 +40,7 @@ struct PatchManagerStats {
 
 class PatchManager {
 public:
-  PatchManager(VM& vm, CompileOptions options, const ModuleRegistry& registry = builtinModules())
+  PatchManager(VM& vm, CompileOptions options, const ModuleRegistry& registry)
       : vm_(vm), options_(options), registry_(registry), thread_([this] { run(); }) {}
   ~PatchManager() {
     {
@@ -73,6 +73,9 @@ public:
     e.rampFrames = rampSeconds < 0 ? kDefaultRamp : static_cast<std::int32_t>(rampSeconds * options_.sampleRate + 0.5);
     return vm_.postEvent(e);
   }
+
+  // The module types its patches are parsed and compiled with.
+  const ModuleRegistry& registry() const noexcept { return registry_; }
 
   // The patch most recently swapped in (what is playing), and the one rollback() returns to.
   std::optional<PatchGraph> currentPatch() const {

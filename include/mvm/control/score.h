@@ -14,7 +14,7 @@
 #include "mvm/core/event.h"
 #include "mvm/core/hash.h"
 #include "mvm/core/message_text.h"
-#include "mvm/dsp/builtin_modules.h"
+#include "mvm/dsp/module_registry.h"
 #include "mvm/patch/limits.h"
 #include "mvm/patch/json_document.h"
 #include "mvm/patch/patch_error.h"
@@ -31,7 +31,7 @@ struct Score {
 
 class ScoreParser {
 public:
-  explicit ScoreParser(const ModuleRegistry& registry = builtinModules()) : registry_(registry) {}
+  explicit ScoreParser(const ModuleRegistry& registry) : registry_(registry) {}
 
   // control thread; throws PatchError naming the event and the cause. `patch` checks that
   // parameter events address existing modules and parameters.

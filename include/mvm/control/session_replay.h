@@ -30,7 +30,7 @@ using ReplaySink = std::function<void(const float* const* channels, int frames)>
 
 // control thread (runs the VM inline). Throws SessionError when the session cannot be replayed
 // (a patch that does not compile, a swap the VM could not take where it was recorded).
-inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const ModuleRegistry& registry = builtinModules(),
+inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const ModuleRegistry& registry,
                                  const std::string& source = "session.json") {
   if (s.inputs > 0)
     throw SessionError(source, "inputs", "the session had " + std::to_string(s.inputs) +

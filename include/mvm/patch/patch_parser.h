@@ -14,12 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "mvm/core/file_reader.h"
-#include "mvm/dsp/builtin_modules.h"
 #include "mvm/dsp/module_registry.h"
 #include "mvm/core/message_text.h"
 #include "mvm/patch/json_document.h"
 #include "mvm/patch/limits.h"
 #include "mvm/patch/midi_map_parser.h"
+#include "mvm/patch/module_type.h"
 #include "mvm/patch/patch_error.h"
 #include "mvm/patch/patch_graph.h"
 
@@ -29,7 +29,7 @@ inline constexpr int kPatchFormatVersion = 1;
 
 class PatchParser {
 public:
-  explicit PatchParser(const ModuleRegistry& registry = builtinModules()) : registry_(registry) {}
+  explicit PatchParser(const ModuleRegistry& registry) : registry_(registry) {}
 
   // control thread, may allocate; throws PatchError
   PatchGraph parseFromJson(const std::string& text, const std::string& source = "<string>") const {
@@ -139,9 +139,7 @@ private:
     auto place = [&m] { return "module " + inQuotes(m.id); };
     if (!j.contains("type") || !j["type"].is_string()) throw PatchError(source, place(), "missing string \"type\"");
     m.type = j["type"].get<std::string>();
-    const ModuleRegistry::Entry* entry = registry_.find(m.type);
-    if (!entry) throw PatchError(source, place(), "unknown module type " + inQuotes(m.type) + suggestType(m.type));
-    const ModuleDescriptor& d = *entry->descriptor;
+    const ModuleDescriptor& d = *findModuleType(registry_, m.type, source, m.id).descriptor;
     if (j.contains("params")) {
       const json& params = j["params"];
       if (!params.is_object()) throw PatchError(source, place() + " params", "expected an object, got " + typeName(params));
@@ -241,18 +239,6 @@ private:
     for (unsigned char ch : id)
       if (!(std::isalnum(ch) || ch == '_' || ch == '-'))
         throw PatchError(source, at() + " id " + inQuotes(id), "module ids may hold only letters, digits, '_' and '-'");
-  }
-
-  std::string suggestType(const std::string& type) const {
-    std::string lower = toLower(type);
-    for (const auto& e : registry_.entries())
-      if (toLower(e.descriptor->type) == lower) return " (did you mean \"" + e.descriptor->type + "\"?)";
-    return " (mvm-render --list-modules lists them)";
-  }
-
-  static std::string toLower(std::string s) {
-    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
   }
 
   template <class V>

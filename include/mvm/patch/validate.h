@@ -5,17 +5,17 @@
 #include <string>
 #include <vector>
 
-#include "mvm/dsp/builtin_modules.h"
 #include "mvm/dsp/dsp_module.h"
 #include "mvm/dsp/module_registry.h"
 #include "mvm/patch/limits.h"
+#include "mvm/patch/module_type.h"
 #include "mvm/patch/patch_error.h"
 #include "mvm/patch/patch_graph.h"
 
 namespace mvm {
 
 // control thread; throws PatchError. Sizes are upper bounds: every cable at full polyphony.
-inline void validateRealTimeConstraints(const PatchGraph& g, const ModuleRegistry& registry = builtinModules()) {
+inline void validateRealTimeConstraints(const PatchGraph& g, const ModuleRegistry& registry) {
   if (g.modules.size() > limits::kMaxModules)
     throw PatchError(g.source, "modules", std::to_string(g.modules.size()) + " modules; the limit is " +
                                               std::to_string(limits::kMaxModules));
@@ -24,9 +24,7 @@ inline void validateRealTimeConstraints(const PatchGraph& g, const ModuleRegistr
                                                   std::to_string(limits::kMaxConnections));
   std::size_t floats = 0;
   for (const auto& m : g.modules) {
-    const auto* e = registry.find(m.type);
-    if (!e) throw PatchError(g.source, "module \"" + m.id + "\"", "unknown module type \"" + m.type + "\"");
-    const auto& d = *e->descriptor;
+    const auto& d = *findModuleType(registry, m.type, g.source, m.id).descriptor;
     floats += (d.outputs.size() + d.params.size()) * static_cast<std::size_t>(kMaxChannels * kBlockFrames);
   }
   floats += g.connections.size() * static_cast<std::size_t>(kMaxChannels * kBlockFrames);

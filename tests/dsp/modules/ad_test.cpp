@@ -15,7 +15,7 @@ ModuleHarness::Source pulseAt(std::uint64_t at, std::uint64_t len = 10) {
 } // namespace
 
 TEST(AD, StageLengthsExactToTheSample) {
-  ModuleHarness h("AD", {{"attack", 0.01f}, {"decay", 0.02f}}); // 480 and 960 samples
+  ModuleHarness h(builtinModules(), "AD", {{"attack", 0.01f}, {"decay", 0.02f}}); // 480 and 960 samples
   h.input("trig", pulseAt(100));
   const auto y = h.run(4000);
   const auto& env = y.output(0);
@@ -38,7 +38,7 @@ TEST(AD, StageLengthsExactToTheSample) {
 }
 
 TEST(AD, LoopCyclesWithExactPeriod) {
-  ModuleHarness h("AD", {{"attack", 0.001f}, {"decay", 0.002f}, {"loop", 1.0f}}); // 48 + 96 samples
+  ModuleHarness h(builtinModules(), "AD", {{"attack", 0.001f}, {"decay", 0.002f}, {"loop", 1.0f}}); // 48 + 96 samples
   const auto y = h.run(48 * 144);
   const auto& env = y.output(0);
   const auto& eoc = y.output(1);
@@ -56,7 +56,7 @@ TEST(AD, LoopCyclesWithExactPeriod) {
 }
 
 TEST(AD, RetriggerRestartsAttackFromCurrentLevel) {
-  ModuleHarness h("AD", {{"attack", 0.01f}, {"decay", 0.01f}});
+  ModuleHarness h(builtinModules(), "AD", {{"attack", 0.01f}, {"decay", 0.01f}});
   h.input("trig", [](int, std::uint64_t n) { return n < 5 || (n >= 720 && n < 725) ? 1.0f : 0.0f; });
   const auto env = h.run(2000).output(0);
   // at frame 719 the decay is half way (level 0.5): the new attack takes 240 samples to reach 1
@@ -66,7 +66,7 @@ TEST(AD, RetriggerRestartsAttackFromCurrentLevel) {
 }
 
 TEST(AD, PolyphonicChannelsIndependent) {
-  ModuleHarness h("AD", {{"attack", 0.001f}, {"decay", 0.001f}});
+  ModuleHarness h(builtinModules(), "AD", {{"attack", 0.001f}, {"decay", 0.001f}});
   h.input("trig", [](int c, std::uint64_t n) { return n >= static_cast<std::uint64_t>(c * 200) && n < static_cast<std::uint64_t>(c * 200 + 4) ? 1.0f : 0.0f; }, 2);
   const auto y = h.run(1000);
   EXPECT_EQ(y.output(0, 0)[47], 1.0f);
@@ -76,13 +76,13 @@ TEST(AD, PolyphonicChannelsIndependent) {
 
 TEST(AD, CopyStateContinuesTheEnvelope) {
   auto trig = pulseAt(10);
-  ModuleHarness whole("AD", {{"attack", 0.01f}, {"decay", 0.01f}});
+  ModuleHarness whole(builtinModules(), "AD", {{"attack", 0.01f}, {"decay", 0.01f}});
   whole.input("trig", trig);
   const auto ref = whole.run(1280).output(0);
-  ModuleHarness first("AD", {{"attack", 0.01f}, {"decay", 0.01f}});
+  ModuleHarness first(builtinModules(), "AD", {{"attack", 0.01f}, {"decay", 0.01f}});
   first.input("trig", trig);
   first.run(640);
-  ModuleHarness second("AD", {{"attack", 0.01f}, {"decay", 0.01f}});
+  ModuleHarness second(builtinModules(), "AD", {{"attack", 0.01f}, {"decay", 0.01f}});
   second.input("trig", [trig](int c, std::uint64_t n) { return trig(c, n + 640); });
   second.module().copyStateFrom(first.module());
   const auto rest = second.run(640).output(0);
@@ -90,7 +90,7 @@ TEST(AD, CopyStateContinuesTheEnvelope) {
 }
 
 TEST(AD, FastLoopStillPulsesEocEveryCycle) {
-  ModuleHarness h("AD", {{"attack", 0.0f}, {"decay", 10.0f / 48000.0f}, {"loop", 1.0f}}); // 1 + 10 samples
+  ModuleHarness h(builtinModules(), "AD", {{"attack", 0.0f}, {"decay", 10.0f / 48000.0f}, {"loop", 1.0f}}); // 1 + 10 samples
   const auto eoc = h.run(1100).output(1);
   std::vector<std::size_t> rises, falls;
   for (std::size_t i = 1; i < eoc.size(); ++i) {

@@ -16,7 +16,7 @@ ModuleHarness::Source gate(std::uint64_t on, std::uint64_t off) {
 
 TEST(ADSR, StageTimesAreExactToTheSample) {
   // 10 ms attack = 480 frames, 20 ms decay = 960, release 5 ms = 240 at 48 kHz.
-  ModuleHarness h("ADSR", {{"attack", 0.01f}, {"decay", 0.02f}, {"sustain", 0.25f}, {"release", 0.005f}});
+  ModuleHarness h(builtinModules(), "ADSR", {{"attack", 0.01f}, {"decay", 0.02f}, {"sustain", 0.25f}, {"release", 0.005f}});
   h.input("gate", gate(100, 3000));
   const auto env = h.run(4000).output(0);
   EXPECT_EQ(env[99], 0.0f);
@@ -33,7 +33,7 @@ TEST(ADSR, StageTimesAreExactToTheSample) {
 }
 
 TEST(ADSR, ReleaseDuringAttackStartsFromTheCurrentLevel) {
-  ModuleHarness h("ADSR", {{"attack", 0.01f}, {"release", 0.01f}});
+  ModuleHarness h(builtinModules(), "ADSR", {{"attack", 0.01f}, {"release", 0.01f}});
   h.input("gate", gate(0, 240));
   const auto env = h.run(1024).output(0);
   EXPECT_NEAR(env[239], 0.5f, 1e-5f);
@@ -42,7 +42,7 @@ TEST(ADSR, ReleaseDuringAttackStartsFromTheCurrentLevel) {
 }
 
 TEST(ADSR, RetriggerRisesFromTheCurrentLevelAtTheSameSlope) {
-  ModuleHarness h("ADSR", {{"attack", 0.01f}, {"decay", 0.01f}, {"sustain", 0.5f}, {"release", 1.0f}});
+  ModuleHarness h(builtinModules(), "ADSR", {{"attack", 0.01f}, {"decay", 0.01f}, {"sustain", 0.5f}, {"release", 1.0f}});
   h.input("gate", [](int, std::uint64_t n) { return (n < 2000 || n >= 2100) ? 1.0f : 0.0f; });
   const auto env = h.run(4096).output(0);
   const float from = env[2099];
@@ -54,7 +54,7 @@ TEST(ADSR, RetriggerRisesFromTheCurrentLevelAtTheSameSlope) {
 }
 
 TEST(ADSR, ChannelsAreIndependent) {
-  ModuleHarness h("ADSR", {{"attack", 0.001f}, {"decay", 0.001f}, {"sustain", 0.8f}});
+  ModuleHarness h(builtinModules(), "ADSR", {{"attack", 0.001f}, {"decay", 0.001f}, {"sustain", 0.8f}});
   h.input("gate", [](int c, std::uint64_t n) { return c == 0 || n >= 1000 ? 1.0f : 0.0f; }, 2);
   const auto out = h.run(2048);
   EXPECT_EQ(out.output(0, 0)[999], 0.8f);
@@ -63,10 +63,10 @@ TEST(ADSR, ChannelsAreIndependent) {
 }
 
 TEST(ADSR, CopyStateFromKeepsStageAndLevel) {
-  ModuleHarness a("ADSR", {{"attack", 0.01f}, {"decay", 0.1f}, {"sustain", 0.5f}});
+  ModuleHarness a(builtinModules(), "ADSR", {{"attack", 0.01f}, {"decay", 0.1f}, {"sustain", 0.5f}});
   a.input("gate", [](int, std::uint64_t) { return 1.0f; });
   const auto before = a.run(640).output(0);
-  ModuleHarness b("ADSR", {{"attack", 0.01f}, {"decay", 0.1f}, {"sustain", 0.5f}});
+  ModuleHarness b(builtinModules(), "ADSR", {{"attack", 0.01f}, {"decay", 0.1f}, {"sustain", 0.5f}});
   b.input("gate", [](int, std::uint64_t) { return 1.0f; });
   b.module().copyStateFrom(a.module());
   const auto after = b.run(64).output(0);

@@ -13,7 +13,7 @@ using test::ModuleHarness;
 
 TEST(Allpass, ImpulseResponseIsSchroeders) {
   const double g = 0.6;
-  ModuleHarness h("Allpass", {{"time", 1.0f}, {"gain", static_cast<float>(g)}});
+  ModuleHarness h(builtinModules(), "Allpass", {{"time", 1.0f}, {"gain", static_cast<float>(g)}});
   h.input("in", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
   const auto y = h.run(48000).output(0);
   for (std::size_t n = 0; n < 960; ++n) {
@@ -33,10 +33,10 @@ TEST(Allpass, MagnitudeIsFlat) {
 }
 
 TEST(Allpass, CopyStateFromCarriesTheDelayLine) {
-  ModuleHarness a("Allpass", {{"time", 2.0f}, {"gain", 0.5f}});
+  ModuleHarness a(builtinModules(), "Allpass", {{"time", 2.0f}, {"gain", 0.5f}});
   a.input("in", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
   a.run(64);
-  ModuleHarness b("Allpass", {{"time", 2.0f}, {"gain", 0.5f}});
+  ModuleHarness b(builtinModules(), "Allpass", {{"time", 2.0f}, {"gain", 0.5f}});
   b.module().copyStateFrom(a.module());
   const auto y = b.run(128).output(0);
   EXPECT_NEAR(y[96 - 64], 0.75, 1e-6);

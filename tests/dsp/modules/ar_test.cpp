@@ -9,7 +9,7 @@ using namespace mvm;
 using namespace mvm::test;
 
 TEST(AR, FollowsGateWithExactStageLengths) {
-  ModuleHarness h("AR", {{"attack", 0.01f}, {"release", 0.02f}}); // 480 and 960 samples
+  ModuleHarness h(builtinModules(), "AR", {{"attack", 0.01f}, {"release", 0.02f}}); // 480 and 960 samples
   h.input("gate", [](int, std::uint64_t n) { return n >= 100 && n < 2000 ? 1.0f : 0.0f; });
   const auto env = h.run(4000).output(0);
   EXPECT_EQ(env[99], 0.0f);
@@ -25,7 +25,7 @@ TEST(AR, FollowsGateWithExactStageLengths) {
 }
 
 TEST(AR, EarlyReleaseStartsFromCurrentLevel) {
-  ModuleHarness h("AR", {{"attack", 0.01f}, {"release", 0.01f}});
+  ModuleHarness h(builtinModules(), "AR", {{"attack", 0.01f}, {"release", 0.01f}});
   h.input("gate", [](int, std::uint64_t n) { return n < 240 ? 1.0f : 0.0f; });
   const auto env = h.run(1000).output(0);
   EXPECT_NEAR(env[239], 0.5f, 1e-6f);
@@ -36,7 +36,7 @@ TEST(AR, EarlyReleaseStartsFromCurrentLevel) {
 }
 
 TEST(AR, ReattackDuringReleaseIsProportional) {
-  ModuleHarness h("AR", {{"attack", 0.01f}, {"release", 0.01f}});
+  ModuleHarness h(builtinModules(), "AR", {{"attack", 0.01f}, {"release", 0.01f}});
   h.input("gate", [](int, std::uint64_t n) { return n < 480 || n >= 720 ? 1.0f : 0.0f; });
   const auto env = h.run(1200).output(0);
   EXPECT_NEAR(env[719], 0.5f, 1e-6f);
@@ -46,16 +46,16 @@ TEST(AR, ReattackDuringReleaseIsProportional) {
 
 TEST(AR, PolyphonyAndStateCarryOver) {
   auto gate = [](int c, std::uint64_t n) { return n >= static_cast<std::uint64_t>(c * 100) && n < 600 ? 1.0f : 0.0f; };
-  ModuleHarness whole("AR", {{"attack", 0.005f}, {"release", 0.005f}});
+  ModuleHarness whole(builtinModules(), "AR", {{"attack", 0.005f}, {"release", 0.005f}});
   whole.input("gate", gate, 2);
   const auto ref = whole.run(1024);
   EXPECT_EQ(ref.output(0, 0)[239], 1.0f);
   EXPECT_LT(ref.output(0, 1)[239], 1.0f);
   EXPECT_EQ(ref.output(0, 1)[339], 1.0f);
-  ModuleHarness first("AR", {{"attack", 0.005f}, {"release", 0.005f}});
+  ModuleHarness first(builtinModules(), "AR", {{"attack", 0.005f}, {"release", 0.005f}});
   first.input("gate", gate, 2);
   first.run(576);
-  ModuleHarness second("AR", {{"attack", 0.005f}, {"release", 0.005f}});
+  ModuleHarness second(builtinModules(), "AR", {{"attack", 0.005f}, {"release", 0.005f}});
   second.input("gate", [gate](int c, std::uint64_t n) { return gate(c, n + 576); }, 2);
   second.module().copyStateFrom(first.module());
   const auto rest = second.run(448);

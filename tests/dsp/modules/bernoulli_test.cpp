@@ -16,7 +16,7 @@ float blockGate(std::uint64_t n) { return (n % 64) < 20 ? 1.0f : 0.0f; } // one 
 
 TEST(Bernoulli, ProbabilityOneAndZeroRouteEverything) {
   for (float p : {0.0f, 1.0f}) {
-    ModuleHarness h("Bernoulli", {{"p", p}});
+    ModuleHarness h(builtinModules(), "Bernoulli", {{"p", p}});
     h.input("trig", [](int, std::uint64_t n) { return blockGate(n); });
     const auto out = h.run(6400);
     const auto& on = out.output(p > 0.5f ? 0 : 1);
@@ -29,7 +29,7 @@ TEST(Bernoulli, ProbabilityOneAndZeroRouteEverything) {
 }
 
 TEST(Bernoulli, ChoosesAWithProbabilityP) {
-  ModuleHarness h("Bernoulli", {{"p", 0.3f}});
+  ModuleHarness h(builtinModules(), "Bernoulli", {{"p", 0.3f}});
   h.input("trig", [](int, std::uint64_t n) { return blockGate(n); });
   const auto out = h.run(64 * 4000);
   int a = 0, b = 0;
@@ -46,7 +46,7 @@ TEST(Bernoulli, ChoosesAWithProbabilityP) {
 }
 
 TEST(Bernoulli, LatchModeHoldsUntilTheNextToss) {
-  ModuleHarness h("Bernoulli", {{"p", 0.5f}, {"mode", 1.0f}});
+  ModuleHarness h(builtinModules(), "Bernoulli", {{"p", 0.5f}, {"mode", 1.0f}});
   h.input("trig", [](int, std::uint64_t n) { return blockGate(n); });
   const auto out = h.run(6400);
   for (std::size_t n = 0; n < 6400; ++n) {
@@ -59,7 +59,7 @@ TEST(Bernoulli, LatchModeHoldsUntilTheNextToss) {
 
 TEST(Bernoulli, SeededDeterminism) {
   auto run = [](std::uint64_t seed) {
-    ModuleHarness h("Bernoulli", {}, 48000.0, seed);
+    ModuleHarness h(builtinModules(), "Bernoulli", {}, 48000.0, seed);
     h.input("trig", [](int, std::uint64_t n) { return blockGate(n); });
     return h.run(6400).output(0);
   };

@@ -36,7 +36,7 @@ cd expected(int mode, double fc, double q, double db, double f) {
 
 // Measured complex response at f (an even number of Hz: whole periods in the half-second window).
 cd measured(int mode, double fc, double q, double db, double f) {
-  ModuleHarness h("Biquad", {{"mode", static_cast<float>(mode)}, {"cutoff", static_cast<float>(fc)}, {"q", static_cast<float>(q)}, {"gain", static_cast<float>(db)}});
+  ModuleHarness h(builtinModules(), "Biquad", {{"mode", static_cast<float>(mode)}, {"cutoff", static_cast<float>(fc)}, {"q", static_cast<float>(q)}, {"gain", static_cast<float>(db)}});
   h.input("in", [f](int, std::uint64_t n) { return static_cast<float>(0.25 * std::cos(2.0 * M_PI * f * static_cast<double>(n) / kHarnessRate)); });
   const auto y = h.run(48000).output(0);
   cd acc = 0;
@@ -70,7 +70,7 @@ TEST(Biquad, DefiningPoints) {
 }
 
 TEST(Biquad, StableUnderAudioRateModulation) {
-  ModuleHarness h("Biquad", {{"mode", 4.0f}, {"q", 20.0f}, {"gain", 24.0f}});
+  ModuleHarness h(builtinModules(), "Biquad", {{"mode", 4.0f}, {"q", 20.0f}, {"gain", 24.0f}});
   std::uint32_t s = 3;
   auto noise = [s](int, std::uint64_t) mutable {
     s = s * 1664525u + 1013904223u;

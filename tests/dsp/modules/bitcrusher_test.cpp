@@ -8,10 +8,11 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 
 TEST(Bitcrusher, QuantisesToStepsOfTwoToTheOneMinusBits) {
-  ModuleHarness h("Bitcrusher", {{"bits", 3.0f}, {"rate", 48000.0f}});
+  ModuleHarness h(builtinModules(), "Bitcrusher", {{"bits", 3.0f}, {"rate", 48000.0f}});
   h.input("in", [](int, std::uint64_t n) { return static_cast<float>(n % 4800) / 2400.0f - 1.0f; }); // ramp -1..1
   auto y = h.run(4800).output(0);
   std::set<float> levels(y.begin(), y.end());
@@ -25,7 +26,7 @@ TEST(Bitcrusher, QuantisesToStepsOfTwoToTheOneMinusBits) {
 TEST(Bitcrusher, QuantisationNoiseFollowsTheBitDepth) {
   // uniform quantisation error: rms = step / sqrt(12), step = 2^(1 - bits)
   for (float bits : {4.0f, 6.5f, 10.0f}) {
-    ModuleHarness h("Bitcrusher", {{"bits", bits}});
+    ModuleHarness h(builtinModules(), "Bitcrusher", {{"bits", bits}});
     h.input("in", [](int, std::uint64_t n) { return 0.9f * static_cast<float>(std::sin(0.01234 * static_cast<double>(n))); });
     auto y = h.run(48000).output(0);
     std::vector<float> err(y.size());
@@ -38,7 +39,7 @@ TEST(Bitcrusher, QuantisationNoiseFollowsTheBitDepth) {
 }
 
 TEST(Bitcrusher, SampleAndHoldAtTheRate) {
-  ModuleHarness h("Bitcrusher", {{"bits", 24.0f}, {"rate", 6000.0f}});
+  ModuleHarness h(builtinModules(), "Bitcrusher", {{"bits", 24.0f}, {"rate", 6000.0f}});
   h.input("in", [](int, std::uint64_t n) { return static_cast<float>(n) * 1e-4f; });
   auto y = h.run(4800).output(0);
   for (std::size_t n = 0; n < y.size(); ++n) {
@@ -48,7 +49,7 @@ TEST(Bitcrusher, SampleAndHoldAtTheRate) {
 }
 
 TEST(Bitcrusher, NonIntegerRatioHoldsOnAverageAtTheRate) {
-  ModuleHarness h("Bitcrusher", {{"bits", 24.0f}, {"rate", 7000.0f}});
+  ModuleHarness h(builtinModules(), "Bitcrusher", {{"bits", 24.0f}, {"rate", 7000.0f}});
   h.input("in", [](int, std::uint64_t n) { return static_cast<float>(n % 1000) * 1e-3f; });
   auto y = h.run(48000).output(0);
   int changes = 0;
@@ -57,12 +58,12 @@ TEST(Bitcrusher, NonIntegerRatioHoldsOnAverageAtTheRate) {
 }
 
 TEST(Bitcrusher, PolyphonicAndStateCarryOver) {
-  ModuleHarness a("Bitcrusher", {{"rate", 1000.0f}});
+  ModuleHarness a(builtinModules(), "Bitcrusher", {{"rate", 1000.0f}});
   a.input("in", [](int c, std::uint64_t) { return c == 0 ? 0.5f : -0.25f; }, 2);
   auto out = a.run(64);
   EXPECT_FLOAT_EQ(out.output(0, 0)[10], 0.5f);
   EXPECT_FLOAT_EQ(out.output(0, 1)[10], -0.25f);
-  ModuleHarness b("Bitcrusher", {{"rate", 1000.0f}});
+  ModuleHarness b(builtinModules(), "Bitcrusher", {{"rate", 1000.0f}});
   b.input("in", [](int, std::uint64_t) { return 0.0f; }, 2);
   b.module().copyStateFrom(a.module());
   auto y = b.run(64).output(0, 0);

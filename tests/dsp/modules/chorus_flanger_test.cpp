@@ -9,13 +9,14 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 using mvm::test::sineSource;
 
 TEST(Flanger, StaticDelayIsACombWithNotchesAtOddMultiplesOfHalfTheInverseDelay) {
   // depth 0: a fixed 1 ms delay mixed 50/50 notches 500 Hz and passes 1 kHz
   auto level = [](double hz) {
-    ModuleHarness h("Flanger", {{"delay", 0.001f}, {"depth", 0.0f}, {"feedback", 0.0f}, {"mix", 0.5f}});
+    ModuleHarness h(builtinModules(), "Flanger", {{"delay", 0.001f}, {"depth", 0.0f}, {"feedback", 0.0f}, {"mix", 0.5f}});
     h.input("in", sineSource(hz));
     auto y = h.run(48000).output(0);
     return mvm::test::rms(y, 4800) * std::sqrt(2.0);
@@ -28,7 +29,7 @@ TEST(Flanger, StaticDelayIsACombWithNotchesAtOddMultiplesOfHalfTheInverseDelay) 
 
 TEST(Flanger, FeedbackDeepensThePeaks) {
   // with feedback g the comb's peak gain is 1/(1-g) on the wet path
-  ModuleHarness h("Flanger", {{"delay", 0.001f}, {"depth", 0.0f}, {"feedback", 0.5f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Flanger", {{"delay", 0.001f}, {"depth", 0.0f}, {"feedback", 0.5f}, {"mix", 1.0f}});
   h.input("in", sineSource(1000, 0.01f)); // small: tanh is linear
   auto y = h.run(48000).output(0);
   EXPECT_NEAR(mvm::test::rms(y, 9600) * std::sqrt(2.0) / 0.01, 2.0, 0.01);
@@ -36,7 +37,7 @@ TEST(Flanger, FeedbackDeepensThePeaks) {
 
 TEST(Flanger, SweepMovesTheNotch) {
   // with depth the 500 Hz notch is only momentary: the output level varies over an LFO cycle
-  ModuleHarness h("Flanger", {{"delay", 0.001f}, {"depth", 0.5f}, {"rate", 1.0f}, {"feedback", 0.0f}, {"mix", 0.5f}});
+  ModuleHarness h(builtinModules(), "Flanger", {{"delay", 0.001f}, {"depth", 0.5f}, {"rate", 1.0f}, {"feedback", 0.0f}, {"mix", 0.5f}});
   h.input("in", sineSource(500));
   auto y = h.run(48000).output(0);
   double lo = 1e9, hi = 0;
@@ -52,7 +53,7 @@ TEST(Flanger, SweepMovesTheNotch) {
 TEST(Chorus, PitchModulationMatchesTheSweep) {
   // d(t) = D (1 + 0.5 depth sin(2 pi r t)); the wet pitch is f (1 - d'(t)), peak deviation f * D * 0.5 * depth * 2 pi r
   const double f = 1000, D = 0.02, depth = 1.0, rate = 2.0;
-  ModuleHarness h("Chorus", {{"delay", static_cast<float>(D)}, {"depth", static_cast<float>(depth)}, {"rate", static_cast<float>(rate)},
+  ModuleHarness h(builtinModules(), "Chorus", {{"delay", static_cast<float>(D)}, {"depth", static_cast<float>(depth)}, {"rate", static_cast<float>(rate)},
                              {"feedback", 0.0f}, {"mix", 1.0f}});
   h.input("in", sineSource(f));
   auto y = h.run(48000).output(0);
@@ -70,7 +71,7 @@ TEST(Chorus, PitchModulationMatchesTheSweep) {
 
 TEST(Chorus, PolyphonicChannelsAreIndependentAndDeterministic) {
   auto render = [] {
-    ModuleHarness h("Chorus", {{"mix", 1.0f}});
+    ModuleHarness h(builtinModules(), "Chorus", {{"mix", 1.0f}});
     h.input("in", [](int c, std::uint64_t n) { return c == 0 ? static_cast<float>(std::sin(0.05 * static_cast<double>(n))) : 0.0f; }, 2);
     return h.run(9600);
   };
@@ -82,7 +83,7 @@ TEST(Chorus, PolyphonicChannelsAreIndependentAndDeterministic) {
 
 TEST(Chorus, StateCarriesOverAHotSwap) {
   auto make = [] {
-    auto h = std::make_unique<ModuleHarness>("Chorus", std::map<std::string, float>{{"mix", 1.0f}, {"rate", 3.0f}});
+    auto h = std::make_unique<ModuleHarness>(builtinModules(), "Chorus", std::map<std::string, float>{{"mix", 1.0f}, {"rate", 3.0f}});
     h->input("in", sineSource(300));
     return h;
   };
@@ -91,7 +92,7 @@ TEST(Chorus, StateCarriesOverAHotSwap) {
   auto expected = ref->run(960).output(0);
   auto old = make();
   old->run(4800);
-  ModuleHarness b("Chorus", {{"mix", 1.0f}, {"rate", 3.0f}});
+  ModuleHarness b(builtinModules(), "Chorus", {{"mix", 1.0f}, {"rate", 3.0f}});
   b.input("in", [](int, std::uint64_t n) { return static_cast<float>(std::sin(2 * M_PI * 300 * static_cast<double>(n + 4800) / 48000.0)); });
   b.module().copyStateFrom(old->module());
   auto got = b.run(960).output(0);

@@ -7,6 +7,7 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 using mvm::test::pulseTrain;
 using mvm::test::risingEdges;
@@ -23,7 +24,7 @@ std::vector<std::uint64_t> onsets(const std::vector<float>& x, std::uint64_t off
 } // namespace
 
 TEST(Clock, PeriodIsExactInSamples) {
-  ModuleHarness h("Clock", {{"bpm", 120.0f}, {"division", 4.0f}});
+  ModuleHarness h(builtinModules(), "Clock", {{"bpm", 120.0f}, {"division", 4.0f}});
   auto out = h.run(60000); // 938 blocks: 60032 frames
   const auto trig = onsets(out.output(1), 0, 60000);
   ASSERT_EQ(trig.size(), 10u);
@@ -42,7 +43,7 @@ TEST(Clock, PeriodIsExactInSamples) {
 
 TEST(Clock, NoDriftOverTenMinutes) {
   // 137 bpm x 4: 5255.47... samples per pulse; pulse k must start at ceil(k * period)
-  ModuleHarness h("Clock", {{"bpm", 137.0f}, {"division", 4.0f}});
+  ModuleHarness h(builtinModules(), "Clock", {{"bpm", 137.0f}, {"division", 4.0f}});
   const double period = 48000.0 * 60.0 / (137.0 * 4.0);
   const std::uint64_t chunk = 480000;
   std::uint64_t k = 0;
@@ -60,7 +61,7 @@ TEST(Clock, NoDriftOverTenMinutes) {
 }
 
 TEST(Clock, SwingDelaysEverySecondPulse) {
-  ModuleHarness h("Clock", {{"bpm", 120.0f}, {"division", 4.0f}, {"swing", 0.5f}});
+  ModuleHarness h(builtinModules(), "Clock", {{"bpm", 120.0f}, {"division", 4.0f}, {"swing", 0.5f}});
   const auto trig = onsets(h.run(24000).output(1));
   ASSERT_EQ(trig.size(), 4u);
   EXPECT_EQ(trig[0], 0u);
@@ -70,7 +71,7 @@ TEST(Clock, SwingDelaysEverySecondPulse) {
 }
 
 TEST(Clock, ResetRestartsAndRunPauses) {
-  ModuleHarness h("Clock", {{"bpm", 120.0f}, {"division", 4.0f}});
+  ModuleHarness h(builtinModules(), "Clock", {{"bpm", 120.0f}, {"division", 4.0f}});
   h.input("reset", [](int, std::uint64_t n) { return n >= 10000 && n < 10010 ? 1.0f : 0.0f; });
   h.input("run", [](int, std::uint64_t n) { return n >= 20000 && n < 21000 ? 0.0f : 1.0f; });
   const auto out = h.run(40000);
@@ -83,7 +84,7 @@ TEST(Clock, ResetRestartsAndRunPauses) {
 
 TEST(Clock, TempoChangeKeepsThePhase) {
   // at frame 3000 (half-way through pulse 0) the tempo doubles: pulse 1 comes 1500 samples later
-  ModuleHarness h("Clock", {{"bpm", 120.0f}, {"division", 4.0f}});
+  ModuleHarness h(builtinModules(), "Clock", {{"bpm", 120.0f}, {"division", 4.0f}});
   h.set("bpm", 240.0f, 3000);
   const auto trig = onsets(h.run(12000).output(1));
   ASSERT_GE(trig.size(), 3u);
@@ -92,9 +93,9 @@ TEST(Clock, TempoChangeKeepsThePhase) {
 }
 
 TEST(Clock, StateCarriesOverAHotSwap) {
-  ModuleHarness a("Clock", {{"bpm", 100.0f}, {"division", 2.0f}});
+  ModuleHarness a(builtinModules(), "Clock", {{"bpm", 100.0f}, {"division", 2.0f}});
   a.run(10048);
-  ModuleHarness b("Clock", {{"bpm", 100.0f}, {"division", 2.0f}});
+  ModuleHarness b(builtinModules(), "Clock", {{"bpm", 100.0f}, {"division", 2.0f}});
   b.module().copyStateFrom(a.module());
   const auto trig = onsets(b.run(30000).output(1), 10048);
   ASSERT_FALSE(trig.empty());
@@ -102,7 +103,7 @@ TEST(Clock, StateCarriesOverAHotSwap) {
 }
 
 TEST(ClockDivider, DividesByN) {
-  ModuleHarness h("ClockDivider", {{"divide", 3.0f}});
+  ModuleHarness h(builtinModules(), "ClockDivider", {{"divide", 3.0f}});
   h.input("clock", pulseTrain(1000, 100));
   const auto out = h.run(10000);
   const std::vector<std::uint64_t> expected{0, 3000, 6000, 9000};
@@ -112,7 +113,7 @@ TEST(ClockDivider, DividesByN) {
 }
 
 TEST(ClockDivider, ResetRestartsTheCount) {
-  ModuleHarness h("ClockDivider", {{"divide", 4.0f}});
+  ModuleHarness h(builtinModules(), "ClockDivider", {{"divide", 4.0f}});
   h.input("clock", pulseTrain(1000, 100));
   h.input("reset", [](int, std::uint64_t n) { return n >= 1500 && n < 1510 ? 1.0f : 0.0f; });
   const std::vector<std::uint64_t> expected{0, 2000, 6000};
@@ -121,7 +122,7 @@ TEST(ClockDivider, ResetRestartsTheCount) {
 
 TEST(ClockDivider, MultipliesByTheMeasuredPeriod) {
   for (int m = 2; m <= 4; ++m) {
-    ModuleHarness h("ClockDivider", {{"multiply", static_cast<float>(m)}});
+    ModuleHarness h(builtinModules(), "ClockDivider", {{"multiply", static_cast<float>(m)}});
     h.input("clock", pulseTrain(1200, 10));
     const auto edges = risingEdges(h.run(6000).output(1), 6000);
     // first period passes the input through; from the second edge on, m evenly spaced pulses
@@ -133,7 +134,7 @@ TEST(ClockDivider, MultipliesByTheMeasuredPeriod) {
 }
 
 TEST(ClockDivider, MultiplierRoundsToTheNearestSample) {
-  ModuleHarness h("ClockDivider", {{"multiply", 3.0f}});
+  ModuleHarness h(builtinModules(), "ClockDivider", {{"multiply", 3.0f}});
   h.input("clock", pulseTrain(1000, 10));
   const auto edges = risingEdges(h.run(3000).output(1), 3000);
   const std::vector<std::uint64_t> expected{0, 1000, 1333, 1667, 2000, 2333, 2667};

@@ -13,7 +13,7 @@ using test::ModuleHarness;
 
 namespace {
 std::vector<float> impulseResponse(std::map<std::string, float> params, std::size_t frames = 480, float pitch = 0.0f) {
-  ModuleHarness h("Comb", std::move(params));
+  ModuleHarness h(builtinModules(), "Comb", std::move(params));
   h.input("in", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
   if (pitch != 0.0f) h.input("pitch", [pitch](int, std::uint64_t) { return pitch; });
   return h.run(frames).output(0);
@@ -35,7 +35,7 @@ TEST(Comb, FreqTunesTheDelayToOnePeriod) {
   expectEchoes(impulseResponse({{"freq", 1000.0f}, {"feedback", 0.9f}}), 48, 0.9);
   expectEchoes(impulseResponse({{"freq", 1000.0f}, {"feedback", 0.9f}}, 480, 1.0f), 24, 0.9); // pitch +1 V: 2 kHz
   // a tuned comb fed with noise has peaks at multiples of freq
-  ModuleHarness h("Comb", {{"freq", 600.0f}, {"feedback", 0.95f}});
+  ModuleHarness h(builtinModules(), "Comb", {{"freq", 600.0f}, {"feedback", 0.95f}});
   std::uint32_t s = 1;
   h.input("in", [s](int, std::uint64_t) mutable {
     s = s * 1664525u + 1013904223u;
@@ -60,7 +60,7 @@ TEST(Comb, DampingSoftensAndShortensTheTail) {
 }
 
 TEST(Comb, BoundedAtMaximumFeedbackWithLoudInput) {
-  ModuleHarness h("Comb", {{"time", 0.05f}, {"feedback", 0.99f}});
+  ModuleHarness h(builtinModules(), "Comb", {{"time", 0.05f}, {"feedback", 0.99f}});
   h.input("in", [](int, std::uint64_t) { return 10.0f; });
   const auto y = h.run(48000).output(0);
   EXPECT_NEAR(y.back(), 1000.0, 1.0); // 10 / (1 - 0.99)
@@ -68,10 +68,10 @@ TEST(Comb, BoundedAtMaximumFeedbackWithLoudInput) {
 }
 
 TEST(Comb, CopyStateFromCarriesTheDelayLine) {
-  ModuleHarness a("Comb", {{"time", 2.0f}, {"feedback", 0.5f}});
+  ModuleHarness a(builtinModules(), "Comb", {{"time", 2.0f}, {"feedback", 0.5f}});
   a.input("in", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
   a.run(64);
-  ModuleHarness b("Comb", {{"time", 2.0f}, {"feedback", 0.5f}});
+  ModuleHarness b(builtinModules(), "Comb", {{"time", 2.0f}, {"feedback", 0.5f}});
   b.input("in", [](int, std::uint64_t) { return 0.0f; });
   b.module().copyStateFrom(a.module());
   const auto y = b.run(256).output(0);

@@ -11,7 +11,7 @@ using namespace mvm;
 using namespace mvm::test;
 
 TEST(Comparator, AGreaterThanB) {
-  ModuleHarness h("Comparator");
+  ModuleHarness h(builtinModules(), "Comparator");
   h.input("a", [](int, std::uint64_t n) { return static_cast<float>(n % 7) - 3.0f; });
   h.input("b", [](int, std::uint64_t n) { return static_cast<float>(n % 5) - 2.0f; });
   const auto y = h.run(512);
@@ -23,7 +23,7 @@ TEST(Comparator, AGreaterThanB) {
 }
 
 TEST(Comparator, ThresholdParamWhenBUnconnected) {
-  ModuleHarness h("Comparator", {{"threshold", 0.5f}});
+  ModuleHarness h(builtinModules(), "Comparator", {{"threshold", 0.5f}});
   h.input("a", [](int, std::uint64_t n) { return static_cast<float>(std::sin(2 * M_PI * static_cast<double>(n) / 480.0)); });
   const auto y = h.run(4800).output(0);
   // sin > 0.5 for a third of the cycle
@@ -31,7 +31,7 @@ TEST(Comparator, ThresholdParamWhenBUnconnected) {
 }
 
 TEST(Comparator, HysteresisBand) {
-  ModuleHarness h("Comparator", {{"threshold", 0.0f}, {"hysteresis", 1.0f}});
+  ModuleHarness h(builtinModules(), "Comparator", {{"threshold", 0.0f}, {"hysteresis", 1.0f}});
   // a triangle between -1 and 1 plus fast +-0.3 chatter: without hysteresis it would chatter
   auto a = [](int, std::uint64_t n) {
     const double p = static_cast<double>(n % 960) / 960.0;
@@ -48,7 +48,7 @@ TEST(Comparator, HysteresisBand) {
     if (x > 0.5f) { ASSERT_EQ(y[i], 1.0f) << i; }
     if (x < -0.5f) { ASSERT_EQ(y[i], 0.0f) << i; }
   }
-  ModuleHarness noHyst("Comparator");
+  ModuleHarness noHyst(builtinModules(), "Comparator");
   noHyst.input("a", a);
   const auto z = noHyst.run(9600).output(0);
   int chatter = 0;

@@ -12,7 +12,7 @@ using namespace mvm::test;
 
 namespace {
 float crossfade(float mix, float curve, float a, float b) {
-  ModuleHarness h("Crossfader", {{"mix", mix}, {"curve", curve}});
+  ModuleHarness h(builtinModules(), "Crossfader", {{"mix", mix}, {"curve", curve}});
   h.input("a", [a](int, std::uint64_t) { return a; });
   h.input("b", [b](int, std::uint64_t) { return b; });
   return h.run(64).output(0)[7];
@@ -39,7 +39,7 @@ TEST(Crossfader, EqualPowerCurveKeepsPower) {
 }
 
 TEST(Crossfader, MixModulationIsClampedAndPolyphonic) {
-  ModuleHarness h("Crossfader");
+  ModuleHarness h(builtinModules(), "Crossfader");
   h.input("a", [](int, std::uint64_t) { return 1.0f; });
   h.input("b", [](int, std::uint64_t) { return -1.0f; });
   h.modulate("mix", [](int c, std::uint64_t) { return c == 0 ? -5.0f : 5.0f; }, 2); // 0.5 - 5 and 0.5 + 5

@@ -21,7 +21,7 @@ double expectedDb(double fc, double f) {
 } // namespace
 
 TEST(DCBlocker, RemovesDc) {
-  ModuleHarness h("DCBlocker");
+  ModuleHarness h(builtinModules(), "DCBlocker");
   h.input("in", [](int, std::uint64_t n) { return 0.5f + static_cast<float>(0.25 * std::sin(2.0 * M_PI * 1000.0 * static_cast<double>(n) / 48000.0)); });
   const auto y = h.run(48000).output(0);
   EXPECT_NEAR(y[0], 0.5, 1e-6);                 // the step passes at first...
@@ -39,13 +39,13 @@ TEST(DCBlocker, CornerNearCutoff) {
 }
 
 TEST(DCBlocker, CopyStateFromContinues) {
-  ModuleHarness a("DCBlocker");
+  ModuleHarness a(builtinModules(), "DCBlocker");
   a.input("in", [](int, std::uint64_t) { return 1.0f; });
   const auto ya = a.run(128).output(0);
-  ModuleHarness a2("DCBlocker");
+  ModuleHarness a2(builtinModules(), "DCBlocker");
   a2.input("in", [](int, std::uint64_t) { return 1.0f; });
   a2.run(64);
-  ModuleHarness b("DCBlocker");
+  ModuleHarness b(builtinModules(), "DCBlocker");
   b.input("in", [](int, std::uint64_t) { return 1.0f; });
   b.module().copyStateFrom(a2.module());
   const auto yb = b.run(64).output(0);

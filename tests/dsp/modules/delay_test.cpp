@@ -7,6 +7,7 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 
 namespace {
@@ -26,7 +27,7 @@ std::vector<std::size_t> nonzero(const std::vector<float>& x, float threshold = 
 
 TEST(Delay, TimeIsExactToTheSample) {
   for (float t : {0.01f, 0.0125f, 0.25f, 1.0f / 3.0f}) {
-    ModuleHarness h("Delay", {{"time", t}, {"feedback", 0.0f}, {"mix", 1.0f}});
+    ModuleHarness h(builtinModules(), "Delay", {{"time", t}, {"feedback", 0.0f}, {"mix", 1.0f}});
     h.input("in", impulse(100));
     auto y = h.run(20000).output(0);
     const auto hits = nonzero(y);
@@ -38,7 +39,7 @@ TEST(Delay, TimeIsExactToTheSample) {
 
 TEST(Delay, FeedbackDecaysByTheFeedbackPerRepeat) {
   const float fb = 0.6f, a = 0.01f;
-  ModuleHarness h("Delay", {{"time", 0.01f}, {"feedback", fb}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Delay", {{"time", 0.01f}, {"feedback", fb}, {"mix", 1.0f}});
   h.input("in", impulse(0, a));
   auto y = h.run(48000 / 100 * 8).output(0);
   float prev = y[480];
@@ -54,7 +55,7 @@ TEST(Delay, FeedbackDecaysByTheFeedbackPerRepeat) {
 }
 
 TEST(Delay, NegativeFeedbackAlternatesSign) {
-  ModuleHarness h("Delay", {{"time", 0.005f}, {"feedback", -0.5f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Delay", {{"time", 0.005f}, {"feedback", -0.5f}, {"mix", 1.0f}});
   h.input("in", impulse(0, 0.01f));
   auto y = h.run(1200).output(0);
   EXPECT_GT(y[240], 0.0f);
@@ -63,14 +64,14 @@ TEST(Delay, NegativeFeedbackAlternatesSign) {
 }
 
 TEST(Delay, FeedbackIsBoundedBySaturation) {
-  ModuleHarness h("Delay", {{"time", 0.001f}, {"feedback", 0.99f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Delay", {{"time", 0.001f}, {"feedback", 0.99f}, {"mix", 1.0f}});
   h.input("in", [](int, std::uint64_t n) { return std::sin(static_cast<double>(n) * 0.05) > 0 ? 10.0f : -10.0f; });
   auto y = h.run(48000).output(0);
   EXPECT_LT(mvm::test::peak(y), 11.01);
 }
 
 TEST(Delay, ToneLowPassesTheRepeatsButKeepsTheirSum) {
-  ModuleHarness h("Delay", {{"time", 0.01f}, {"feedback", 0.5f}, {"tone", 1000.0f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Delay", {{"time", 0.01f}, {"feedback", 0.5f}, {"tone", 1000.0f}, {"mix", 1.0f}});
   h.input("in", impulse(0, 0.01f));
   auto y = h.run(2000).output(0);
   // first repeat untouched (the filter is in the feedback path), second one smeared
@@ -83,7 +84,7 @@ TEST(Delay, ToneLowPassesTheRepeatsButKeepsTheirSum) {
 
 TEST(Delay, ModulatedTimeInterpolates) {
   // time halfway between two samples gives the average of the two neighbours
-  ModuleHarness h("Delay", {{"time", 100.5f / 48000.0f}, {"feedback", 0.0f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Delay", {{"time", 100.5f / 48000.0f}, {"feedback", 0.0f}, {"mix", 1.0f}});
   h.input("in", impulse(10));
   auto y = h.run(400).output(0);
   EXPECT_NEAR(y[110], 0.5f, 1e-3);
@@ -91,7 +92,7 @@ TEST(Delay, ModulatedTimeInterpolates) {
 }
 
 TEST(Delay, MixBlendsDryAndWet) {
-  ModuleHarness h("Delay", {{"time", 0.001f}, {"feedback", 0.0f}, {"mix", 0.25f}});
+  ModuleHarness h(builtinModules(), "Delay", {{"time", 0.001f}, {"feedback", 0.0f}, {"mix", 0.25f}});
   h.input("in", impulse(0));
   auto y = h.run(128).output(0);
   EXPECT_FLOAT_EQ(y[0], 0.75f);
@@ -99,7 +100,7 @@ TEST(Delay, MixBlendsDryAndWet) {
 }
 
 TEST(Delay, PolyphonicChannelsAreIndependent) {
-  ModuleHarness h("Delay", {{"time", 0.001f}, {"feedback", 0.0f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Delay", {{"time", 0.001f}, {"feedback", 0.0f}, {"mix", 1.0f}});
   h.input("in", [](int c, std::uint64_t n) { return n == static_cast<std::uint64_t>(c * 10) ? 1.0f : 0.0f; }, 2);
   auto out = h.run(256);
   EXPECT_EQ(out.output(0, 0)[48], 1.0f);
@@ -108,10 +109,10 @@ TEST(Delay, PolyphonicChannelsAreIndependent) {
 }
 
 TEST(Delay, StateCarriesOverAHotSwap) {
-  ModuleHarness a("Delay", {{"time", 0.01f}, {"feedback", 0.0f}, {"mix", 1.0f}});
+  ModuleHarness a(builtinModules(), "Delay", {{"time", 0.01f}, {"feedback", 0.0f}, {"mix", 1.0f}});
   a.input("in", impulse(100));
   a.run(256);
-  ModuleHarness b("Delay", {{"time", 0.01f}, {"feedback", 0.0f}, {"mix", 1.0f}});
+  ModuleHarness b(builtinModules(), "Delay", {{"time", 0.01f}, {"feedback", 0.0f}, {"mix", 1.0f}});
   b.module().copyStateFrom(a.module());
   auto y = b.run(1024).output(0);
   // the impulse written at frame 100 of `a` comes out 480 samples later, i.e. frame 324 of `b`
@@ -120,7 +121,7 @@ TEST(Delay, StateCarriesOverAHotSwap) {
 
 TEST(PingPongDelay, MonoInputBouncesLeftRightLeft) {
   const float a = 0.01f, fb = 0.5f;
-  ModuleHarness h("PingPongDelay", {{"time", 0.01f}, {"feedback", fb}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "PingPongDelay", {{"time", 0.01f}, {"feedback", fb}, {"mix", 1.0f}});
   h.input("left", impulse(0, a));
   auto out = h.run(2048);
   const auto& l = out.output(0);
@@ -136,7 +137,7 @@ TEST(PingPongDelay, MonoInputBouncesLeftRightLeft) {
 }
 
 TEST(PingPongDelay, StereoInputCrosses) {
-  ModuleHarness h("PingPongDelay", {{"time", 0.005f}, {"feedback", 0.5f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "PingPongDelay", {{"time", 0.005f}, {"feedback", 0.5f}, {"mix", 1.0f}});
   h.input("left", impulse(0, 0.01f));
   h.input("right", impulse(0, 0.02f));
   auto out = h.run(1024);
@@ -148,7 +149,7 @@ TEST(PingPongDelay, StereoInputCrosses) {
 
 TEST(Delay, Deterministic) {
   auto render = [] {
-    ModuleHarness h("Delay", {{"time", 0.02f}, {"feedback", 0.7f}, {"tone", 3000.0f}});
+    ModuleHarness h(builtinModules(), "Delay", {{"time", 0.02f}, {"feedback", 0.7f}, {"tone", 3000.0f}});
     h.input("in", [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.01 * static_cast<double>(n))); });
     h.modulate("time", [](int, std::uint64_t n) { return 0.005f * static_cast<float>(std::sin(0.001 * static_cast<double>(n))); });
     return h.run(20000).output(0);

@@ -8,6 +8,7 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 using mvm::test::sineSource;
 
@@ -16,7 +17,7 @@ namespace {
 // Gain reduction (dB) of a steady sine whose RMS is `levelDb` dBFS.
 double measuredReduction(double levelDb, float threshold, float ratio, float detector = 1.0f, float makeup = 0.0f) {
   const double amp = std::pow(10.0, levelDb / 20.0) * std::sqrt(2.0);
-  ModuleHarness h("Compressor", {{"threshold", threshold}, {"ratio", ratio}, {"attack", 0.005f}, {"release", 0.05f},
+  ModuleHarness h(builtinModules(), "Compressor", {{"threshold", threshold}, {"ratio", ratio}, {"attack", 0.005f}, {"release", 0.05f},
                                  {"detector", detector}, {"makeup", makeup}});
   h.input("in", sineSource(997, amp));
   auto y = h.run(48000).output(0);
@@ -55,7 +56,7 @@ TEST(Compressor, MakeupAddsGain) {
 }
 
 TEST(Compressor, AttackIsFasterThanRelease) {
-  ModuleHarness h("Compressor", {{"threshold", -20.0f}, {"ratio", 10.0f}, {"attack", 0.001f}, {"release", 0.5f}});
+  ModuleHarness h(builtinModules(), "Compressor", {{"threshold", -20.0f}, {"ratio", 10.0f}, {"attack", 0.001f}, {"release", 0.5f}});
   h.input("in", [](int, std::uint64_t n) {
     const double a = (n >= 24000 && n < 48000) ? 1.0 : 0.01;
     return static_cast<float>(a * std::sin(2 * M_PI * 1000 * static_cast<double>(n) / 48000.0));
@@ -68,7 +69,7 @@ TEST(Compressor, AttackIsFasterThanRelease) {
 }
 
 TEST(Compressor, SidechainDrivesTheReduction) {
-  ModuleHarness h("Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}});
+  ModuleHarness h(builtinModules(), "Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}});
   h.input("in", sineSource(440, 0.01));
   h.input("sidechain", sineSource(1000, std::sqrt(2.0) * std::pow(10.0, -10 / 20.0)));
   auto y = h.run(48000).output(0);
@@ -77,7 +78,7 @@ TEST(Compressor, SidechainDrivesTheReduction) {
 
 TEST(Limiter, OutputNeverExceedsTheCeiling) {
   for (float lookahead : {0.0f, 0.002f, 0.01f}) {
-    ModuleHarness h("Limiter", {{"ceiling", -3.0f}, {"release", 0.05f}, {"lookahead", lookahead}});
+    ModuleHarness h(builtinModules(), "Limiter", {{"ceiling", -3.0f}, {"release", 0.05f}, {"lookahead", lookahead}});
     h.input("in", [](int, std::uint64_t n) {
       const double env = (n / 3000) % 3 == 0 ? 8.0 : ((n / 3000) % 3 == 1 ? 0.2 : 2.5);
       const double spike = (n % 5003 == 0) ? 9.0 : 0.0;
@@ -91,7 +92,7 @@ TEST(Limiter, OutputNeverExceedsTheCeiling) {
 }
 
 TEST(Limiter, QuietSignalPassesUnchangedAfterTheLookahead) {
-  ModuleHarness h("Limiter", {{"ceiling", -1.0f}, {"lookahead", 0.005f}});
+  ModuleHarness h(builtinModules(), "Limiter", {{"ceiling", -1.0f}, {"lookahead", 0.005f}});
   auto src = sineSource(440, 0.5);
   h.input("in", src);
   auto y = h.run(9600).output(0);
@@ -101,7 +102,7 @@ TEST(Limiter, QuietSignalPassesUnchangedAfterTheLookahead) {
 
 TEST(Limiter, LookaheadRampsTheGainBeforeAPeak) {
   // a single loud step: with lookahead the gain is already down on the sample the step arrives
-  ModuleHarness h("Limiter", {{"ceiling", 0.0f}, {"lookahead", 0.002f}, {"release", 0.1f}});
+  ModuleHarness h(builtinModules(), "Limiter", {{"ceiling", 0.0f}, {"lookahead", 0.002f}, {"release", 0.1f}});
   h.input("in", [](int, std::uint64_t n) { return n >= 4800 ? 4.0f : 0.5f; });
   auto out = h.run(9600);
   const auto& g = out.output(1);
@@ -112,7 +113,7 @@ TEST(Limiter, LookaheadRampsTheGainBeforeAPeak) {
 }
 
 TEST(Compressor, PolyphonicChannelsAreCompressedIndependently) {
-  ModuleHarness h("Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}});
+  ModuleHarness h(builtinModules(), "Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}});
   h.input("in", [](int c, std::uint64_t n) {
     const double amp = c == 0 ? std::sqrt(2.0) * std::pow(10.0, -10 / 20.0) : 0.01;
     return static_cast<float>(amp * std::sin(2 * M_PI * 997 * static_cast<double>(n) / 48000.0));
@@ -124,17 +125,17 @@ TEST(Compressor, PolyphonicChannelsAreCompressedIndependently) {
 
 TEST(Compressor, StateCarriesOverAHotSwap) {
   auto loud = sineSource(997, std::sqrt(2.0) * std::pow(10.0, -10 / 20.0));
-  ModuleHarness a("Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}, {"release", 1.0f}});
+  ModuleHarness a(builtinModules(), "Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}, {"release", 1.0f}});
   a.input("in", loud);
   a.run(24000);
-  ModuleHarness b("Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}, {"release", 1.0f}});
+  ModuleHarness b(builtinModules(), "Compressor", {{"threshold", -20.0f}, {"ratio", 4.0f}, {"release", 1.0f}});
   b.module().copyStateFrom(a.module());
   const auto gr = b.run(64).output(1);
   EXPECT_NEAR(gr[0], 7.5f, 0.2f); // no fresh attack: the reduction is already there
 }
 
 TEST(Limiter, PolyphonicChannelsAreLimitedIndependently) {
-  ModuleHarness h("Limiter", {{"ceiling", -6.0f}, {"lookahead", 0.0f}});
+  ModuleHarness h(builtinModules(), "Limiter", {{"ceiling", -6.0f}, {"lookahead", 0.0f}});
   h.input("in", [](int c, std::uint64_t n) { return (c == 0 ? 4.0f : 0.25f) * static_cast<float>(std::sin(0.05 * static_cast<double>(n))); }, 2);
   const auto out = h.run(48000);
   EXPECT_LE(mvm::test::peak(out.output(0, 0)), std::pow(10.0, -6.0 / 20.0) * (1 + 1e-6));

@@ -11,7 +11,7 @@ using namespace mvm;
 using namespace mvm::test;
 
 TEST(EnvelopeFollower, PeakModeTracksAmplitude) {
-  ModuleHarness h("EnvelopeFollower", {{"attack", 0.0005f}, {"release", 0.5f}});
+  ModuleHarness h(builtinModules(), "EnvelopeFollower", {{"attack", 0.0005f}, {"release", 0.5f}});
   h.input("in", sineSource(200.0, 0.5));
   const auto y = h.run(48000).output(0);
   EXPECT_NEAR(mean(y, 24000), 0.5, 0.01);
@@ -19,14 +19,14 @@ TEST(EnvelopeFollower, PeakModeTracksAmplitude) {
 }
 
 TEST(EnvelopeFollower, RmsModeGivesRms) {
-  ModuleHarness h("EnvelopeFollower", {{"attack", 0.2f}, {"release", 0.2f}, {"mode", 1.0f}});
+  ModuleHarness h(builtinModules(), "EnvelopeFollower", {{"attack", 0.2f}, {"release", 0.2f}, {"mode", 1.0f}});
   h.input("in", sineSource(200.0, 0.5));
   const auto y = h.run(96000).output(0);
   EXPECT_NEAR(mean(y, 48000), 0.5 / std::sqrt(2.0), 0.005);
 }
 
 TEST(EnvelopeFollower, AttackAndReleaseTimeConstants) {
-  ModuleHarness h("EnvelopeFollower", {{"attack", 0.01f}, {"release", 0.05f}});
+  ModuleHarness h(builtinModules(), "EnvelopeFollower", {{"attack", 0.01f}, {"release", 0.05f}});
   h.input("in", [](int, std::uint64_t n) { return n < 24000 ? 1.0f : 0.0f; }); // DC step up then down
   const auto y = h.run(48000).output(0);
   EXPECT_NEAR(y[479], 1.0 - std::exp(-1.0), 0.002); // 63 % after `attack`
@@ -36,15 +36,15 @@ TEST(EnvelopeFollower, AttackAndReleaseTimeConstants) {
 
 TEST(EnvelopeFollower, PolyphonyAndStateCarryOver) {
   auto src = [](int c, std::uint64_t n) { return (c + 1) * 0.3f * static_cast<float>(std::sin(2.0 * M_PI * 100.0 * static_cast<double>(n) / 48000.0)); };
-  ModuleHarness whole("EnvelopeFollower", {{"attack", 0.001f}, {"release", 0.3f}});
+  ModuleHarness whole(builtinModules(), "EnvelopeFollower", {{"attack", 0.001f}, {"release", 0.3f}});
   whole.input("in", src, 2);
   const auto ref = whole.run(9600);
   EXPECT_NEAR(mean(ref.output(0, 0), 4800), 0.3, 0.01);
   EXPECT_NEAR(mean(ref.output(0, 1), 4800), 0.6, 0.02);
-  ModuleHarness first("EnvelopeFollower", {{"attack", 0.001f}, {"release", 0.3f}});
+  ModuleHarness first(builtinModules(), "EnvelopeFollower", {{"attack", 0.001f}, {"release", 0.3f}});
   first.input("in", src, 2);
   first.run(4800);
-  ModuleHarness second("EnvelopeFollower", {{"attack", 0.001f}, {"release", 0.3f}});
+  ModuleHarness second(builtinModules(), "EnvelopeFollower", {{"attack", 0.001f}, {"release", 0.3f}});
   second.input("in", [src](int c, std::uint64_t n) { return src(c, n + 4800); }, 2);
   second.module().copyStateFrom(first.module());
   const auto rest = second.run(4800);

@@ -8,6 +8,7 @@
 #include "module_harness.h"
 
 using mvm::modules::Euclidean;
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 
 namespace {
@@ -20,7 +21,7 @@ std::string text(int steps, int pulses, int rotation = 0) {
 
 // The pattern as played by the module: gate high during each clock pulse on onset steps.
 std::string played(int steps, int pulses, int rotation, int clocks) {
-  ModuleHarness h("Euclidean", {{"steps", static_cast<float>(steps)}, {"pulses", static_cast<float>(pulses)},
+  ModuleHarness h(builtinModules(), "Euclidean", {{"steps", static_cast<float>(steps)}, {"pulses", static_cast<float>(pulses)},
                                 {"rotation", static_cast<float>(rotation)}});
   h.input("clock", [](int, std::uint64_t n) { return n % 100 < 50 ? 1.0f : 0.0f; });
   const auto out = h.run(static_cast<std::uint64_t>(clocks) * 100);
@@ -86,7 +87,7 @@ TEST(Euclidean, ModulePlaysThePatternOnTheClock) {
 }
 
 TEST(Euclidean, ResetRestartsThePattern) {
-  ModuleHarness h("Euclidean", {{"steps", 8.0f}, {"pulses", 3.0f}});
+  ModuleHarness h(builtinModules(), "Euclidean", {{"steps", 8.0f}, {"pulses", 3.0f}});
   h.input("clock", [](int, std::uint64_t n) { return n % 100 < 50 ? 1.0f : 0.0f; });
   h.input("reset", [](int, std::uint64_t n) { return n >= 160 && n < 170 ? 1.0f : 0.0f; });
   const auto out = h.run(1000);
@@ -96,7 +97,7 @@ TEST(Euclidean, ResetRestartsThePattern) {
 }
 
 TEST(Euclidean, PolyphonicClocksAdvanceIndependently) {
-  ModuleHarness h("Euclidean", {{"steps", 8.0f}, {"pulses", 3.0f}});
+  ModuleHarness h(builtinModules(), "Euclidean", {{"steps", 8.0f}, {"pulses", 3.0f}});
   // channel 1's clock starts one period later
   h.input("clock", [](int c, std::uint64_t n) { return n >= static_cast<std::uint64_t>(c) * 100 && n % 100 < 50 ? 1.0f : 0.0f; }, 2);
   const auto out = h.run(800);

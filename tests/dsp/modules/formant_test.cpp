@@ -51,7 +51,7 @@ TEST(Formant, ShiftMovesFormantsByOctaves) {
 }
 
 TEST(Formant, BoundedAndCarriesState) {
-  ModuleHarness h("Formant", {{"q", 4.0f}});
+  ModuleHarness h(builtinModules(), "Formant", {{"q", 4.0f}});
   std::uint32_t s = 11;
   auto noise = [s](int, std::uint64_t) mutable {
     s = s * 1664525u + 1013904223u;
@@ -63,14 +63,14 @@ TEST(Formant, BoundedAndCarriesState) {
   for (float v : y) ASSERT_TRUE(std::isfinite(v));
 
   auto src = [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.05 * static_cast<double>(n))); };
-  ModuleHarness a("Formant");
+  ModuleHarness a(builtinModules(), "Formant");
   a.input("in", src);
   a.run(640);
-  ModuleHarness b("Formant");
+  ModuleHarness b(builtinModules(), "Formant");
   b.input("in", [src](int c, std::uint64_t n) { return src(c, n + 640); });
   b.module().copyStateFrom(a.module());
   const auto next = b.run(64).output(0);
-  ModuleHarness whole("Formant");
+  ModuleHarness whole(builtinModules(), "Formant");
   whole.input("in", src);
   const auto all = whole.run(704).output(0);
   for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(next[i], all[640 + i]);

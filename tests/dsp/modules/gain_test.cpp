@@ -8,7 +8,7 @@ using namespace mvm;
 using test::ModuleHarness;
 
 TEST(Gain, MultipliesExactly) {
-  ModuleHarness h("Gain", {{"gain", -0.375f}});
+  ModuleHarness h(builtinModules(), "Gain", {{"gain", -0.375f}});
   h.input("in", [](int c, std::uint64_t n) { return static_cast<float>(n % 97) * 0.01f - 0.3f + static_cast<float>(c); }, 2);
   const auto out = h.run(640);
   for (int c = 0; c < 2; ++c)
@@ -17,7 +17,7 @@ TEST(Gain, MultipliesExactly) {
 }
 
 TEST(Gain, GainModulationIsPerSample) {
-  ModuleHarness h("Gain", {{"gain", 0.0f}});
+  ModuleHarness h(builtinModules(), "Gain", {{"gain", 0.0f}});
   h.input("in", [](int, std::uint64_t) { return 2.0f; });
   h.modulate("gain", [](int, std::uint64_t n) { return static_cast<float>(n) * 0.001f; });
   const auto y = h.run(128).output(0);

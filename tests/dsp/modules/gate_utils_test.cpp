@@ -5,6 +5,7 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 using mvm::test::risingEdges;
 
@@ -19,14 +20,14 @@ std::size_t countHigh(const std::vector<float>& x, std::size_t from, std::size_t
 } // namespace
 
 TEST(TriggerToGate, GateLengthIsExactInSamples) {
-  ModuleHarness h("TriggerToGate", {{"length", 0.01f}});
+  ModuleHarness h(builtinModules(), "TriggerToGate", {{"length", 0.01f}});
   h.input("trig", [](int, std::uint64_t n) { return n >= 100 && n < 103 ? 1.0f : 0.0f; });
   const auto y = h.run(2000).output(0);
   for (std::size_t n = 0; n < y.size(); ++n) ASSERT_EQ(y[n], (n >= 100 && n < 580) ? 1.0f : 0.0f) << n;
 }
 
 TEST(TriggerToGate, RetriggerRestartsAndLongInputGatesDoNotExtend) {
-  ModuleHarness h("TriggerToGate", {{"length", 0.001f}}); // 48 samples
+  ModuleHarness h(builtinModules(), "TriggerToGate", {{"length", 0.001f}}); // 48 samples
   h.input("trig", [](int, std::uint64_t n) { return (n >= 10 && n < 200) || (n >= 250 && n < 251) || (n >= 270 && n < 271) ? 1.0f : 0.0f; });
   const auto y = h.run(512).output(0);
   EXPECT_EQ(countHigh(y, 0, 250), 48u); // a long input gate still gives 48 samples
@@ -38,7 +39,7 @@ TEST(TriggerToGate, RetriggerRestartsAndLongInputGatesDoNotExtend) {
 }
 
 TEST(TriggerToGate, PolyphonicChannels) {
-  ModuleHarness h("TriggerToGate", {{"length", 0.0005f}}); // 24 samples
+  ModuleHarness h(builtinModules(), "TriggerToGate", {{"length", 0.0005f}}); // 24 samples
   h.input("trig", [](int c, std::uint64_t n) { return n == static_cast<std::uint64_t>(c) * 100 ? 1.0f : 0.0f; }, 3);
   const auto out = h.run(512);
   for (int c = 0; c < 3; ++c) {
@@ -48,7 +49,7 @@ TEST(TriggerToGate, PolyphonicChannels) {
 }
 
 TEST(Counter, CountsModuloMaxAndTriggersOnWrap) {
-  ModuleHarness h("Counter", {{"max", 3.0f}});
+  ModuleHarness h(builtinModules(), "Counter", {{"max", 3.0f}});
   h.input("trig", [](int, std::uint64_t n) { return n % 10 < 5 ? 1.0f : 0.0f; });
   const auto out = h.run(128);
   const auto& count = out.output(0);
@@ -64,7 +65,7 @@ TEST(Counter, CountsModuloMaxAndTriggersOnWrap) {
 }
 
 TEST(Counter, ResetSetsZero) {
-  ModuleHarness h("Counter", {{"max", 8.0f}});
+  ModuleHarness h(builtinModules(), "Counter", {{"max", 8.0f}});
   h.input("trig", [](int, std::uint64_t n) { return n % 10 < 5 ? 1.0f : 0.0f; });
   h.input("reset", [](int, std::uint64_t n) { return n >= 45 && n < 47 ? 1.0f : 0.0f; });
   const auto out = h.run(64);
@@ -75,10 +76,10 @@ TEST(Counter, ResetSetsZero) {
 }
 
 TEST(Counter, StateCarriesOverAHotSwap) {
-  ModuleHarness a("Counter", {{"max", 100.0f}});
+  ModuleHarness a(builtinModules(), "Counter", {{"max", 100.0f}});
   a.input("trig", [](int, std::uint64_t n) { return n % 2 ? 1.0f : 0.0f; });
   a.run(64);
-  ModuleHarness b("Counter", {{"max", 100.0f}});
+  ModuleHarness b(builtinModules(), "Counter", {{"max", 100.0f}});
   b.module().copyStateFrom(a.module());
   EXPECT_EQ(b.run(64).output(0)[0], 32.0f);
 }
@@ -86,7 +87,7 @@ TEST(Counter, StateCarriesOverAHotSwap) {
 TEST(GateDelay, DelayIsExactInSamples) {
   for (float t : {0.0f, 0.001f, 0.0123f, 0.5f}) {
     const std::uint64_t d = static_cast<std::uint64_t>(std::llround(static_cast<double>(t) * 48000.0));
-    ModuleHarness h("GateDelay", {{"time", t}});
+    ModuleHarness h(builtinModules(), "GateDelay", {{"time", t}});
     h.input("in", [](int, std::uint64_t n) { return (n >= 30 && n < 130) || n == 200 ? 0.8f : 0.0f; });
     const auto y = h.run(30000).output(0);
     for (std::size_t n = 0; n < y.size(); ++n) {
@@ -97,10 +98,10 @@ TEST(GateDelay, DelayIsExactInSamples) {
 }
 
 TEST(GateDelay, LongDelayAndStateCarryOver) {
-  ModuleHarness a("GateDelay", {{"time", 10.0f}});
+  ModuleHarness a(builtinModules(), "GateDelay", {{"time", 10.0f}});
   a.input("in", [](int, std::uint64_t n) { return n == 1000 ? 1.0f : 0.0f; });
   a.run(64 * 100);
-  ModuleHarness b("GateDelay", {{"time", 10.0f}});
+  ModuleHarness b(builtinModules(), "GateDelay", {{"time", 10.0f}});
   b.module().copyStateFrom(a.module());
   std::vector<std::uint64_t> edges;
   for (std::uint64_t chunk = 0; chunk < 80; ++chunk) {

@@ -45,7 +45,7 @@ TEST(Ladder, ResonanceBoostsCutoffAndCutsBass) {
 }
 
 TEST(Ladder, SelfOscillatesAtCutoffWithBoundedAmplitude) {
-  ModuleHarness h("Ladder", {{"cutoff", 1000.0f}, {"resonance", 1.0f}});
+  ModuleHarness h(builtinModules(), "Ladder", {{"cutoff", 1000.0f}, {"resonance", 1.0f}});
   h.input("in", [](int, std::uint64_t n) { return n == 0 ? 0.1f : 0.0f; });
   const auto y = h.run(96000).output(0);
   const double early = test::rms(y, 48000, 72000), late = test::rms(y, 72000, 96000);
@@ -54,13 +54,13 @@ TEST(Ladder, SelfOscillatesAtCutoffWithBoundedAmplitude) {
   EXPECT_LT(test::peak(y), 1.01);
   EXPECT_NEAR(test::estimateFrequency(y, 48000, 48000), 1000.0, 20.0);
   // below the threshold an impulse dies away
-  ModuleHarness d("Ladder", {{"cutoff", 1000.0f}, {"resonance", 0.85f}});
+  ModuleHarness d(builtinModules(), "Ladder", {{"cutoff", 1000.0f}, {"resonance", 0.85f}});
   d.input("in", [](int, std::uint64_t n) { return n == 0 ? 0.1f : 0.0f; });
   EXPECT_LT(test::peak(d.run(48000).output(0), 24000), 1e-6);
 }
 
 TEST(Ladder, DriveSaturatesButNeverExceedsUnity) {
-  ModuleHarness h("Ladder", {{"cutoff", 20000.0f}, {"drive", 10.0f}, {"resonance", 1.0f}});
+  ModuleHarness h(builtinModules(), "Ladder", {{"cutoff", 20000.0f}, {"drive", 10.0f}, {"resonance", 1.0f}});
   std::uint32_t s = 9;
   auto noise = [s](int, std::uint64_t) mutable {
     s = s * 1664525u + 1013904223u;
@@ -70,11 +70,11 @@ TEST(Ladder, DriveSaturatesButNeverExceedsUnity) {
   const auto y = h.run(48000).output(0);
   EXPECT_LT(test::peak(y), 10.0); // tanh bounds the ladder input; trapezoidal poles may ring a little past it
   for (float v : y) ASSERT_TRUE(std::isfinite(v));
-  ModuleHarness loud("Ladder", {{"cutoff", 1000.0f}, {"drive", 10.0f}, {"resonance", 0.95f}});
+  ModuleHarness loud(builtinModules(), "Ladder", {{"cutoff", 1000.0f}, {"drive", 10.0f}, {"resonance", 0.95f}});
   loud.input("in", [](int, std::uint64_t n) { return static_cast<float>(5.0 * std::sin(2.0 * M_PI * 220.0 * static_cast<double>(n) / 48000.0)); });
   EXPECT_LT(test::peak(loud.run(48000).output(0)), 1.2);
   // at 100 Hz, drive 5 turns a sine into a squarish wave: strong 3rd harmonic
-  ModuleHarness g("Ladder", {{"cutoff", 20000.0f}, {"drive", 5.0f}});
+  ModuleHarness g(builtinModules(), "Ladder", {{"cutoff", 20000.0f}, {"drive", 5.0f}});
   g.input("in", [](int, std::uint64_t n) { return static_cast<float>(std::sin(2.0 * M_PI * 100.0 * static_cast<double>(n) / 48000.0)); });
   const auto z = g.run(48000).output(0);
   EXPECT_GT(test::toDb(test::powerAt(z, 300, 48000, 480) / test::powerAt(z, 100, 48000, 480)), -15.0);
@@ -82,14 +82,14 @@ TEST(Ladder, DriveSaturatesButNeverExceedsUnity) {
 
 TEST(Ladder, CopyStateFromContinues) {
   auto src = [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.05 * static_cast<double>(n))); };
-  ModuleHarness a("Ladder", {{"cutoff", 300.0f}, {"resonance", 0.7f}});
+  ModuleHarness a(builtinModules(), "Ladder", {{"cutoff", 300.0f}, {"resonance", 0.7f}});
   a.input("in", src);
   a.run(640);
-  ModuleHarness b("Ladder", {{"cutoff", 300.0f}, {"resonance", 0.7f}});
+  ModuleHarness b(builtinModules(), "Ladder", {{"cutoff", 300.0f}, {"resonance", 0.7f}});
   b.input("in", [src](int c, std::uint64_t n) { return src(c, n + 640); });
   b.module().copyStateFrom(a.module());
   const auto next = b.run(64).output(0);
-  ModuleHarness whole("Ladder", {{"cutoff", 300.0f}, {"resonance", 0.7f}});
+  ModuleHarness whole(builtinModules(), "Ladder", {{"cutoff", 300.0f}, {"resonance", 0.7f}});
   whole.input("in", src);
   const auto all = whole.run(704).output(0);
   for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(next[i], all[640 + i]);

@@ -14,7 +14,7 @@ TEST(Logic, TruthTables) {
   const float highs[] = {1.0f, 0.5f, 7.0f};
   for (int level = 0; level < 3; ++level) {
     const float lo = lows[level], hi = highs[level];
-    ModuleHarness h("Logic");
+    ModuleHarness h(builtinModules(), "Logic");
     h.input("a", [lo, hi](int, std::uint64_t n) { return (n & 1) ? hi : lo; });
     h.input("b", [lo, hi](int, std::uint64_t n) { return (n & 2) ? hi : lo; });
     const auto y = h.run(64);
@@ -30,7 +30,7 @@ TEST(Logic, TruthTables) {
 }
 
 TEST(Logic, Polyphonic) {
-  ModuleHarness h("Logic");
+  ModuleHarness h(builtinModules(), "Logic");
   h.input("a", [](int c, std::uint64_t) { return static_cast<float>(c & 1); }, 4);
   h.input("b", [](int c, std::uint64_t) { return static_cast<float>((c >> 1) & 1); }, 4);
   const auto y = h.run(64);

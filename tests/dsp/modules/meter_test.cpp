@@ -7,10 +7,11 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 
 TEST(Meter, RmsOfASine) {
-  ModuleHarness h("Meter", {{"window", 0.05f}});
+  ModuleHarness h(builtinModules(), "Meter", {{"window", 0.05f}});
   h.input("in", [](int, std::uint64_t n) { return 0.8f * static_cast<float>(std::sin(2 * M_PI * 1000 * static_cast<double>(n) / 48000.0)); });
   const auto out = h.run(48000);
   const double expected = 0.8 / std::sqrt(2.0);
@@ -23,7 +24,7 @@ TEST(Meter, RmsOfASine) {
 
 TEST(Meter, RmsWindowIsTheTimeConstant) {
   // a step of mean square 1: after `window` seconds the mean square reaches 1 - 1/e
-  ModuleHarness h("Meter", {{"window", 0.1f}});
+  ModuleHarness h(builtinModules(), "Meter", {{"window", 0.1f}});
   h.input("in", [](int, std::uint64_t) { return 1.0f; });
   const auto out = h.run(9600);
   const float ms = out.output(1)[4800 - 1] * out.output(1)[4800 - 1];
@@ -31,7 +32,7 @@ TEST(Meter, RmsWindowIsTheTimeConstant) {
 }
 
 TEST(Meter, PeakFallsSixtyDbInReleaseTime) {
-  ModuleHarness h("Meter", {{"release", 0.5f}});
+  ModuleHarness h(builtinModules(), "Meter", {{"release", 0.5f}});
   h.input("in", [](int, std::uint64_t n) { return n == 10 ? -1.0f : 0.0f; });
   const auto out = h.run(48000);
   const auto& p = out.output(0);
@@ -43,7 +44,7 @@ TEST(Meter, PeakFallsSixtyDbInReleaseTime) {
 }
 
 TEST(Meter, PolyphonicInputIsSummed) {
-  ModuleHarness h("Meter", {{"window", 0.01f}});
+  ModuleHarness h(builtinModules(), "Meter", {{"window", 0.01f}});
   h.input("in", [](int c, std::uint64_t) { return c == 0 ? 0.25f : 0.5f; }, 2);
   const auto out = h.run(4800);
   EXPECT_NEAR(out.output(1)[4799], 0.75f, 1e-4f);
@@ -51,10 +52,10 @@ TEST(Meter, PolyphonicInputIsSummed) {
 }
 
 TEST(Meter, StateCarriesOverAHotSwap) {
-  ModuleHarness a("Meter", {{"release", 1.0f}});
+  ModuleHarness a(builtinModules(), "Meter", {{"release", 1.0f}});
   a.input("in", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
   const auto ya = a.run(64).output(0);
-  ModuleHarness b("Meter", {{"release", 1.0f}});
+  ModuleHarness b(builtinModules(), "Meter", {{"release", 1.0f}});
   b.module().copyStateFrom(a.module());
   EXPECT_FLOAT_EQ(static_cast<mvm::modules::Meter&>(b.module()).peak(), ya[63]);
   const auto yb = b.run(64).output(0);

@@ -11,7 +11,7 @@ using namespace mvm::test;
 TEST(Mixer, WeightedSumTimesMaster) {
   std::map<std::string, float> params{{"master", 0.5f}};
   for (int k = 1; k <= 8; ++k) params["g" + std::to_string(k)] = 0.125f * static_cast<float>(k);
-  ModuleHarness h("Mixer", params);
+  ModuleHarness h(builtinModules(), "Mixer", params);
   for (int k = 1; k <= 8; ++k)
     h.input("in" + std::to_string(k), [k](int, std::uint64_t n) { return static_cast<float>(k) * (n % 2 ? 1.0f : -0.5f); });
   const auto y = h.run(128).output(0);
@@ -21,7 +21,7 @@ TEST(Mixer, WeightedSumTimesMaster) {
 }
 
 TEST(Mixer, UnconnectedInputsAndZeroGainAreSilent) {
-  ModuleHarness h("Mixer", {{"g2", 0.0f}});
+  ModuleHarness h(builtinModules(), "Mixer", {{"g2", 0.0f}});
   h.input("in2", [](int, std::uint64_t) { return 3.0f; });
   h.input("in5", [](int, std::uint64_t) { return 0.25f; });
   const auto y = h.run(64).output(0);
@@ -29,7 +29,7 @@ TEST(Mixer, UnconnectedInputsAndZeroGainAreSilent) {
 }
 
 TEST(Mixer, PolyphonicChannelsIndependent) {
-  ModuleHarness h("Mixer");
+  ModuleHarness h(builtinModules(), "Mixer");
   h.input("in1", [](int c, std::uint64_t) { return static_cast<float>(c); }, 4);
   h.input("in2", [](int, std::uint64_t) { return 10.0f; }); // mono broadcasts
   const auto y = h.run(64);

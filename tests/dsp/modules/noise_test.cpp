@@ -14,7 +14,7 @@ namespace src = mvm::test::sources;
 
 namespace {
 test::ModuleHarness::Output runNoise(std::uint64_t seed = 1, std::size_t frames = 48000 * 8) {
-  ModuleHarness h("Noise", {}, 48000.0, seed);
+  ModuleHarness h(builtinModules(), "Noise", {}, 48000.0, seed);
   return h.run(frames);
 }
 } // namespace
@@ -54,7 +54,7 @@ TEST(Noise, BrownFallsSixDbPerOctaveAboveItsCorner) {
 TEST(Noise, SeededDeterministicAndIndependentPerChannel) {
   EXPECT_EQ(runNoise(5, 4800).output(0), runNoise(5, 4800).output(0));
   EXPECT_NE(runNoise(5, 4800).output(0), runNoise(6, 4800).output(0));
-  ModuleHarness h("Noise");
+  ModuleHarness h(builtinModules(), "Noise");
   h.modulate("amp", [](int, std::uint64_t) { return 0.0f; }, 2);
   const auto out = h.run(48000);
   ASSERT_EQ(out.ports[0].size(), 2u);

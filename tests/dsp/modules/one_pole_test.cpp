@@ -28,7 +28,7 @@ TEST(OnePole, SixDbPerOctave) {
 }
 
 TEST(OnePole, OutputsSumToTheInput) {
-  ModuleHarness h("OnePole", {{"cutoff", 700.0f}});
+  ModuleHarness h(builtinModules(), "OnePole", {{"cutoff", 700.0f}});
   h.input("in", [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.1 * static_cast<double>(n)) + 0.3 * std::sin(0.77 * static_cast<double>(n))); });
   const auto out = h.run(4800);
   for (std::size_t n = 0; n < 4800; ++n) {
@@ -39,14 +39,14 @@ TEST(OnePole, OutputsSumToTheInput) {
 
 TEST(OnePole, StepResponseAndCarryOver) {
   // lp of a unit step reaches 1 - 1/e after one time constant, 1 / (2 pi fc)
-  ModuleHarness h("OnePole", {{"cutoff", 100.0f}});
+  ModuleHarness h(builtinModules(), "OnePole", {{"cutoff", 100.0f}});
   h.input("in", [](int, std::uint64_t) { return 1.0f; });
   const auto y = h.run(4800).output(0);
   EXPECT_NEAR(y[static_cast<std::size_t>(48000.0 / (2.0 * M_PI * 100.0))], 1.0 - std::exp(-1.0), 0.01);
-  ModuleHarness a("OnePole", {{"cutoff", 100.0f}});
+  ModuleHarness a(builtinModules(), "OnePole", {{"cutoff", 100.0f}});
   a.input("in", [](int, std::uint64_t) { return 1.0f; });
   a.run(64);
-  ModuleHarness b("OnePole", {{"cutoff", 100.0f}});
+  ModuleHarness b(builtinModules(), "OnePole", {{"cutoff", 100.0f}});
   b.input("in", [](int, std::uint64_t) { return 1.0f; });
   b.module().copyStateFrom(a.module());
   const auto next = b.run(64).output(0);

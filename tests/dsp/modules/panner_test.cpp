@@ -12,7 +12,7 @@ using namespace mvm::test;
 
 TEST(Panner, EqualPowerLaw) {
   for (float pan = -1.0f; pan <= 1.0001f; pan += 0.125f) {
-    ModuleHarness h("Panner", {{"pan", pan}});
+    ModuleHarness h(builtinModules(), "Panner", {{"pan", pan}});
     h.input("in", [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.01 * static_cast<double>(n))) * 2.0f; });
     const auto y = h.run(1024);
     const auto &l = y.output(0), &r = y.output(1);
@@ -28,7 +28,7 @@ TEST(Panner, EqualPowerLaw) {
 
 TEST(Panner, ExtremesAndCentre) {
   auto gains = [](float pan) {
-    ModuleHarness h("Panner", {{"pan", pan}});
+    ModuleHarness h(builtinModules(), "Panner", {{"pan", pan}});
     h.input("in", [](int, std::uint64_t) { return 1.0f; });
     const auto y = h.run(64);
     return std::pair<float, float>(y.output(0)[3], y.output(1)[3]);
@@ -45,7 +45,7 @@ TEST(Panner, ExtremesAndCentre) {
 }
 
 TEST(Panner, PolyphonicPan) {
-  ModuleHarness h("Panner");
+  ModuleHarness h(builtinModules(), "Panner");
   h.input("in", [](int, std::uint64_t) { return 1.0f; });
   h.modulate("pan", [](int c, std::uint64_t) { return c == 0 ? -1.0f : 1.0f; }, 2);
   const auto y = h.run(64);

@@ -8,12 +8,13 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 
 namespace {
 
 double level(double hz, std::map<std::string, float> params) {
-  ModuleHarness h("Phaser", std::move(params));
+  ModuleHarness h(builtinModules(), "Phaser", std::move(params));
   h.input("in", [hz](int, std::uint64_t n) { return static_cast<float>(std::sin(2 * M_PI * hz * static_cast<double>(n) / 48000.0)); });
   auto y = h.run(48000).output(0);
   return mvm::test::rms(y, 9600) * std::sqrt(2.0);
@@ -44,7 +45,7 @@ TEST(Phaser, TwoStagesNotchAtTheBreakFrequency) {
 }
 
 TEST(Phaser, LfoSweepsTheNotch) {
-  ModuleHarness h("Phaser", {{"center", 1000.0f}, {"depth", 1.0f}, {"rate", 1.0f}, {"mix", 0.5f}, {"stages", 4.0f}});
+  ModuleHarness h(builtinModules(), "Phaser", {{"center", 1000.0f}, {"depth", 1.0f}, {"rate", 1.0f}, {"mix", 0.5f}, {"stages", 4.0f}});
   h.input("in", [](int, std::uint64_t n) { return static_cast<float>(std::sin(2 * M_PI * 414.2 * static_cast<double>(n) / 48000.0)); });
   auto y = h.run(48000).output(0);
   double lo = 1e9, hi = 0;
@@ -59,7 +60,7 @@ TEST(Phaser, LfoSweepsTheNotch) {
 
 TEST(Phaser, FeedbackStaysBoundedAndIsDeterministic) {
   auto render = [] {
-    ModuleHarness h("Phaser", {{"feedback", 0.95f}, {"depth", 1.0f}, {"rate", 5.0f}, {"stages", 12.0f}});
+    ModuleHarness h(builtinModules(), "Phaser", {{"feedback", 0.95f}, {"depth", 1.0f}, {"rate", 5.0f}, {"stages", 12.0f}});
     h.input("in", [](int, std::uint64_t n) { return (n / 50) % 2 ? 10.0f : -10.0f; });
     return h.run(48000).output(0);
   };
@@ -70,14 +71,14 @@ TEST(Phaser, FeedbackStaysBoundedAndIsDeterministic) {
 
 TEST(Phaser, StateCarriesOverAHotSwap) {
   auto src = [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.03 * static_cast<double>(n))); };
-  ModuleHarness ref("Phaser", {{"rate", 2.0f}, {"feedback", 0.5f}});
+  ModuleHarness ref(builtinModules(), "Phaser", {{"rate", 2.0f}, {"feedback", 0.5f}});
   ref.input("in", src);
   ref.run(4800);
   const auto expected = ref.run(640).output(0);
-  ModuleHarness a("Phaser", {{"rate", 2.0f}, {"feedback", 0.5f}});
+  ModuleHarness a(builtinModules(), "Phaser", {{"rate", 2.0f}, {"feedback", 0.5f}});
   a.input("in", src);
   a.run(4800);
-  ModuleHarness b("Phaser", {{"rate", 2.0f}, {"feedback", 0.5f}});
+  ModuleHarness b(builtinModules(), "Phaser", {{"rate", 2.0f}, {"feedback", 0.5f}});
   b.input("in", [src](int c, std::uint64_t n) { return src(c, n + 4800); });
   b.module().copyStateFrom(a.module());
   const auto got = b.run(640).output(0);

@@ -10,7 +10,7 @@ using namespace mvm;
 using namespace mvm::test;
 
 TEST(Merge, ChannelsParamSetsWidthAndInputsMapToChannels) {
-  ModuleHarness h("Merge", {{"channels", 5.0f}});
+  ModuleHarness h(builtinModules(), "Merge", {{"channels", 5.0f}});
   h.input("in1", [](int, std::uint64_t n) { return 1.0f + static_cast<float>(n); });
   h.input("in3", [](int, std::uint64_t) { return 3.0f; });
   h.input("in5", [](int, std::uint64_t) { return 5.0f; });
@@ -25,7 +25,7 @@ TEST(Merge, ChannelsParamSetsWidthAndInputsMapToChannels) {
 }
 
 TEST(Merge, ByDefaultTheHighestConnectedInputSetsTheChannelCount) {
-  ModuleHarness h("Merge");
+  ModuleHarness h(builtinModules(), "Merge");
   h.input("in2", [](int, std::uint64_t) { return 2.0f; });
   h.input("in6", [](int, std::uint64_t) { return 6.0f; });
   const auto y = h.run(64);
@@ -33,19 +33,19 @@ TEST(Merge, ByDefaultTheHighestConnectedInputSetsTheChannelCount) {
   EXPECT_EQ(y.output(0, 1)[0], 2.0f);
   EXPECT_EQ(y.output(0, 5)[0], 6.0f);
   for (int c : {0, 2, 3, 4}) EXPECT_EQ(y.output(0, c)[0], 0.0f);
-  ModuleHarness none("Merge"); // nothing connected: one silent channel
+  ModuleHarness none(builtinModules(), "Merge"); // nothing connected: one silent channel
   EXPECT_EQ(none.run(64).ports[0].size(), 1u);
 }
 
 TEST(Merge, PolyphonicCableIntoAnInputUsesItsFirstChannel) {
-  ModuleHarness h("Merge", {{"channels", 2.0f}});
+  ModuleHarness h(builtinModules(), "Merge", {{"channels", 2.0f}});
   h.input("in2", [](int c, std::uint64_t) { return 10.0f + static_cast<float>(c); }, 4);
   const auto y = h.run(64);
   EXPECT_EQ(y.output(0, 1)[0], 10.0f);
 }
 
 TEST(Split, ChannelsToMonoOutputsZeroBeyond) {
-  ModuleHarness h("Split");
+  ModuleHarness h(builtinModules(), "Split");
   h.input("in", [](int c, std::uint64_t n) { return static_cast<float>(c * 100) + static_cast<float>(n); }, 3);
   const auto y = h.run(64);
   ASSERT_EQ(y.ports.size(), 16u);
@@ -54,7 +54,7 @@ TEST(Split, ChannelsToMonoOutputsZeroBeyond) {
     for (std::size_t i = 0; i < 64; ++i)
       ASSERT_EQ(y.output(o)[i], o < 3 ? static_cast<float>(o * 100) + static_cast<float>(i) : 0.0f) << o;
   }
-  ModuleHarness mono("Split"); // a mono cable fills out1 only (no broadcast)
+  ModuleHarness mono(builtinModules(), "Split"); // a mono cable fills out1 only (no broadcast)
   mono.input("in", [](int, std::uint64_t) { return 4.0f; });
   const auto m = mono.run(64);
   EXPECT_EQ(m.output(0)[0], 4.0f);
@@ -62,7 +62,7 @@ TEST(Split, ChannelsToMonoOutputsZeroBeyond) {
 }
 
 TEST(Sum, SumAndMeanOfChannels) {
-  ModuleHarness h("Sum");
+  ModuleHarness h(builtinModules(), "Sum");
   h.input("in", [](int c, std::uint64_t n) { return static_cast<float>(c + 1) * (n % 2 ? 1.0f : -1.0f); }, 4);
   const auto y = h.run(64);
   ASSERT_EQ(y.ports[0].size(), 1u);

@@ -11,7 +11,7 @@ using namespace mvm;
 using test::ModuleHarness;
 
 TEST(PulseOsc, SquareHasOnlyOddHarmonics) {
-  ModuleHarness h("PulseOsc", {{"freq", 500.0f}});
+  ModuleHarness h(builtinModules(), "PulseOsc", {{"freq", 500.0f}});
   const auto y = h.run(48000).output(0);
   const double p1 = test::powerAt(y, 500, 48000, 480);
   EXPECT_NEAR(test::toDb(p1), test::toDb(0.5 * 16.0 / (M_PI * M_PI)), 0.1);
@@ -22,7 +22,7 @@ TEST(PulseOsc, SquareHasOnlyOddHarmonics) {
 
 TEST(PulseOsc, PulseWidthSetsDutyCycleAndSpectrum) {
   for (float pw : {0.1f, 0.3f, 0.75f}) {
-    ModuleHarness h("PulseOsc", {{"freq", 100.0f}, {"pw", pw}});
+    ModuleHarness h(builtinModules(), "PulseOsc", {{"freq", 100.0f}, {"pw", pw}});
     const auto y = h.run(48000).output(0);
     EXPECT_NEAR(test::mean(y, 480), 2.0 * pw - 1.0, 0.005) << pw;
     // harmonic k of a pulse has amplitude 4/(pi k) |sin(pi k pw)|
@@ -33,7 +33,7 @@ TEST(PulseOsc, PulseWidthSetsDutyCycleAndSpectrum) {
 }
 
 TEST(PulseOsc, PwmAtAudioRateAndPolyphony) {
-  ModuleHarness h("PulseOsc", {{"freq", 50.0f}, {"pw", 0.5f}});
+  ModuleHarness h(builtinModules(), "PulseOsc", {{"freq", 50.0f}, {"pw", 0.5f}});
   h.modulate("pw", [](int c, std::uint64_t) { return c == 0 ? -0.3f : 0.3f; }, 2);
   const auto out = h.run(48000);
   ASSERT_EQ(out.ports[0].size(), 2u);

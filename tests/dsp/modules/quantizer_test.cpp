@@ -14,7 +14,7 @@ using namespace mvm::test;
 namespace {
 // Quantize a slow sweep over [-2, 2] V and collect the notes (in semitones) that come out.
 std::vector<float> sweep(float scale, float root, std::uint64_t frames = 9600) {
-  ModuleHarness h("Quantizer", {{"scale", scale}, {"root", root}});
+  ModuleHarness h(builtinModules(), "Quantizer", {{"scale", scale}, {"root", root}});
   h.input("in", [frames](int, std::uint64_t n) { return -2.0f + 4.0f * static_cast<float>(n) / static_cast<float>(frames); });
   return h.run(frames).output(0);
 }
@@ -40,7 +40,7 @@ TEST(Quantizer, ScalesProduceTheirPitchClasses) {
 
 TEST(Quantizer, NearestNoteWithTiesGoingDown) {
   auto q = [](float scale, float root, float volts) {
-    ModuleHarness h("Quantizer", {{"scale", scale}, {"root", root}});
+    ModuleHarness h(builtinModules(), "Quantizer", {{"scale", scale}, {"root", root}});
     h.input("in", [volts](int, std::uint64_t) { return volts; });
     return h.run(64).output(0)[10] * 12.0f;
   };
@@ -58,7 +58,7 @@ TEST(Quantizer, NearestNoteWithTiesGoingDown) {
 }
 
 TEST(Quantizer, TrigPulsesOnNoteChangeOnly) {
-  ModuleHarness h("Quantizer", {{"scale", 0.0f}});
+  ModuleHarness h(builtinModules(), "Quantizer", {{"scale", 0.0f}});
   // 0 V for 1000 samples, then a tiny wobble that stays on C, then one semitone up at 3000
   h.input("in", [](int, std::uint64_t n) {
     if (n < 2000) return 0.0f;
@@ -75,7 +75,7 @@ TEST(Quantizer, TrigPulsesOnNoteChangeOnly) {
 }
 
 TEST(Quantizer, PolyphonicChannels) {
-  ModuleHarness h("Quantizer", {{"scale", 1.0f}});
+  ModuleHarness h(builtinModules(), "Quantizer", {{"scale", 1.0f}});
   h.input("in", [](int c, std::uint64_t) { return c == 0 ? 0.26f : 0.4f; }, 2); // 3.12 and 4.8 semitones
   const auto y = h.run(64);
   EXPECT_FLOAT_EQ(y.output(0, 0)[0] * 12.0f, 4.0f);

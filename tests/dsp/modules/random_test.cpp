@@ -11,7 +11,7 @@ using namespace mvm;
 using test::ModuleHarness;
 
 TEST(Random, SteppedChangesExactlyEveryPeriodAtRate) {
-  ModuleHarness h("Random", {{"rate", 100.0f}}); // 480 frames per step
+  ModuleHarness h(builtinModules(), "Random", {{"rate", 100.0f}}); // 480 frames per step
   const auto out = h.run(48000);
   const auto& s = out.output(0);
   int changes = 0;
@@ -26,7 +26,7 @@ TEST(Random, SteppedChangesExactlyEveryPeriodAtRate) {
 
 TEST(Random, SmoothGlidesToEachValueAsTheNextArrives) {
   for (float shape : {0.0f, 1.0f}) {
-    ModuleHarness h("Random", {{"rate", 100.0f}, {"shape", shape}});
+    ModuleHarness h(builtinModules(), "Random", {{"rate", 100.0f}, {"shape", shape}});
     const auto out = h.run(48000);
     const auto& s = out.output(0);
     const auto& m = out.output(1);
@@ -45,7 +45,7 @@ TEST(Random, SmoothGlidesToEachValueAsTheNextArrives) {
 }
 
 TEST(Random, TriggerClocksNewValuesAndSetsTheGlideTime) {
-  ModuleHarness h("Random", {{"rate", 1.0f}, {"shape", 0.0f}});
+  ModuleHarness h(builtinModules(), "Random", {{"rate", 1.0f}, {"shape", 0.0f}});
   h.input("trig", [](int, std::uint64_t n) { return (n % 300) < 5 ? 1.0f : 0.0f; });
   const auto out = h.run(9600);
   const auto& s = out.output(0);
@@ -60,7 +60,7 @@ TEST(Random, TriggerClocksNewValuesAndSetsTheGlideTime) {
 
 TEST(Random, SeededAndPolyphonic) {
   auto run = [](std::uint64_t seed) {
-    ModuleHarness h("Random", {{"rate", 1000.0f}}, 48000.0, seed);
+    ModuleHarness h(builtinModules(), "Random", {{"rate", 1000.0f}}, 48000.0, seed);
     h.modulate("amp", [](int, std::uint64_t) { return 0.0f; }, 2);
     return h.run(4800);
   };
@@ -71,12 +71,12 @@ TEST(Random, SeededAndPolyphonic) {
 }
 
 TEST(Random, CopyStateFromContinues) {
-  ModuleHarness a("Random", {{"rate", 300.0f}});
+  ModuleHarness a(builtinModules(), "Random", {{"rate", 300.0f}});
   a.run(640);
-  ModuleHarness b("Random", {{"rate", 300.0f}}, 48000.0, 77);
+  ModuleHarness b(builtinModules(), "Random", {{"rate", 300.0f}}, 48000.0, 77);
   b.module().copyStateFrom(a.module());
   const auto next = b.run(640);
-  ModuleHarness whole("Random", {{"rate", 300.0f}});
+  ModuleHarness whole(builtinModules(), "Random", {{"rate", 300.0f}});
   const auto all = whole.run(1280);
   for (std::size_t i = 0; i < 640; ++i) {
     EXPECT_EQ(next.output(0)[i], all.output(0)[640 + i]);

@@ -7,6 +7,7 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 
 namespace {
@@ -16,7 +17,7 @@ struct Ir {
 };
 
 Ir reverbResponse(float size, float damping, float width = 1.0f, double seconds = 6.0) {
-  ModuleHarness h("Reverb", {{"size", size}, {"damping", damping}, {"mix", 1.0f}, {"width", width}});
+  ModuleHarness h(builtinModules(), "Reverb", {{"size", size}, {"damping", damping}, {"mix", 1.0f}, {"width", width}});
   h.input("left", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
   auto out = h.run(static_cast<std::uint64_t>(seconds * 48000));
   return {out.output(0), out.output(1)};
@@ -87,7 +88,7 @@ TEST(Reverb, StereoSidesDecorrelatedAndWidthZeroIsMono) {
 }
 
 TEST(Reverb, MixZeroIsDry) {
-  ModuleHarness h("Reverb", {{"mix", 0.0f}});
+  ModuleHarness h(builtinModules(), "Reverb", {{"mix", 0.0f}});
   h.input("left", [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.1 * static_cast<double>(n))); });
   auto out = h.run(4800);
   for (std::size_t i = 0; i < 4800; ++i) ASSERT_FLOAT_EQ(out.output(0)[i], static_cast<float>(std::sin(0.1 * static_cast<double>(i))));
@@ -101,14 +102,14 @@ TEST(Reverb, Deterministic) {
 }
 
 TEST(Reverb, StateCarriesOverAHotSwap) {
-  ModuleHarness a("Reverb", {{"mix", 1.0f}});
+  ModuleHarness a(builtinModules(), "Reverb", {{"mix", 1.0f}});
   a.input("left", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
   a.run(4800);
   auto expected = a.run(4800).output(0);
-  ModuleHarness a2("Reverb", {{"mix", 1.0f}});
+  ModuleHarness a2(builtinModules(), "Reverb", {{"mix", 1.0f}});
   a2.input("left", [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; });
   a2.run(4800);
-  ModuleHarness b("Reverb", {{"mix", 1.0f}});
+  ModuleHarness b(builtinModules(), "Reverb", {{"mix", 1.0f}});
   b.module().copyStateFrom(a2.module());
   auto got = b.run(4800).output(0);
   for (std::size_t i = 0; i < got.size(); ++i) ASSERT_FLOAT_EQ(got[i], expected[i]) << i;

@@ -17,7 +17,7 @@ float slowRamp(std::uint64_t n) { return static_cast<float>(n) * 0.001f; }
 } // namespace
 
 TEST(SampleHold, SamplesInOnTheRisingEdgeFrameAndHolds) {
-  ModuleHarness h("SampleHold");
+  ModuleHarness h(builtinModules(), "SampleHold");
   h.input("in", [](int, std::uint64_t n) { return slowRamp(n); });
   h.input("trig", [](int, std::uint64_t n) { return trig(n); });
   const auto y = h.run(6400).output(0);
@@ -25,7 +25,7 @@ TEST(SampleHold, SamplesInOnTheRisingEdgeFrameAndHolds) {
 }
 
 TEST(SampleHold, OnlyRisingEdgesThroughHalfCount) {
-  ModuleHarness h("SampleHold");
+  ModuleHarness h(builtinModules(), "SampleHold");
   h.input("in", [](int, std::uint64_t n) { return slowRamp(n); });
   // 0.4 is not high; a gate that stays high samples once
   h.input("trig", [](int, std::uint64_t n) { return n < 640 ? 0.4f : (n < 1280 ? 1.0f : 0.0f); });
@@ -37,7 +37,7 @@ TEST(SampleHold, OnlyRisingEdgesThroughHalfCount) {
 
 TEST(SampleHold, UnconnectedInputSamplesSeededNoise) {
   auto run = [](std::uint64_t seed) {
-    ModuleHarness h("SampleHold", {}, 48000.0, seed);
+    ModuleHarness h(builtinModules(), "SampleHold", {}, 48000.0, seed);
     h.input("trig", [](int, std::uint64_t n) { return trig(n); });
     return h.run(64000).output(0);
   };
@@ -64,7 +64,7 @@ TEST(SampleHold, UnconnectedInputSamplesSeededNoise) {
 }
 
 TEST(SampleHold, PolyphonicChannelsHoldIndependently) {
-  ModuleHarness h("SampleHold");
+  ModuleHarness h(builtinModules(), "SampleHold");
   h.input("in", [](int c, std::uint64_t n) { return static_cast<float>(c) * 10.0f + slowRamp(n); }, 2);
   h.input("trig", [](int c, std::uint64_t n) { return c == 0 ? trig(n) : trig(n + 50); }, 2);
   const auto out = h.run(640);
@@ -74,11 +74,11 @@ TEST(SampleHold, PolyphonicChannelsHoldIndependently) {
 }
 
 TEST(SampleHold, CopyStateFromKeepsTheHeldValue) {
-  ModuleHarness a("SampleHold");
+  ModuleHarness a(builtinModules(), "SampleHold");
   a.input("in", [](int, std::uint64_t) { return 0.625f; });
   a.input("trig", [](int, std::uint64_t n) { return n < 10 ? 1.0f : 0.0f; });
   a.run(64);
-  ModuleHarness b("SampleHold");
+  ModuleHarness b(builtinModules(), "SampleHold");
   b.input("in", [](int, std::uint64_t) { return 0.0f; });
   b.input("trig", [](int, std::uint64_t) { return 0.0f; });
   b.module().copyStateFrom(a.module());

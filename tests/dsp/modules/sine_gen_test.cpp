@@ -10,7 +10,7 @@ using test::ModuleHarness;
 
 TEST(SineGen, FrequencyAndAmplitudeAreExact) {
   for (float f : {55.0f, 440.0f, 1234.5f, 9000.0f}) {
-    ModuleHarness h("SineGen", {{"freq", f}, {"amp", 0.7f}});
+    ModuleHarness h(builtinModules(), "SineGen", {{"freq", f}, {"amp", 0.7f}});
     const auto y = h.run(48000).output(0);
     EXPECT_NEAR(test::estimateFrequency(y, 48000) / f, 1.0, 2e-6) << f; // < 0.004 cents
     EXPECT_NEAR(test::peak(y), 0.7, f < 5000 ? 1e-4 : 2e-3) << f;
@@ -19,13 +19,13 @@ TEST(SineGen, FrequencyAndAmplitudeAreExact) {
 }
 
 TEST(SineGen, PitchInputIsOneVoltPerOctave) {
-  ModuleHarness h("SineGen", {{"freq", 220.0f}});
+  ModuleHarness h(builtinModules(), "SineGen", {{"freq", 220.0f}});
   h.input("pitch", [](int, std::uint64_t) { return 1.5f; });
   EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), 48000), 220.0 * std::pow(2.0, 1.5), 0.01);
 }
 
 TEST(SineGen, PolyphonicPitchGivesOneChannelPerVoice) {
-  ModuleHarness h("SineGen", {{"freq", 100.0f}});
+  ModuleHarness h(builtinModules(), "SineGen", {{"freq", 100.0f}});
   h.input("pitch", [](int c, std::uint64_t) { return static_cast<float>(c); }, 3);
   const auto out = h.run(48000);
   ASSERT_EQ(out.ports[0].size(), 3u);
@@ -33,12 +33,12 @@ TEST(SineGen, PolyphonicPitchGivesOneChannelPerVoice) {
 }
 
 TEST(SineGen, CopyStateFromContinuesThePhase) {
-  ModuleHarness a("SineGen", {{"freq", 441.0f}});
+  ModuleHarness a(builtinModules(), "SineGen", {{"freq", 441.0f}});
   const auto first = a.run(6400).output(0);
-  ModuleHarness b("SineGen", {{"freq", 441.0f}});
+  ModuleHarness b(builtinModules(), "SineGen", {{"freq", 441.0f}});
   b.module().copyStateFrom(a.module());
   const auto next = b.run(64).output(0);
-  ModuleHarness whole("SineGen", {{"freq", 441.0f}});
+  ModuleHarness whole(builtinModules(), "SineGen", {{"freq", 441.0f}});
   const auto all = whole.run(6464).output(0);
   for (int i = 0; i < 64; ++i) EXPECT_EQ(next[static_cast<std::size_t>(i)], all[6400 + static_cast<std::size_t>(i)]);
   (void)first;

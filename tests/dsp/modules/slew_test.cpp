@@ -9,7 +9,7 @@ using namespace mvm;
 using namespace mvm::test;
 
 TEST(Slew, RiseAndFallTimesExact) {
-  ModuleHarness h("Slew", {{"rise", 0.01f}, {"fall", 0.02f}}); // 480 and 960 samples per unit
+  ModuleHarness h(builtinModules(), "Slew", {{"rise", 0.01f}, {"fall", 0.02f}}); // 480 and 960 samples per unit
   h.input("in", [](int, std::uint64_t n) { return n >= 100 && n < 2000 ? 1.0f : 0.0f; });
   const auto y = h.run(4000).output(0);
   EXPECT_EQ(y[99], 0.0f);
@@ -25,7 +25,7 @@ TEST(Slew, RiseAndFallTimesExact) {
 }
 
 TEST(Slew, ZeroTimeFollowsExactlyAndSlopeScalesWithStep) {
-  ModuleHarness h("Slew", {{"rise", 0.0f}, {"fall", 0.001f}});
+  ModuleHarness h(builtinModules(), "Slew", {{"rise", 0.0f}, {"fall", 0.001f}});
   h.input("in", [](int, std::uint64_t n) { return n < 500 ? 4.0f : 0.0f; });
   const auto y = h.run(1000).output(0);
   EXPECT_EQ(y[0], 4.0f);
@@ -35,15 +35,15 @@ TEST(Slew, ZeroTimeFollowsExactlyAndSlopeScalesWithStep) {
 
 TEST(Slew, PolyphonyAndStateCarryOver) {
   auto src = [](int c, std::uint64_t n) { return n > 10 ? static_cast<float>(c + 1) : 0.0f; };
-  ModuleHarness whole("Slew", {{"rise", 0.01f}});
+  ModuleHarness whole(builtinModules(), "Slew", {{"rise", 0.01f}});
   whole.input("in", src, 2);
   const auto ref = whole.run(1024);
   EXPECT_EQ(ref.output(0, 0)[500], 1.0f);
   EXPECT_LT(ref.output(0, 1)[500], 1.1f);
-  ModuleHarness first("Slew", {{"rise", 0.01f}});
+  ModuleHarness first(builtinModules(), "Slew", {{"rise", 0.01f}});
   first.input("in", src, 2);
   first.run(256);
-  ModuleHarness second("Slew", {{"rise", 0.01f}});
+  ModuleHarness second(builtinModules(), "Slew", {{"rise", 0.01f}});
   second.input("in", [src](int c, std::uint64_t n) { return src(c, n + 256); }, 2);
   second.module().copyStateFrom(first.module());
   const auto rest = second.run(768);

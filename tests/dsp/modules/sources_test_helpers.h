@@ -84,7 +84,7 @@ inline double bandDb(const std::vector<double>& p, double lo, double hi, double 
 // Gain in dB of `output` of a filter module for a sine of frequency f and amplitude a at input `in`.
 inline double sineGainDb(const std::string& type, const std::map<std::string, float>& params, const std::string& output, double f,
                          double a = 0.5, double sampleRate = 48000.0, std::size_t frames = 48000) {
-  ModuleHarness h(type, params, sampleRate);
+  ModuleHarness h(builtinModules(), type, params, sampleRate);
   h.input("in", [f, a, sampleRate](int, std::uint64_t n) {
     return static_cast<float>(a * std::sin(2.0 * M_PI * f * static_cast<double>(n) / sampleRate));
   });

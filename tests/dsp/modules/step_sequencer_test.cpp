@@ -4,6 +4,7 @@
 
 #include "module_harness.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 using mvm::test::pulseTrain;
 
@@ -20,7 +21,7 @@ std::map<std::string, float> pattern() {
 } // namespace
 
 TEST(StepSequencer, StepsAdvanceOnClockAndWrapAtLength) {
-  ModuleHarness h("StepSequencer", pattern());
+  ModuleHarness h(builtinModules(), "StepSequencer", pattern());
   h.input("clock", pulseTrain(1000, 400, 100));
   const auto out = h.run(9000);
   const auto& pitch = out.output(0);
@@ -45,7 +46,7 @@ TEST(StepSequencer, StepsAdvanceOnClockAndWrapAtLength) {
 }
 
 TEST(StepSequencer, ResetReturnsToStepOne) {
-  ModuleHarness h("StepSequencer", pattern());
+  ModuleHarness h(builtinModules(), "StepSequencer", pattern());
   h.input("clock", pulseTrain(1000, 400, 100));
   h.input("reset", [](int, std::uint64_t n) { return n >= 1600 && n < 1700 ? 1.0f : 0.0f; });
   const auto out = h.run(4000);
@@ -58,7 +59,7 @@ TEST(StepSequencer, ResetReturnsToStepOne) {
 TEST(StepSequencer, SixteenStepsAndLiveLengthChange) {
   std::map<std::string, float> p;
   for (int s = 1; s <= 16; ++s) p["step" + std::to_string(s)] = static_cast<float>(s) / 12.0f;
-  ModuleHarness h("StepSequencer", p);
+  ModuleHarness h(builtinModules(), "StepSequencer", p);
   h.input("clock", pulseTrain(100, 10));
   h.set("steps", 2.0f, 1650);
   const auto out = h.run(2200);
@@ -70,10 +71,10 @@ TEST(StepSequencer, SixteenStepsAndLiveLengthChange) {
 }
 
 TEST(StepSequencer, StateCarriesOverAHotSwap) {
-  ModuleHarness a("StepSequencer", pattern());
+  ModuleHarness a(builtinModules(), "StepSequencer", pattern());
   a.input("clock", pulseTrain(1000, 400, 100));
   a.run(2560); // steps 1..3 played
-  ModuleHarness b("StepSequencer", pattern());
+  ModuleHarness b(builtinModules(), "StepSequencer", pattern());
   b.input("clock", pulseTrain(1000, 400, 540)); // the same clock, seen from frame 2560
   b.module().copyStateFrom(a.module());
   const auto out = b.run(1024);

@@ -11,7 +11,7 @@ using namespace mvm;
 using test::ModuleHarness;
 
 TEST(SubOsc, OutputsSitOneAndTwoOctavesBelow) {
-  ModuleHarness h("SubOsc", {{"freq", 440.0f}});
+  ModuleHarness h(builtinModules(), "SubOsc", {{"freq", 440.0f}});
   const auto out = h.run(96000);
   EXPECT_NEAR(test::estimateFrequency(out.output(h.outputIndex("sqr1")), 48000, 100), 220.0, 0.01);
   EXPECT_NEAR(test::estimateFrequency(out.output(h.outputIndex("sqr2")), 48000, 100), 110.0, 0.01);
@@ -25,7 +25,7 @@ TEST(SubOsc, OutputsSitOneAndTwoOctavesBelow) {
 
 TEST(SubOsc, OctavesStayPhaseLocked) {
   // every edge of sqr2 coincides with a rising edge of sqr1 (the sub divides it by two)
-  ModuleHarness h("SubOsc", {{"freq", 1000.0f}});
+  ModuleHarness h(builtinModules(), "SubOsc", {{"freq", 1000.0f}});
   h.input("pitch", [](int, std::uint64_t n) { return static_cast<float>(n % 9000) / 9000.0f; }); // sweeping
   const auto out = h.run(48000);
   const auto& a = out.output(1);
@@ -42,15 +42,15 @@ TEST(SubOsc, OctavesStayPhaseLocked) {
 }
 
 TEST(SubOsc, OutFollowsOctaveAndShape) {
-  ModuleHarness h("SubOsc", {{"freq", 400.0f}, {"octave", 2.0f}, {"shape", 1.0f}});
+  ModuleHarness h(builtinModules(), "SubOsc", {{"freq", 400.0f}, {"octave", 2.0f}, {"shape", 1.0f}});
   const auto out = h.run(48000);
   const auto& y = out.output(0);
   const auto& sine2 = out.output(h.outputIndex("sine2"));
   for (std::size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], sine2[i], 1e-6);
-  ModuleHarness g("SubOsc", {{"freq", 400.0f}, {"octave", 1.0f}, {"shape", 0.0f}});
+  ModuleHarness g(builtinModules(), "SubOsc", {{"freq", 400.0f}, {"octave", 1.0f}, {"shape", 0.0f}});
   const auto o2 = g.run(4800);
   for (std::size_t i = 0; i < 4800; ++i) ASSERT_EQ(o2.output(0)[i], o2.output(1)[i]);
-  ModuleHarness m("SubOsc", {{"freq", 400.0f}, {"octave", 1.0f}, {"shape", 0.25f}});
+  ModuleHarness m(builtinModules(), "SubOsc", {{"freq", 400.0f}, {"octave", 1.0f}, {"shape", 0.25f}});
   const auto o3 = m.run(4800);
   for (std::size_t i = 0; i < 4800; ++i) ASSERT_NEAR(o3.output(0)[i], 0.75f * o3.output(1)[i] + 0.25f * o3.output(3)[i], 1e-6);
 }

@@ -12,7 +12,7 @@ using test::ModuleHarness;
 
 TEST(Supersaw, SideSawsSitAtTheJp8000Offsets) {
   const double f = 400.0;
-  ModuleHarness h("Supersaw", {{"freq", static_cast<float>(f)}, {"detune", 1.0f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Supersaw", {{"freq", static_cast<float>(f)}, {"detune", 1.0f}, {"mix", 1.0f}});
   const auto y = h.run(96000).output(0);
   // each saw's fundamental: centre at f, sides at f * (1 + offset)
   for (double off : modules::Supersaw::kOffsets) {
@@ -24,14 +24,14 @@ TEST(Supersaw, SideSawsSitAtTheJp8000Offsets) {
 }
 
 TEST(Supersaw, DetuneZeroIsOnePeriodicSawAtFreq) {
-  ModuleHarness h("Supersaw", {{"freq", 300.0f}, {"detune", 0.0f}, {"mix", 0.7f}});
+  ModuleHarness h(builtinModules(), "Supersaw", {{"freq", 300.0f}, {"detune", 0.0f}, {"mix", 0.7f}});
   const auto y = h.run(48000).output(0);
   for (std::size_t i = 960; i < 960 + 4800; ++i) ASSERT_NEAR(y[i], y[i + 160], 1e-3) << i; // period 160 samples
   EXPECT_LT(test::toDb(test::powerAt(y, 300 * 1.0199, 48000, 480)), -60.0);
 }
 
 TEST(Supersaw, MixZeroIsTheCentreSawAlone) {
-  ModuleHarness h("Supersaw", {{"freq", 500.0f}, {"detune", 1.0f}, {"mix", 0.0f}});
+  ModuleHarness h(builtinModules(), "Supersaw", {{"freq", 500.0f}, {"detune", 1.0f}, {"mix", 0.0f}});
   const auto y = h.run(48000).output(0);
   EXPECT_NEAR(test::toDb(test::powerAt(y, 500, 48000, 480)), test::toDb(0.5 * 4.0 / (M_PI * M_PI)), 0.1);
   EXPECT_LT(test::toDb(test::powerAt(y, 500 * (1.0 + modules::Supersaw::kOffsets[6]), 48000, 480)), -80.0);
@@ -39,7 +39,7 @@ TEST(Supersaw, MixZeroIsTheCentreSawAlone) {
 
 TEST(Supersaw, PhasesComeFromTheSeed) {
   auto run = [](std::uint64_t seed) {
-    ModuleHarness h("Supersaw", {{"freq", 220.0f}}, 48000.0, seed);
+    ModuleHarness h(builtinModules(), "Supersaw", {{"freq", 220.0f}}, 48000.0, seed);
     return h.run(4800).output(0);
   };
   EXPECT_EQ(run(3), run(3));
@@ -47,12 +47,12 @@ TEST(Supersaw, PhasesComeFromTheSeed) {
 }
 
 TEST(Supersaw, CopyStateFromContinues) {
-  ModuleHarness a("Supersaw", {{"freq", 220.0f}});
+  ModuleHarness a(builtinModules(), "Supersaw", {{"freq", 220.0f}});
   a.run(640);
-  ModuleHarness b("Supersaw", {{"freq", 220.0f}}, 48000.0, 99); // other seed: state must come from a
+  ModuleHarness b(builtinModules(), "Supersaw", {{"freq", 220.0f}}, 48000.0, 99); // other seed: state must come from a
   b.module().copyStateFrom(a.module());
   const auto next = b.run(64).output(0);
-  ModuleHarness whole("Supersaw", {{"freq", 220.0f}});
+  ModuleHarness whole(builtinModules(), "Supersaw", {{"freq", 220.0f}});
   const auto all = whole.run(704).output(0);
   for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(next[i], all[640 + i]);
 }

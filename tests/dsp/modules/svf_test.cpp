@@ -41,7 +41,7 @@ TEST(SVF, ResonanceRaisesThePeakToQ) {
 }
 
 TEST(SVF, PitchInputMovesCutoffByOctaves) {
-  ModuleHarness h("SVF", {{"cutoff", 500.0f}});
+  ModuleHarness h(builtinModules(), "SVF", {{"cutoff", 500.0f}});
   h.input("pitch", [](int, std::uint64_t) { return 1.0f; });
   h.input("in", [](int, std::uint64_t n) { return static_cast<float>(0.5 * std::sin(2.0 * M_PI * 1000.0 * static_cast<double>(n) / 48000.0)); });
   const auto y = h.run(48000).output(0);
@@ -49,7 +49,7 @@ TEST(SVF, PitchInputMovesCutoffByOctaves) {
 }
 
 TEST(SVF, StableUnderWildAudioRateModulation) {
-  ModuleHarness h("SVF", {{"resonance", 1.0f}});
+  ModuleHarness h(builtinModules(), "SVF", {{"resonance", 1.0f}});
   std::uint32_t s = 5;
   auto noise = [s](int, std::uint64_t) mutable {
     s = s * 1664525u + 1013904223u;
@@ -64,7 +64,7 @@ TEST(SVF, StableUnderWildAudioRateModulation) {
 }
 
 TEST(SVF, PolyphonicCutoffsAndStateCarryOver) {
-  ModuleHarness h("SVF", {{"cutoff", 1000.0f}});
+  ModuleHarness h(builtinModules(), "SVF", {{"cutoff", 1000.0f}});
   h.modulate("cutoff", [](int c, std::uint64_t) { return c == 0 ? 0.0f : 1000.0f; }, 2);
   h.input("in", [](int, std::uint64_t n) { return static_cast<float>(0.5 * std::sin(2.0 * M_PI * 2000.0 * static_cast<double>(n) / 48000.0)); });
   const auto out = h.run(48000);
@@ -73,14 +73,14 @@ TEST(SVF, PolyphonicCutoffsAndStateCarryOver) {
   EXPECT_LT(test::toDb(test::powerAt(out.output(0, 0), 2000, 48000, 24000) / 0.125), -11.0);
 
   auto src = [](int, std::uint64_t n) { return static_cast<float>(std::sin(0.05 * static_cast<double>(n))); };
-  ModuleHarness a("SVF", {{"cutoff", 300.0f}});
+  ModuleHarness a(builtinModules(), "SVF", {{"cutoff", 300.0f}});
   a.input("in", src);
   a.run(640);
-  ModuleHarness b("SVF", {{"cutoff", 300.0f}});
+  ModuleHarness b(builtinModules(), "SVF", {{"cutoff", 300.0f}});
   b.input("in", [src](int c, std::uint64_t n) { return src(c, n + 640); });
   b.module().copyStateFrom(a.module());
   const auto next = b.run(64).output(0);
-  ModuleHarness whole("SVF", {{"cutoff", 300.0f}});
+  ModuleHarness whole(builtinModules(), "SVF", {{"cutoff", 300.0f}});
   whole.input("in", src);
   const auto all = whole.run(704).output(0);
   for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(next[i], all[640 + i]);

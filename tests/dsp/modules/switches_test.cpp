@@ -9,7 +9,7 @@ using namespace mvm;
 using namespace mvm::test;
 
 TEST(Switch, GateSelects) {
-  ModuleHarness h("Switch");
+  ModuleHarness h(builtinModules(), "Switch");
   h.input("a", [](int, std::uint64_t n) { return static_cast<float>(n); });
   h.input("b", [](int, std::uint64_t n) { return -static_cast<float>(n); });
   h.input("gate", [](int, std::uint64_t n) { return (n / 10) % 2 ? 0.5f : 0.49f; });
@@ -18,12 +18,12 @@ TEST(Switch, GateSelects) {
 }
 
 TEST(Switch, SelectParamForcesB) {
-  ModuleHarness h("Switch", {{"select", 1.0f}});
+  ModuleHarness h(builtinModules(), "Switch", {{"select", 1.0f}});
   h.input("a", [](int, std::uint64_t) { return 1.0f; });
   h.input("b", [](int, std::uint64_t) { return 2.0f; });
   const auto forced = h.run(128);
   for (float v : forced.output(0)) ASSERT_EQ(v, 2.0f);
-  ModuleHarness p("Switch");
+  ModuleHarness p(builtinModules(), "Switch");
   p.input("a", [](int, std::uint64_t) { return 1.0f; });
   p.input("b", [](int, std::uint64_t) { return 2.0f; });
   p.set("select", 1.0f, 64);
@@ -34,7 +34,7 @@ TEST(Switch, SelectParamForcesB) {
 
 TEST(SequentialSwitch, AdvancesOnTriggersAndWrapsAtSteps) {
   for (int steps = 2; steps <= 4; ++steps) {
-    ModuleHarness h("SequentialSwitch", {{"steps", static_cast<float>(steps)}});
+    ModuleHarness h(builtinModules(), "SequentialSwitch", {{"steps", static_cast<float>(steps)}});
     h.input("in", [](int, std::uint64_t n) { return 1.0f + static_cast<float>(n % 3); });
     h.input("trig", [](int, std::uint64_t n) { return n % 100 >= 50 && n % 100 < 60 ? 1.0f : 0.0f; }); // rises at 50, 150, ...
     const auto y = h.run(1000);
@@ -47,7 +47,7 @@ TEST(SequentialSwitch, AdvancesOnTriggersAndWrapsAtSteps) {
 }
 
 TEST(SequentialSwitch, ResetReturnsToFirstOutputAndWinsOverTrig) {
-  ModuleHarness h("SequentialSwitch");
+  ModuleHarness h(builtinModules(), "SequentialSwitch");
   h.input("in", [](int, std::uint64_t) { return 1.0f; });
   h.input("trig", [](int, std::uint64_t n) { return (n >= 10 && n < 12) || (n >= 20 && n < 22) || (n >= 40 && n < 42) ? 1.0f : 0.0f; });
   h.input("reset", [](int, std::uint64_t n) { return n >= 30 && n < 45 ? 1.0f : 0.0f; });
@@ -61,15 +61,15 @@ TEST(SequentialSwitch, ResetReturnsToFirstOutputAndWinsOverTrig) {
 
 TEST(SequentialSwitch, PolyphonyAndStateCarryOver) {
   auto trig = [](int c, std::uint64_t n) { return n % (40 + 20 * static_cast<std::uint64_t>(c)) < 5 ? 1.0f : 0.0f; };
-  ModuleHarness whole("SequentialSwitch");
+  ModuleHarness whole(builtinModules(), "SequentialSwitch");
   whole.input("in", [](int, std::uint64_t) { return 1.0f; });
   whole.input("trig", trig, 2);
   const auto ref = whole.run(512);
-  ModuleHarness first("SequentialSwitch");
+  ModuleHarness first(builtinModules(), "SequentialSwitch");
   first.input("in", [](int, std::uint64_t) { return 1.0f; });
   first.input("trig", trig, 2);
   first.run(192);
-  ModuleHarness second("SequentialSwitch");
+  ModuleHarness second(builtinModules(), "SequentialSwitch");
   second.input("in", [](int, std::uint64_t) { return 1.0f; });
   second.input("trig", [trig](int c, std::uint64_t n) { return trig(c, n + 192); }, 2);
   second.module().copyStateFrom(first.module());

@@ -11,7 +11,7 @@ using namespace mvm;
 using test::ModuleHarness;
 
 TEST(TriangleOsc, HarmonicsFallAsOneOverKSquared) {
-  ModuleHarness h("TriangleOsc", {{"freq", 300.0f}});
+  ModuleHarness h(builtinModules(), "TriangleOsc", {{"freq", 300.0f}});
   const auto y = h.run(48000).output(0);
   const double p1 = test::powerAt(y, 300, 48000, 480);
   EXPECT_NEAR(test::toDb(p1), test::toDb(0.5 * std::pow(8.0 / (M_PI * M_PI), 2)), 0.1);
@@ -26,7 +26,7 @@ TEST(TriangleOsc, HarmonicsFallAsOneOverKSquared) {
 TEST(TriangleOsc, HighNotesAreBandLimited) {
   // 7 kHz: harmonic 3 (21 kHz) is the last below Nyquist; harmonic 5 (35 kHz) would alias to
   // 13 kHz and harmonic 7 (49 kHz) to 1 kHz. A naive triangle has them at -28 and -34 dB.
-  ModuleHarness h("TriangleOsc", {{"freq", 7000.0f}});
+  ModuleHarness h(builtinModules(), "TriangleOsc", {{"freq", 7000.0f}});
   const auto y = h.run(48000).output(0);
   const double p1 = test::powerAt(y, 7000, 48000, 480);
   EXPECT_LT(test::toDb(test::powerAt(y, 13000, 48000, 480) / p1), -45.0);
@@ -34,15 +34,15 @@ TEST(TriangleOsc, HighNotesAreBandLimited) {
 }
 
 TEST(TriangleOsc, PitchInputAndCarryOver) {
-  ModuleHarness h("TriangleOsc", {{"freq", 100.0f}});
+  ModuleHarness h(builtinModules(), "TriangleOsc", {{"freq", 100.0f}});
   h.input("pitch", [](int, std::uint64_t) { return -1.0f; });
   EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), 48000, 100), 50.0, 0.005);
-  ModuleHarness a("TriangleOsc", {{"freq", 777.0f}});
+  ModuleHarness a(builtinModules(), "TriangleOsc", {{"freq", 777.0f}});
   a.run(640);
-  ModuleHarness b("TriangleOsc", {{"freq", 777.0f}});
+  ModuleHarness b(builtinModules(), "TriangleOsc", {{"freq", 777.0f}});
   b.module().copyStateFrom(a.module());
   const auto next = b.run(64).output(0);
-  ModuleHarness whole("TriangleOsc", {{"freq", 777.0f}});
+  ModuleHarness whole(builtinModules(), "TriangleOsc", {{"freq", 777.0f}});
   const auto all = whole.run(704).output(0);
   for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(next[i], all[640 + i]);
 }

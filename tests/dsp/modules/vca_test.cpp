@@ -15,14 +15,14 @@ float sig(int, std::uint64_t n) { return static_cast<float>(std::sin(0.05 * stat
 } // namespace
 
 TEST(VCA, UnconnectedCvIsOpen) {
-  ModuleHarness h("VCA", {{"level", 0.5f}});
+  ModuleHarness h(builtinModules(), "VCA", {{"level", 0.5f}});
   h.input("in", sig);
   const auto y = h.run(256).output(0);
   for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], sig(0, i) * 0.5f);
 }
 
 TEST(VCA, LinearIsExactProduct) {
-  ModuleHarness h("VCA");
+  ModuleHarness h(builtinModules(), "VCA");
   h.input("in", sig);
   h.input("cv", [](int, std::uint64_t n) { return static_cast<float>(n % 100) / 50.0f - 0.5f; });
   const auto y = h.run(512).output(0);
@@ -31,7 +31,7 @@ TEST(VCA, LinearIsExactProduct) {
 
 TEST(VCA, ExponentialIsSixtyDecibelTaper) {
   for (float cv : {1.0f, 0.75f, 0.5f, 0.25f, 0.1f}) {
-    ModuleHarness h("VCA", {{"response", 1.0f}});
+    ModuleHarness h(builtinModules(), "VCA", {{"response", 1.0f}});
     h.input("in", [](int, std::uint64_t) { return 1.0f; });
     h.input("cv", [cv](int, std::uint64_t) { return cv; });
     const double g = h.run(64).output(0)[10];
@@ -47,7 +47,7 @@ TEST(VCA, ExponentialIsSixtyDecibelTaper) {
 }
 
 TEST(VCA, PolyphonicCv) {
-  ModuleHarness h("VCA");
+  ModuleHarness h(builtinModules(), "VCA");
   h.input("in", [](int, std::uint64_t) { return 2.0f; });
   h.input("cv", [](int c, std::uint64_t) { return 0.25f * static_cast<float>(c); }, 3);
   const auto y = h.run(64);

@@ -51,7 +51,7 @@ std::vector<float> naiveSaw(double f, std::size_t n) {
 TEST(VCO, PitchIsAccurateToATenthOfACentFrom50HzTo5kHz) {
   double worst = 0;
   for (double f : {50.0, 110.0, 440.0, 1000.0, 2500.0, 5000.0}) {
-    ModuleHarness h("VCO", {{"freq", static_cast<float>(f)}});
+    ModuleHarness h(builtinModules(), "VCO", {{"freq", static_cast<float>(f)}});
     const auto out = h.run(96000);
     for (const char* port : {"sine", "saw", "tri"}) {
       const double est = test::estimateFrequency(out.output(h.outputIndex(port)), kHarnessRate, 100);
@@ -64,14 +64,14 @@ TEST(VCO, PitchIsAccurateToATenthOfACentFrom50HzTo5kHz) {
 }
 
 TEST(VCO, PitchInputIsOneVoltPerOctaveFromC4) {
-  ModuleHarness h("VCO");
+  ModuleHarness h(builtinModules(), "VCO");
   h.input("pitch", [](int, std::uint64_t) { return 0.75f; });
   const double est = test::estimateFrequency(h.run(48000).output(0), kHarnessRate, 100);
   EXPECT_LT(std::fabs(1200.0 * std::log2(est / (math::kC4Hz * std::pow(2.0, 0.75)))), 0.1);
 }
 
 TEST(VCO, BandLimitedSawAliasesFarLessThanNaiveSaw) {
-  ModuleHarness h("VCO", {{"freq", 5000.0f}});
+  ModuleHarness h(builtinModules(), "VCO", {{"freq", 5000.0f}});
   const auto out = h.run(48000 + 1024);
   const auto& saw = out.output(h.outputIndex("saw"));
   const auto naive = naiveSaw(5000.0, 48000 + 1024);
@@ -91,7 +91,7 @@ TEST(VCO, BandLimitedSawAliasesFarLessThanNaiveSaw) {
 }
 
 TEST(VCO, WaveformsHaveTheirShapes) {
-  ModuleHarness h("VCO", {{"freq", 200.0f}, {"pw", 0.25f}});
+  ModuleHarness h(builtinModules(), "VCO", {{"freq", 200.0f}, {"pw", 0.25f}});
   const auto out = h.run(48000);
   const auto& sine = out.output(0);
   const auto& tri = out.output(1);
@@ -118,7 +118,7 @@ TEST(VCO, WaveformsHaveTheirShapes) {
 }
 
 TEST(VCO, PulseWidthIsModulatableAtAudioRate) {
-  ModuleHarness h("VCO", {{"freq", 100.0f}, {"pw", 0.5f}});
+  ModuleHarness h(builtinModules(), "VCO", {{"freq", 100.0f}, {"pw", 0.5f}});
   // pw = 0.5 + 0.4 * square LFO at 2 Hz: alternate 0.9 / 0.1 each quarter second
   h.modulate("pw", [](int, std::uint64_t n) { return (n / 12000) % 2 == 0 ? 0.4f : -0.4f; });
   const auto sqr = h.run(48000).output(3);
@@ -132,12 +132,12 @@ TEST(VCO, PulseWidthIsModulatableAtAudioRate) {
 
 TEST(VCO, LinearAndExponentialFm) {
   {
-    ModuleHarness h("VCO", {{"freq", 300.0f}, {"fmLin", 150.0f}});
+    ModuleHarness h(builtinModules(), "VCO", {{"freq", 300.0f}, {"fmLin", 150.0f}});
     h.input("fm", [](int, std::uint64_t) { return 0.5f; });
     EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), kHarnessRate, 100), 375.0, 0.02);
   }
   {
-    ModuleHarness h("VCO", {{"freq", 300.0f}, {"fmExp", 2.0f}});
+    ModuleHarness h(builtinModules(), "VCO", {{"freq", 300.0f}, {"fmExp", 2.0f}});
     h.input("fm", [](int, std::uint64_t) { return -0.5f; });
     EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), kHarnessRate, 100), 150.0, 0.01);
   }
@@ -145,7 +145,7 @@ TEST(VCO, LinearAndExponentialFm) {
 
 TEST(VCO, HardSyncResetsThePhaseOnEachRisingEdge) {
   // master: 0/1 pulse at exactly 100 Hz (480 samples), slave at 330 Hz
-  ModuleHarness h("VCO", {{"freq", 330.0f}});
+  ModuleHarness h(builtinModules(), "VCO", {{"freq", 330.0f}});
   h.input("sync", [](int, std::uint64_t n) { return (n % 480) < 240 ? 1.0f : 0.0f; });
   const auto out = h.run(48000);
   const auto& saw = out.output(2);
@@ -162,7 +162,7 @@ TEST(VCO, HardSyncResetsThePhaseOnEachRisingEdge) {
 }
 
 TEST(VCO, PolyphonicPitchRunsIndependentVoices) {
-  ModuleHarness h("VCO", {{"freq", 100.0f}});
+  ModuleHarness h(builtinModules(), "VCO", {{"freq", 100.0f}});
   h.input("pitch", [](int c, std::uint64_t) { return static_cast<float>(c); }, 3);
   const auto out = h.run(48000);
   ASSERT_EQ(out.ports[0].size(), 3u);
@@ -170,19 +170,19 @@ TEST(VCO, PolyphonicPitchRunsIndependentVoices) {
 }
 
 TEST(VCO, CopyStateFromContinuesEveryWaveform) {
-  ModuleHarness a("VCO", {{"freq", 1441.0f}});
+  ModuleHarness a(builtinModules(), "VCO", {{"freq", 1441.0f}});
   a.run(6400);
-  ModuleHarness b("VCO", {{"freq", 1441.0f}});
+  ModuleHarness b(builtinModules(), "VCO", {{"freq", 1441.0f}});
   b.module().copyStateFrom(a.module());
   const auto next = b.run(64);
-  ModuleHarness whole("VCO", {{"freq", 1441.0f}});
+  ModuleHarness whole(builtinModules(), "VCO", {{"freq", 1441.0f}});
   const auto all = whole.run(6464);
   for (int o = 0; o < 4; ++o)
     for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(next.output(o)[i], all.output(o)[6400 + i]) << o << " " << i;
 }
 
 TEST(VCO, OutputIsBoundedUnderWildModulation) {
-  ModuleHarness h("VCO", {{"fmLin", 10000.0f}, {"fmExp", 8.0f}});
+  ModuleHarness h(builtinModules(), "VCO", {{"fmLin", 10000.0f}, {"fmExp", 8.0f}});
   std::uint32_t s = 1;
   auto noise = [s](int, std::uint64_t) mutable {
     s = s * 1664525u + 1013904223u;

@@ -6,6 +6,7 @@
 
 using mvm::Event;
 using mvm::EventType;
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 
 namespace {
@@ -33,7 +34,7 @@ enum { kPitch, kGate, kVelocity };
 // ---- poly (the original behaviour) ----
 
 TEST(VoiceController, PolyGateTimingIsExactToTheEventFrame) {
-  ModuleHarness h("VoiceController", {{"voices", 4.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"voices", 4.0f}});
   h.event(noteOn(10, 60, 0.5f)).event(noteOn(70, 64)).event(noteOff(100, 60)).event(noteOff(130, 64));
   const auto out = h.run(192);
   ASSERT_EQ(out.ports[kGate].size(), 4u);
@@ -50,7 +51,7 @@ TEST(VoiceController, PolyGateTimingIsExactToTheEventFrame) {
 }
 
 TEST(VoiceController, PolyStealsTheOldestNoteWithAOneSampleGateDrop) {
-  ModuleHarness h("VoiceController", {{"voices", 2.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"voices", 2.0f}});
   h.event(noteOn(0, 60)).event(noteOn(10, 62)).event(noteOn(20, 64)).event(noteOn(30, 65));
   const auto out = h.run(64);
   auto& vc = static_cast<mvm::modules::VoiceController&>(h.module());
@@ -69,7 +70,7 @@ TEST(VoiceController, PolyStealsTheOldestNoteWithAOneSampleGateDrop) {
 }
 
 TEST(VoiceController, PolyReusesTheVoiceReleasedLongestAgo) {
-  ModuleHarness h("VoiceController", {{"voices", 3.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"voices", 3.0f}});
   h.event(noteOn(0, 60)).event(noteOn(1, 62)).event(noteOn(2, 64));
   h.event(noteOff(30, 62)).event(noteOff(40, 60));
   h.event(noteOn(50, 67)).event(noteOn(51, 69));
@@ -81,7 +82,7 @@ TEST(VoiceController, PolyReusesTheVoiceReleasedLongestAgo) {
 }
 
 TEST(VoiceController, PolySameNoteRetriggersItsVoice) {
-  ModuleHarness h("VoiceController", {{"voices", 4.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"voices", 4.0f}});
   h.event(noteOn(0, 60)).event(noteOn(20, 60, 0.3f));
   const auto out = h.run(64);
   EXPECT_EQ(out.output(kGate, 0)[20], 0.0f);
@@ -91,7 +92,7 @@ TEST(VoiceController, PolySameNoteRetriggersItsVoice) {
 }
 
 TEST(VoiceController, NoteOnWithZeroVelocityIsANoteOff) {
-  ModuleHarness h("VoiceController", {{"voices", 2.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"voices", 2.0f}});
   h.event(noteOn(0, 60)).event(noteOn(33, 60, 0.0f));
   const auto out = h.run(64);
   EXPECT_EQ(out.output(kGate, 0)[32], 1.0f);
@@ -99,7 +100,7 @@ TEST(VoiceController, NoteOnWithZeroVelocityIsANoteOff) {
 }
 
 TEST(VoiceController, PitchBendAndChannelFilter) {
-  ModuleHarness h("VoiceController", {{"voices", 2.0f}, {"channel", 2.0f}, {"bendRange", 12.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"voices", 2.0f}, {"channel", 2.0f}, {"bendRange", 12.0f}});
   Event bend;
   bend.frame = 40;
   bend.type = EventType::PitchBend;
@@ -114,7 +115,7 @@ TEST(VoiceController, PitchBendAndChannelFilter) {
 // ---- mono / legato ----
 
 TEST(VoiceController, MonoHasOneVoiceWithLastNotePriorityAndRetrigger) {
-  ModuleHarness h("VoiceController", {{"voices", 8.0f}, {"mode", 1.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"voices", 8.0f}, {"mode", 1.0f}});
   h.event(noteOn(0, 60, 0.5f)).event(noteOn(100, 64, 0.9f)).event(noteOff(200, 64)).event(noteOff(300, 60));
   const auto out = h.run(384);
   ASSERT_EQ(out.ports[kPitch].size(), 1u);
@@ -134,7 +135,7 @@ TEST(VoiceController, MonoHasOneVoiceWithLastNotePriorityAndRetrigger) {
 }
 
 TEST(VoiceController, LegatoDoesNotRetriggerOverlappingNotes) {
-  ModuleHarness h("VoiceController", {{"mode", 2.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"mode", 2.0f}});
   h.event(noteOn(0, 60)).event(noteOn(100, 64)).event(noteOn(150, 67)).event(noteOff(200, 67)).event(noteOff(250, 60));
   h.event(noteOff(300, 64)).event(noteOn(340, 72));
   const auto out = h.run(384);
@@ -149,7 +150,7 @@ TEST(VoiceController, LegatoDoesNotRetriggerOverlappingNotes) {
 }
 
 TEST(VoiceController, MonoReleasingANonSoundingNoteChangesNothing) {
-  ModuleHarness h("VoiceController", {{"mode", 1.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"mode", 1.0f}});
   h.event(noteOn(0, 60)).event(noteOn(10, 64)).event(noteOff(20, 60));
   const auto out = h.run(64);
   EXPECT_EQ(out.output(kGate)[20], 1.0f);
@@ -160,7 +161,7 @@ TEST(VoiceController, MonoReleasingANonSoundingNoteChangesNothing) {
 }
 
 TEST(VoiceController, MonoNoteStackIsBoundedAndAllocationFree) {
-  ModuleHarness h("VoiceController", {{"mode", 1.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"mode", 1.0f}});
   for (int k = 0; k < 40; ++k) h.event(noteOn(static_cast<std::uint64_t>(k), 40 + k));
   for (int k = 39; k >= 1; --k) h.event(noteOff(static_cast<std::uint64_t>(100 + 39 - k), 40 + k));
   const auto out = h.run(192);
@@ -185,7 +186,7 @@ Event controller(std::uint64_t frame, int cc, float value) {
 } // namespace
 
 TEST(VoiceController, MonoSustainHoldsTheLastNoteUntilThePedalLifts) {
-  ModuleHarness h("VoiceController", {{"mode", 1.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"mode", 1.0f}});
   h.event(noteOn(0, 60, 0.5f)).event(controller(50, 64, 1.0f)).event(noteOn(100, 64, 0.9f)).event(noteOff(150, 64));
   h.event(noteOff(200, 60)).event(controller(300, 64, 0.0f));
   const auto out = h.run(384);
@@ -204,7 +205,7 @@ TEST(VoiceController, MonoSustainHoldsTheLastNoteUntilThePedalLifts) {
 }
 
 TEST(VoiceController, MonoKeyPressedOverASustainedNoteRetriggersAndIsSustainedInTurn) {
-  ModuleHarness h("VoiceController", {{"mode", 1.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"mode", 1.0f}});
   h.event(controller(0, 64, 1.0f)).event(noteOn(10, 60)).event(noteOff(20, 60)).event(noteOn(40, 64, 0.3f)).event(noteOff(60, 64));
   h.event(controller(80, 64, 0.0f)).event(noteOn(100, 67)).event(controller(120, 64, 1.0f)).event(controller(140, 64, 0.0f));
   h.event(noteOff(160, 67));
@@ -224,7 +225,7 @@ TEST(VoiceController, MonoKeyPressedOverASustainedNoteRetriggersAndIsSustainedIn
 }
 
 TEST(VoiceController, LegatoSustainedNoteGlidesOnWithoutARetrigger) {
-  ModuleHarness h("VoiceController", {{"mode", 2.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"mode", 2.0f}});
   h.event(controller(0, 64, 1.0f)).event(noteOn(10, 60, 0.5f)).event(noteOff(20, 60)).event(noteOn(40, 64, 0.9f));
   h.event(controller(60, 64, 0.0f)).event(noteOff(80, 64));
   const auto out = h.run(128);
@@ -239,7 +240,7 @@ TEST(VoiceController, LegatoSustainedNoteGlidesOnWithoutARetrigger) {
 // Only CC 64 at 0.5 (64/127) or more is a pedal: other controllers and a half-down pedal leave
 // mono notes ending at their note-off.
 TEST(VoiceController, MonoWithoutThePedalDownReleasesAtTheNoteOff) {
-  ModuleHarness h("VoiceController", {{"mode", 1.0f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"mode", 1.0f}});
   h.event(controller(0, 1, 1.0f)).event(controller(0, 64, 63.0f / 127.0f)).event(noteOn(10, 60)).event(noteOff(20, 60));
   h.event(controller(30, 64, 64.0f / 127.0f)).event(noteOn(40, 62)).event(noteOff(50, 62));
   const auto out = h.run(64);
@@ -249,7 +250,7 @@ TEST(VoiceController, MonoWithoutThePedalDownReleasesAtTheNoteOff) {
 // ---- portamento ----
 
 TEST(VoiceController, PortamentoGlidesLinearlyInExactlyTheGlideTime) {
-  ModuleHarness h("VoiceController", {{"mode", 2.0f}, {"portamento", 0.01f}}); // 480 samples
+  ModuleHarness h(builtinModules(), "VoiceController", {{"mode", 2.0f}, {"portamento", 0.01f}}); // 480 samples
   h.event(noteOn(0, 60)).event(noteOn(1000, 72));
   const auto out = h.run(2048);
   const auto& p = out.output(kPitch);
@@ -263,7 +264,7 @@ TEST(VoiceController, PortamentoGlidesLinearlyInExactlyTheGlideTime) {
 }
 
 TEST(VoiceController, PortamentoRetargetsFromWhereThePitchIs) {
-  ModuleHarness h("VoiceController", {{"mode", 1.0f}, {"portamento", 0.01f}});
+  ModuleHarness h(builtinModules(), "VoiceController", {{"mode", 1.0f}, {"portamento", 0.01f}});
   h.event(noteOn(0, 60)).event(noteOn(64, 72)).event(noteOn(304, 60));
   const auto out = h.run(1024);
   const auto& p = out.output(kPitch);
@@ -273,7 +274,7 @@ TEST(VoiceController, PortamentoRetargetsFromWhereThePitchIs) {
 }
 
 TEST(VoiceController, PortamentoIsPerVoiceInPoly) {
-  ModuleHarness h("VoiceController", {{"voices", 2.0f}, {"portamento", 0.001f}}); // 48 samples
+  ModuleHarness h(builtinModules(), "VoiceController", {{"voices", 2.0f}, {"portamento", 0.001f}}); // 48 samples
   h.event(noteOn(0, 60)).event(noteOn(0, 60 + 24)).event(noteOff(10, 60)).event(noteOn(100, 72));
   const auto out = h.run(256);
   // voice 1 glides from 0 V (its initial pitch) to 2 V; voice 0 (free, released first) takes 72 at 100
@@ -287,10 +288,10 @@ TEST(VoiceController, PortamentoIsPerVoiceInPoly) {
 // ---- state ----
 
 TEST(VoiceController, StateCarriesOverAHotSwap) {
-  ModuleHarness a("VoiceController", {{"mode", 1.0f}});
+  ModuleHarness a(builtinModules(), "VoiceController", {{"mode", 1.0f}});
   a.event(noteOn(0, 60)).event(noteOn(10, 64));
   a.run(64);
-  ModuleHarness b("VoiceController", {{"mode", 1.0f}});
+  ModuleHarness b(builtinModules(), "VoiceController", {{"mode", 1.0f}});
   b.module().copyStateFrom(a.module());
   b.event(noteOff(5, 64));
   const auto out = b.run(64);
@@ -300,10 +301,10 @@ TEST(VoiceController, StateCarriesOverAHotSwap) {
 }
 
 TEST(VoiceController, PolyStateCarriesOverAHotSwap) {
-  ModuleHarness a("VoiceController", {{"voices", 2.0f}});
+  ModuleHarness a(builtinModules(), "VoiceController", {{"voices", 2.0f}});
   a.event(noteOn(0, 60)).event(noteOn(10, 62));
   a.run(64);
-  ModuleHarness b("VoiceController", {{"voices", 2.0f}});
+  ModuleHarness b(builtinModules(), "VoiceController", {{"voices", 2.0f}});
   b.module().copyStateFrom(a.module());
   b.event(noteOn(0, 64));
   b.run(64);

@@ -7,6 +7,7 @@
 #include "module_harness.h"
 #include "signal_analysis.h"
 
+using mvm::builtinModules;
 using mvm::test::ModuleHarness;
 
 namespace {
@@ -19,7 +20,7 @@ ModuleHarness::Source ramp(float amp) {
 } // namespace
 
 TEST(Waveshaper, TanhModeIsTanhOfDriveTimesInput) {
-  ModuleHarness h("Waveshaper", {{"mode", 0.0f}, {"drive", 3.0f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Waveshaper", {{"mode", 0.0f}, {"drive", 3.0f}, {"mix", 1.0f}});
   h.input("in", ramp(2.0f));
   auto y = h.run(4800).output(0);
   for (std::size_t n = 0; n < 4800; ++n) {
@@ -29,7 +30,7 @@ TEST(Waveshaper, TanhModeIsTanhOfDriveTimesInput) {
 }
 
 TEST(Waveshaper, FoldModeIsIdentityInsideAndReflectsOutside) {
-  ModuleHarness h("Waveshaper", {{"mode", 1.0f}, {"fold", 1.0f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Waveshaper", {{"mode", 1.0f}, {"fold", 1.0f}, {"mix", 1.0f}});
   h.input("in", ramp(3.0f));
   auto y = h.run(4800).output(0);
   for (std::size_t n = 0; n < 4800; ++n) {
@@ -43,7 +44,7 @@ TEST(Waveshaper, FoldModeIsIdentityInsideAndReflectsOutside) {
 
 TEST(Waveshaper, OutputBoundedForLoudInputsInBothModes) {
   for (float mode : {0.0f, 1.0f}) {
-    ModuleHarness h("Waveshaper", {{"mode", mode}, {"drive", 50.0f}, {"fold", 20.0f}, {"mix", 1.0f}});
+    ModuleHarness h(builtinModules(), "Waveshaper", {{"mode", mode}, {"drive", 50.0f}, {"fold", 20.0f}, {"mix", 1.0f}});
     h.input("in", [](int, std::uint64_t n) { return 10.0f * static_cast<float>(std::sin(0.01 * static_cast<double>(n))); });
     auto y = h.run(48000).output(0);
     EXPECT_LE(mvm::test::peak(y), 1.0 + 1e-6) << mode;
@@ -52,7 +53,7 @@ TEST(Waveshaper, OutputBoundedForLoudInputsInBothModes) {
 }
 
 TEST(Waveshaper, TanhOfASineMakesOddHarmonicsOnly) {
-  ModuleHarness h("Waveshaper", {{"mode", 0.0f}, {"drive", 4.0f}, {"mix", 1.0f}});
+  ModuleHarness h(builtinModules(), "Waveshaper", {{"mode", 0.0f}, {"drive", 4.0f}, {"mix", 1.0f}});
   h.input("in", [](int, std::uint64_t n) { return static_cast<float>(std::sin(2 * M_PI * 1000 * static_cast<double>(n) / 48000.0)); });
   auto y = h.run(48000).output(0);
   const double h3 = mvm::test::powerAt(y, 3000, 48000);
@@ -62,7 +63,7 @@ TEST(Waveshaper, TanhOfASineMakesOddHarmonicsOnly) {
 }
 
 TEST(Waveshaper, MixBlendsDry) {
-  ModuleHarness h("Waveshaper", {{"mode", 1.0f}, {"fold", 4.0f}, {"mix", 0.0f}});
+  ModuleHarness h(builtinModules(), "Waveshaper", {{"mode", 1.0f}, {"fold", 4.0f}, {"mix", 0.0f}});
   h.input("in", ramp(5.0f));
   auto y = h.run(4800).output(0);
   for (std::size_t n = 0; n < 4800; ++n) ASSERT_FLOAT_EQ(y[n], 5.0f * (static_cast<float>(n) / 2400.0f - 1.0f));

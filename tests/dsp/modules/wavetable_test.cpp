@@ -12,7 +12,7 @@ using test::ModuleHarness;
 
 namespace {
 std::vector<float> run(float freq, float morph, float position = 0.0f, std::size_t frames = 48000) {
-  ModuleHarness h("Wavetable", {{"freq", freq}, {"morph", morph}, {"position", position}});
+  ModuleHarness h(builtinModules(), "Wavetable", {{"freq", freq}, {"morph", morph}, {"position", position}});
   return h.run(frames).output(0);
 }
 double harmonicDb(const std::vector<float>& y, double f) { return test::toDb(test::powerAt(y, f, 48000, 480)); }
@@ -75,12 +75,12 @@ TEST(Wavetable, PositionOffsetsThePhase) {
 }
 
 TEST(Wavetable, CopyStateFromContinues) {
-  ModuleHarness a("Wavetable", {{"freq", 311.0f}, {"morph", 0.3f}});
+  ModuleHarness a(builtinModules(), "Wavetable", {{"freq", 311.0f}, {"morph", 0.3f}});
   a.run(640);
-  ModuleHarness b("Wavetable", {{"freq", 311.0f}, {"morph", 0.3f}});
+  ModuleHarness b(builtinModules(), "Wavetable", {{"freq", 311.0f}, {"morph", 0.3f}});
   b.module().copyStateFrom(a.module());
   const auto next = b.run(64).output(0);
-  ModuleHarness whole("Wavetable", {{"freq", 311.0f}, {"morph", 0.3f}});
+  ModuleHarness whole(builtinModules(), "Wavetable", {{"freq", 311.0f}, {"morph", 0.3f}});
   const auto all = whole.run(704).output(0);
   for (std::size_t i = 0; i < 64; ++i) EXPECT_EQ(next[i], all[640 + i]);
 }
