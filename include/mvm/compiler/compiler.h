@@ -13,6 +13,7 @@
 #include <memory>
 #include <queue>
 #include <sstream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -429,16 +430,19 @@ private:
       for (int c = 0; c < opt.numOutputs; ++c) bus.outputs[c] = base + prog->busOutputOffset + c * kBlockFrames;
       for (int c = 0; c < opt.numInputs; ++c) bus.inputs[c] = base + prog->busInputOffset + c * kBlockFrames;
       // Outputs no cable reads (delayed cables read too), known to every module before its prepare().
-      std::vector<std::vector<char>> outputRead(g.modules.size());
-      for (std::size_t m = 0; m < g.modules.size(); ++m) outputRead[m].assign(outBuf[m].size(), 0);
-      for (const Edge& e : edges) outputRead[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)] = 1;
+      // One flag per output of every module, module m's from firstOutput[m]: two allocations, not one per module.
+      std::vector<std::size_t> firstOutput(g.modules.size() + 1, 0);
+      for (std::size_t m = 0; m < g.modules.size(); ++m) firstOutput[m + 1] = firstOutput[m] + outBuf[m].size();
+      std::vector<char> outputRead(firstOutput.back(), 0);
+      for (const Edge& e : edges) outputRead[firstOutput[static_cast<std::size_t>(e.from)] + static_cast<std::size_t>(e.fromPort)] = 1;
       for (std::size_t m = 0; m < g.modules.size(); ++m) {
         CompiledModule& cm = prog->modules[m];
         cm.firstInput = static_cast<std::uint32_t>(prog->inputPointers.size());
         cm.firstOutput = static_cast<std::uint32_t>(prog->outputPointers.size());
         for (std::uint32_t buffer : inBuf[m]) prog->inputPointers.push_back(base + buffer);
         for (std::uint32_t buffer : outBuf[m]) prog->outputPointers.push_back(base + buffer);
-        setModuleLayout(*cm.instance, {inCh[m], connected[m]}, outCh[m], outputRead[m]);
+        setModuleLayout(*cm.instance, {inCh[m], connected[m]}, outCh[m],
+                        std::span<const char>(outputRead).subspan(firstOutput[m], outBuf[m].size()));
         if (desc[m]->receivesNoteEvents) prog->noteListeners.push_back(static_cast<std::uint32_t>(m));
       }
       // What the modules will allocate, counted before any of it is (a patch over the limit is refused, not std::bad_alloc).

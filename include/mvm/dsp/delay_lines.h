@@ -1,7 +1,8 @@
 #pragma once
 // Circular delay lines, one per channel: allocated on the control thread (prepare), read and
 // written on the audio thread. The one delay line of the modules that delay audio: Delay,
-// PingPongDelay, Chorus, Flanger, Comb and Allpass.
+// PingPongDelay, Chorus, Flanger, Comb, Allpass, Reverb's combs and all-passes and Limiter's
+// lookahead.
 
 #include <cstddef>
 #include <vector>
@@ -26,8 +27,10 @@ public:
 
   int length() const noexcept { return length_; }
 
-  // The frame `whole` frames behind channel c's next write (1 <= whole <= length - 2).
+  // The frame `whole` frames behind channel c's next write (1 <= whole <= length).
   float at(int c, int whole) const noexcept { return line(c)[behind(c, whole)]; }
+  // at(c, length()): the frame the next write replaces, as a fixed delay of the line's length reads.
+  float oldest(int c) const noexcept { return line(c)[write_[c]]; }
 
   // `frac` of the way from the frame `whole` behind the next write to the one before it: linear
   // interpolation, computed even when frac is 0 (the sign of a zero stays what it was).

@@ -12,9 +12,9 @@
 // output never exceeds the ceiling.
 
 #include <cmath>
-#include <vector>
 
 #include "mvm/core/math.h"
+#include "mvm/dsp/delay_lines.h"
 #include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/recovery.h"
 
@@ -144,13 +144,9 @@ public:
     return d;
   }
 
-  void prepare() override {
-    channels_ = outputChannels(kOut);
-    length_ = lineLength();
-    buffer_.assign(static_cast<std::size_t>(length_) * static_cast<std::size_t>(channels_), 0.0f);
-  }
+  void prepare() override { lines_.allocate(outputChannels(kOut), lineLength()); }
   PreparedMemory preparedMemory() const override {
-    return {sizeof(float) * static_cast<std::size_t>(lineLength()) * static_cast<std::size_t>(outputChannels(kOut)), "lookahead buffers"};
+    return {DelayLines::bytes(outputChannels(kOut), lineLength()), "lookahead buffers"};
   }
 
   void process(const float** in, float** out) override {
@@ -163,16 +159,16 @@ public:
       const float* release = param(in, kRelease, c);
       float* y = DSPModule::out(out, kOut, c);
       float* gOut = DSPModule::out(out, kGain, c);
-      float* buf = buffer_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(length_);
+      const int length = lines_.length();
       State& s = state_[c];
       for (int i = 0; i < kBlockFrames; ++i) {
-        const int look = static_cast<int>(math::roundFrames(math::clamp(static_cast<double>(lookP[i]) * sr, 0.0, static_cast<double>(length_ - 2))));
+        const int look = static_cast<int>(math::roundFrames(math::clamp(static_cast<double>(lookP[i]) * sr, 0.0, static_cast<double>(length - 2))));
         if (ceilingP[i] != lastCeiling_) {
           lastCeiling_ = ceilingP[i];
           ceiling_ = static_cast<float>(math::dbToGain(static_cast<double>(math::clamp(ceilingP[i], -40.0f, 0.0f))));
         }
         const float xin = math::limit(x[i], math::kMaxSignal);
-        buf[s.write] = xin;
+        lines_.write(c, xin);
         // the gain this sample will need when it reaches the output
         const float a = std::fabs(xin);
         const float need = a > ceiling_ ? ceiling_ / a : 1.0f;
@@ -184,10 +180,7 @@ public:
         }
         if (s.hold < s.env) s.env += attackCoef(look) * (s.hold - s.env);
         else s.env += releaseCoef_.get(release[i], sr) * (s.hold - s.env);
-        int r = s.write - look;
-        if (r < 0) r += length_;
-        const float delayed = buf[r];
-        if (++s.write >= length_) s.write = 0;
+        const float delayed = lines_.at(c, look + 1);
         const float ad = std::fabs(delayed);
         float g = s.env;
         if (ad * g > ceiling_) g = ceiling_ / ad;
@@ -202,11 +195,7 @@ public:
   void copyStateFrom(const DSPModule& previous) override {
     const auto& p = static_cast<const Limiter&>(previous);
     for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
-    if (length_ == p.length_ && channels_ <= p.channels_) {
-      for (std::size_t k = 0; k < buffer_.size(); ++k) buffer_[k] = p.buffer_[k];
-    } else {
-      for (int c = 0; c < kMaxChannels; ++c) state_[c].write = 0;
-    }
+    lines_.copyFrom(p.lines_);
   }
 
 private:
@@ -214,7 +203,6 @@ private:
     float env = 1.0f;
     float hold = 1.0f;
     int holdCount = 0;
-    int write = 0;
   };
   // Attack: within the lookahead the envelope covers ~99% of a step (exact reach is ensured by
   // the per-sample clamp).
@@ -227,9 +215,7 @@ private:
     return attack_;
   }
 
-  std::vector<float> buffer_;
-  int length_ = 0;
-  int channels_ = 0;
+  DelayLines lines_;
   State state_[kMaxChannels];
   dynamics_detail::CachedCoefficient releaseCoef_;
   float lastCeiling_ = 1.0f;

@@ -54,9 +54,9 @@ public:
         coef_ = static_cast<float>(1.0 - math::exp(-1.0 / n));
       }
       const float a = std::fabs(x);
-      peak_ = a > peak_ * decay_ ? a : peak_ * decay_;
-      ms_ += coef_ * (x * x - ms_);
-      yp[i] = peak_;
+      level_.peak = a > level_.peak * decay_ ? a : level_.peak * decay_;
+      level_.ms += coef_ * (x * x - level_.ms);
+      yp[i] = level_.peak;
       yr[i] = rms();
     }
     if (MeterBoard* board = hostBus() ? hostBus()->meters : nullptr) {
@@ -65,20 +65,19 @@ public:
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Meter&>(previous);
-    peak_ = p.peak_;
-    ms_ = p.ms_;
-  }
+  // The levels carry over; the board slot is this instance's own.
+  void copyStateFrom(const DSPModule& previous) override { level_ = static_cast<const Meter&>(previous).level_; }
 
   // audio thread, or while not processing: the levels at the end of the last processed block
-  float peak() const noexcept { return peak_; }
-  float rms() const noexcept { return std::sqrt(ms_ > 0.0f ? ms_ : 0.0f); }
+  float peak() const noexcept { return level_.peak; }
+  float rms() const noexcept { return std::sqrt(level_.ms > 0.0f ? level_.ms : 0.0f); }
 
 private:
   static constexpr int kUnclaimed = -2; // -1: the board is full
-  float peak_ = 0.0f;
-  float ms_ = 0.0f;
+  struct Level {
+    float peak = 0.0f;
+    float ms = 0.0f; // mean square
+  } level_;
   float lastRelease_ = -1.0f, lastWindow_ = -1.0f;
   float decay_ = 1.0f, coef_ = 1.0f;
   std::uint64_t key_ = 0;

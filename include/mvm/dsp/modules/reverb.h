@@ -4,9 +4,10 @@
 // right side's lines 23 samples longer. Polyphonic inputs are summed; outputs are one stereo pair.
 
 #include <cmath>
-#include <vector>
+#include <cstddef>
 
 #include "mvm/core/math.h"
+#include "mvm/dsp/delay_lines.h"
 #include "mvm/dsp/dsp_module.h"
 #include "mvm/dsp/recovery.h"
 
@@ -33,20 +34,8 @@ public:
   void prepare() override {
     const double scale = sampleRate() / 44100.0;
     for (int side = 0; side < 2; ++side) {
-      for (int k = 0; k < kCombs; ++k) combLen_[side][k] = length(kCombTuning[k] + side * kSpread, scale);
-      for (int k = 0; k < kAllpasses; ++k) apLen_[side][k] = length(kAllpassTuning[k] + side * kSpread, scale);
-    }
-    memory_.assign(totalLength(), 0.0f);
-    std::size_t offset = 0;
-    for (int side = 0; side < 2; ++side) {
-      for (int k = 0; k < kCombs; ++k) {
-        comb_[side][k] = Line{memory_.data() + offset, combLen_[side][k], 0};
-        offset += static_cast<std::size_t>(combLen_[side][k]);
-      }
-      for (int k = 0; k < kAllpasses; ++k) {
-        ap_[side][k] = Line{memory_.data() + offset, apLen_[side][k], 0};
-        offset += static_cast<std::size_t>(apLen_[side][k]);
-      }
+      for (int k = 0; k < kCombs; ++k) comb_[side][k].allocate(1, length(kCombTuning[k] + side * kSpread, scale));
+      for (int k = 0; k < kAllpasses; ++k) ap_[side][k].allocate(1, length(kAllpassTuning[k] + side * kSpread, scale));
     }
   }
 
@@ -75,19 +64,17 @@ public:
       for (int side = 0; side < 2; ++side) {
         float acc = 0.0f;
         for (int k = 0; k < kCombs; ++k) {
-          Line& l = comb_[side][k];
-          const float o = l.buf[l.pos];
+          DelayLines& line = comb_[side][k];
+          const float o = line.oldest(0);
           float& store = combStore_[side][k];
           store = o * (1.0f - damp) + store * damp;
-          l.buf[l.pos] = input + store * feedback;
-          if (++l.pos >= l.len) l.pos = 0;
+          line.write(0, input + store * feedback);
           acc += o;
         }
         for (int k = 0; k < kAllpasses; ++k) {
-          Line& l = ap_[side][k];
-          const float b = l.buf[l.pos];
-          l.buf[l.pos] = acc + b * 0.5f;
-          if (++l.pos >= l.len) l.pos = 0;
+          DelayLines& line = ap_[side][k];
+          const float b = line.oldest(0);
+          line.write(0, acc + b * 0.5f);
           acc = b - acc;
         }
         wet[side] = acc;
@@ -104,10 +91,10 @@ public:
     const auto& p = static_cast<const Reverb&>(previous);
     for (int side = 0; side < 2; ++side) {
       for (int k = 0; k < kCombs; ++k) {
-        copyLine(comb_[side][k], p.comb_[side][k]);
+        comb_[side][k].copyFrom(p.comb_[side][k]);
         combStore_[side][k] = p.combStore_[side][k];
       }
-      for (int k = 0; k < kAllpasses; ++k) copyLine(ap_[side][k], p.ap_[side][k]);
+      for (int k = 0; k < kAllpasses; ++k) ap_[side][k].copyFrom(p.ap_[side][k]);
     }
   }
 
@@ -119,12 +106,6 @@ private:
   static constexpr int kAllpassTuning[kAllpasses] = {556, 441, 341, 225};
   static constexpr float kFixedGain = 0.015f;
   static constexpr float kWetScale = 3.0f;
-
-  struct Line {
-    float* buf = nullptr;
-    int len = 0;
-    int pos = 0;
-  };
 
   // Every line's length, summed: the floats prepare() allocates.
   std::size_t totalLength() const noexcept {
@@ -142,23 +123,8 @@ private:
     return n < 1 ? 1 : n;
   }
 
-  // Same lengths (same sample rate): exact copy. Otherwise the newest samples, bounded.
-  static void copyLine(Line& dst, const Line& src) noexcept {
-    if (!dst.buf || !src.buf) return;
-    const int n = dst.len < src.len ? dst.len : src.len;
-    for (int k = 1; k <= n; ++k) {
-      int s = src.pos - k;
-      if (s < 0) s += src.len;
-      dst.buf[dst.len - k] = src.buf[s];
-    }
-    dst.pos = 0;
-  }
-
-  std::vector<float> memory_;
-  int combLen_[2][kCombs] = {};
-  int apLen_[2][kAllpasses] = {};
-  Line comb_[2][kCombs];
-  Line ap_[2][kAllpasses];
+  DelayLines comb_[2][kCombs];
+  DelayLines ap_[2][kAllpasses];
   float combStore_[2][kCombs] = {};
 };
 
