@@ -8,9 +8,9 @@
 //   };
 //
 // The framework runs it for every channel, keeps one State per channel and carries the States
-// over a hot swap. A module overrides copyStateFrom only when it owns memory beyond its State
-// (delay lines, tables). State must be trivially copyable: the carry-over is bounded and runs on
-// the audio thread.
+// over a hot swap (StatefulModule). A module overrides copyStateFrom only when it owns memory
+// beyond its State (delay lines, tables). State must be trivially copyable: the carry-over is
+// bounded and runs on the audio thread.
 
 #include <array>
 #include <cassert>
@@ -142,30 +142,37 @@ private:
 // The State of a module that remembers nothing from one block to the next.
 struct Stateless {};
 
-template <class Self, class State>
-class ChannelModule : public DSPModule {
+// What a module remembers from one block to the next, as one plain struct, carried over a hot
+// swap by copying it. The base of ChannelModule and LaneModule (one State per channel), and of a
+// module whose channels are not independent (VoiceController, Meter). A module overrides
+// copyStateFrom only for memory beyond it (delay lines, histories), calling this one first.
+template <class State>
+class StatefulModule : public DSPModule {
   static_assert(std::is_trivially_copyable_v<State>, "a State is carried over a hot swap by copying it");
 
 public:
-  // State() value-initialises: the member initialisers, zero for what has none.
-  ChannelModule() noexcept { state_.fill(State()); }
+  void copyStateFrom(const DSPModule& previous) override { state_ = static_cast<const StatefulModule&>(previous).state_; }
+
+protected:
+  // Value-initialised: the member initialisers, zero for what has none.
+  State state_ = State();
+};
+
+template <class Self, class State>
+class ChannelModule : public StatefulModule<std::array<State, kMaxChannels>> {
+public:
 
   // Flattened: each module's math inlined into its channel loop, as when it was written by hand
   // (a call per channel otherwise costs a 64-sine patch 1.7 % of its instructions).
   [[gnu::flatten]] void process(const float** inputs, float** outputs) override {
     Self& self = static_cast<Self&>(*this);
     const int channels = self.channels();
-    for (int c = 0; c < channels; ++c) self.processChannel(Channel(*this, inputs, outputs, c), state_[static_cast<std::size_t>(c)]);
+    for (int c = 0; c < channels; ++c) self.processChannel(Channel(*this, inputs, outputs, c), this->state_[static_cast<std::size_t>(c)]);
   }
-
-  void copyStateFrom(const DSPModule& previous) override { state_ = static_cast<const ChannelModule&>(previous).state_; }
 
   // The channels that run: those of the first output. A module whose count is set otherwise
   // declares its own channels().
-  int channels() const noexcept { return outputChannels(0); }
-
-protected:
-  std::array<State, kMaxChannels> state_;
+  int channels() const noexcept { return this->outputChannels(0); }
 };
 
 // A module whose math is one body for one channel or four lanes:
@@ -183,11 +190,8 @@ protected:
 // channel as State<float>, its members moved into and out of lanes by fields.h: each member of
 // State<V> is V, simd::DoubleOf<V> or another lane type of the same width.
 template <class Self, template <class> class State>
-class LaneModule : public DSPModule {
-  static_assert(std::is_trivially_copyable_v<State<float>>, "a State is carried over a hot swap by copying it");
-
+class LaneModule : public StatefulModule<std::array<State<float>, kMaxChannels>> {
 public:
-  LaneModule() noexcept { state_.fill(State<float>()); }
 
   [[gnu::flatten]] void process(const float** inputs, float** outputs) override {
     Self& self = static_cast<Self&>(*this);
@@ -197,20 +201,15 @@ public:
       typename Lanes<simd::f32x4>::Scratch scratch;
       const Lanes<simd::f32x4> lanes(*this, inputs, outputs, c, scratch);
       State<simd::f32x4> s;
-      for (int j = 0; j < simd::kLanes; ++j) toLane(s, state_[static_cast<std::size_t>(c + j)], j);
+      for (int j = 0; j < simd::kLanes; ++j) toLane(s, this->state_[static_cast<std::size_t>(c + j)], j);
       self.processLanes(lanes, s);
-      for (int j = 0; j < simd::kLanes; ++j) fromLane(s, state_[static_cast<std::size_t>(c + j)], j);
+      for (int j = 0; j < simd::kLanes; ++j) fromLane(s, this->state_[static_cast<std::size_t>(c + j)], j);
       lanes.writeBack();
     }
-    for (; c < channels; ++c) self.processLanes(Lanes<float>(*this, inputs, outputs, c), state_[static_cast<std::size_t>(c)]);
+    for (; c < channels; ++c) self.processLanes(Lanes<float>(*this, inputs, outputs, c), this->state_[static_cast<std::size_t>(c)]);
   }
 
-  void copyStateFrom(const DSPModule& previous) override { state_ = static_cast<const LaneModule&>(previous).state_; }
-
-  int channels() const noexcept { return outputChannels(0); }
-
-protected:
-  std::array<State<float>, kMaxChannels> state_;
+  int channels() const noexcept { return this->outputChannels(0); }
 
 private:
   // One channel's state into lane j of four, member by member (into nested structs too), and back.

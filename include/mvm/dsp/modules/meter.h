@@ -9,11 +9,17 @@
 
 #include "mvm/core/hash.h"
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class Meter final : public DSPModule {
+// The State: the levels, carried over a swap; the board slot is this instance's own.
+struct MeterLevel {
+  float peak = 0.0f;
+  float ms = 0.0f; // mean square
+};
+
+class Meter final : public StatefulModule<MeterLevel> {
 public:
   enum Inputs { kIn };
   enum Params { kRelease, kWindow };
@@ -54,9 +60,9 @@ public:
         coef_ = static_cast<float>(1.0 - math::exp(-1.0 / n));
       }
       const float a = std::fabs(x);
-      level_.peak = a > level_.peak * decay_ ? a : level_.peak * decay_;
-      level_.ms += coef_ * (x * x - level_.ms);
-      yp[i] = level_.peak;
+      state_.peak = a > state_.peak * decay_ ? a : state_.peak * decay_;
+      state_.ms += coef_ * (x * x - state_.ms);
+      yp[i] = state_.peak;
       yr[i] = rms();
     }
     if (MeterBoard* board = hostBus() ? hostBus()->meters : nullptr) {
@@ -65,19 +71,12 @@ public:
     }
   }
 
-  // The levels carry over; the board slot is this instance's own.
-  void copyStateFrom(const DSPModule& previous) override { level_ = static_cast<const Meter&>(previous).level_; }
-
   // audio thread, or while not processing: the levels at the end of the last processed block
-  float peak() const noexcept { return level_.peak; }
-  float rms() const noexcept { return std::sqrt(level_.ms > 0.0f ? level_.ms : 0.0f); }
+  float peak() const noexcept { return state_.peak; }
+  float rms() const noexcept { return std::sqrt(state_.ms > 0.0f ? state_.ms : 0.0f); }
 
 private:
   static constexpr int kUnclaimed = -2; // -1: the board is full
-  struct Level {
-    float peak = 0.0f;
-    float ms = 0.0f; // mean square
-  } level_;
   float lastRelease_ = -1.0f, lastWindow_ = -1.0f;
   float decay_ = 1.0f, coef_ = 1.0f;
   std::uint64_t key_ = 0;

@@ -25,18 +25,56 @@
 
 #include "mvm/core/event.h"
 #include "mvm/core/math.h"
-#include "mvm/dsp/dsp_module.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
-class VoiceController final : public DSPModule {
+namespace voice_controller_detail {
+
+// Held notes, newest last: the mono and legato modes return to the previous one on release.
+inline constexpr int kVoiceStackSize = 32;
+
+struct Voice {
+  int note = 60;
+  bool held = false;
+  float velocity = 0.0f;
+  float pressure = 0.0f;  // poly aftertouch of its note
+  float release = 0.0f;   // release velocity of its last note-off
+  bool sustained = false; // key released while the pedal is down: held until the pedal lifts
+  std::uint64_t since = 0; // clock at note-on (held) or note-off (free)
+  // pitch glide (volts without bend): from -> to over glideLen samples, glideN done
+  float from = 0.0f;
+  float to = 0.0f;
+  std::int64_t glideN = 0;
+  std::int64_t glideLen = 0;
+};
+struct Held {
+  int note;
+  float velocity;
+};
+
+// Everything a hot swap carries over, in one place: a field added here cannot be forgotten.
+struct Performance {
+  Voice voice[kMaxChannels];
+  Held stack[kVoiceStackSize] = {};
+  int stackSize = 0;
+  int mode = 0; // VoiceController::kPoly
+  std::uint64_t clock = 0;
+  float bend = 0.0f;
+  float channelPressure = 0.0f;
+  bool sustain = false;
+};
+
+} // namespace voice_controller_detail
+
+class VoiceController final : public StatefulModule<voice_controller_detail::Performance> {
 public:
   enum Params { kVoices, kChannel, kBendRange, kMode, kPortamento };
   enum Outputs { kPitch, kGate, kVelocity, kPressure, kRelease };
   static constexpr int kNumOutputs = 5;
   static constexpr int kSustainController = 64;
   enum Mode { kPoly, kMono, kLegato };
-  static constexpr int kStackSize = 32;
+  static constexpr int kStackSize = voice_controller_detail::kVoiceStackSize;
 
   static const ModuleDescriptor& describe() {
     static const ModuleDescriptor d{
@@ -95,7 +133,7 @@ public:
     const bool steadyParams = isSteadyBlock(channelParam) && isSteadyBlock(bendRange) && isSteadyBlock(modeParam) && isSteadyBlock(portaParam);
     for (int i = 0; i < kBlockFrames; ++i) {
       const int mode = math::toIndex(modeParam[i] + 0.5f, 0, 2);
-      if (mode != s_.mode) switchMode(mode, voices);
+      if (mode != state_.mode) switchMode(mode, voices);
       const std::size_t eventsBefore = next;
       glideFrames_ = static_cast<std::int64_t>(std::llround(math::clamp(static_cast<double>(portaParam[i]), 0.0, 10.0) * sampleRate()));
       bool dropGate[kMaxChannels] = {};
@@ -103,26 +141,26 @@ public:
         const Event& e = events[next];
         const int follow = math::toIndex(channelParam[i], 0, 16);
         if (follow != 0 && e.channel != 0 && e.channel != follow) continue;
-        if (s_.mode == kPoly) handle(e, voices, dropGate);
+        if (state_.mode == kPoly) handle(e, voices, dropGate);
         else handleMono(e, dropGate);
       }
-      if (limit > 0 && s_.mode == kPoly && (i == 0 || next != eventsBefore)) enforceLimit(limit, voices);
-      const float bend = s_.bend * bendRange[i] * (1.0f / 12.0f);
+      if (limit > 0 && state_.mode == kPoly && (i == 0 || next != eventsBefore)) enforceLimit(limit, voices);
+      const float bend = state_.bend * bendRange[i] * (1.0f / 12.0f);
       bool gliding = false;
       for (int v = 0; v < voices; ++v) {
-        Voice& s = s_.voice[v];
+        Voice& s = state_.voice[v];
         pitch[v][i] = glideValue(s) + bend;
         if (s.glideN < s.glideLen) ++s.glideN;
         gliding = gliding || s.glideN < s.glideLen;
         gate[v][i] = (s.held && !dropGate[v]) ? 1.0f : 0.0f;
         if (wantVelocity) velocity[v][i] = s.velocity;
-        if (wantPressure) pressure[v][i] = s.pressure > s_.channelPressure ? s.pressure : s_.channelPressure;
+        if (wantPressure) pressure[v][i] = s.pressure > state_.channelPressure ? s.pressure : state_.channelPressure;
         if (wantRelease) releaseVelocity[v][i] = s.release;
       }
       if (!steadyParams || gliding) continue;
       const int end = next < events.size() && events[next].frame < static_cast<std::uint64_t>(kBlockFrames) ? static_cast<int>(events[next].frame) : kBlockFrames;
       for (int v = 0; v < voices; ++v) {
-        const Voice& s = s_.voice[v];
+        const Voice& s = state_.voice[v];
         const float held = s.held ? 1.0f : 0.0f; // a dropped gate lasts one frame
         const float steadyPitch = glideValue(s) + bend; // frame i may have been a glide's last step
         const int n = end - i - 1;
@@ -138,37 +176,20 @@ public:
     if (HostBus* b = hostBus()) b->activeVoices += activeVoices();
   }
 
-  void copyStateFrom(const DSPModule& previous) override { s_ = static_cast<const VoiceController&>(previous).s_; }
 
   // control side inspection (tests, meters)
   int activeVoices() const noexcept {
     int n = 0;
-    for (int v = 0; v < outputChannels(kPitch); ++v) n += s_.voice[v].held ? 1 : 0;
+    for (int v = 0; v < outputChannels(kPitch); ++v) n += state_.voice[v].held ? 1 : 0;
     return n;
   }
-  int voiceNote(int v) const noexcept { return s_.voice[v].note; }
-  bool voiceHeld(int v) const noexcept { return s_.voice[v].held; }
-  int heldNotes() const noexcept { return s_.stackSize; }
+  int voiceNote(int v) const noexcept { return state_.voice[v].note; }
+  bool voiceHeld(int v) const noexcept { return state_.voice[v].held; }
+  int heldNotes() const noexcept { return state_.stackSize; }
 
 private:
-  struct Voice {
-    int note = 60;
-    bool held = false;
-    float velocity = 0.0f;
-    float pressure = 0.0f;  // poly aftertouch of its note
-    float release = 0.0f;   // release velocity of its last note-off
-    bool sustained = false; // key released while the pedal is down: held until the pedal lifts
-    std::uint64_t since = 0; // clock at note-on (held) or note-off (free)
-    // pitch glide (volts without bend): from -> to over glideLen samples, glideN done
-    float from = 0.0f;
-    float to = 0.0f;
-    std::int64_t glideN = 0;
-    std::int64_t glideLen = 0;
-  };
-  struct Held {
-    int note;
-    float velocity;
-  };
+  using Voice = voice_controller_detail::Voice;
+  using Held = voice_controller_detail::Held;
 
   static float noteVolts(int note) noexcept { return static_cast<float>(note - 60) * (1.0f / 12.0f); }
 
@@ -192,14 +213,14 @@ private:
     case EventType::NoteOn: {
       if (e.value <= 0.0f) { release(e.key, voices); break; } // MIDI convention: velocity 0 = off
       int v = pick(voices, e.key);
-      if (s_.voice[v].held) dropGate[v] = true;
-      Voice& s = s_.voice[v];
+      if (state_.voice[v].held) dropGate[v] = true;
+      Voice& s = state_.voice[v];
       setNote(s, e.key);
       s.held = true;
       s.sustained = false;
       s.velocity = e.value;
       s.pressure = 0.0f;
-      s.since = ++s_.clock;
+      s.since = ++state_.clock;
       break;
     }
     case EventType::NoteOff:
@@ -207,20 +228,20 @@ private:
       break;
     case EventType::AllNotesOff:
       for (int v = 0; v < voices; ++v)
-        if (s_.voice[v].held) { s_.voice[v].held = s_.voice[v].sustained = false; s_.voice[v].since = ++s_.clock; }
+        if (state_.voice[v].held) { state_.voice[v].held = state_.voice[v].sustained = false; state_.voice[v].since = ++state_.clock; }
       break;
-    case EventType::PitchBend: s_.bend = e.value; break;
-    case EventType::ChannelPressure: s_.channelPressure = e.value; break;
+    case EventType::PitchBend: state_.bend = e.value; break;
+    case EventType::ChannelPressure: state_.channelPressure = e.value; break;
     case EventType::PolyPressure:
       for (int v = 0; v < voices; ++v)
-        if (s_.voice[v].held && s_.voice[v].note == e.key) s_.voice[v].pressure = e.value;
+        if (state_.voice[v].held && state_.voice[v].note == e.key) state_.voice[v].pressure = e.value;
       break;
     case EventType::ControlChange:
       if (e.key == kSustainController) {
-        s_.sustain = e.value >= 0.5f;
-        if (!s_.sustain)
+        state_.sustain = e.value >= 0.5f;
+        if (!state_.sustain)
           for (int v = 0; v < voices; ++v)
-            if (s_.voice[v].sustained) { s_.voice[v].held = s_.voice[v].sustained = false; s_.voice[v].since = ++s_.clock; }
+            if (state_.voice[v].sustained) { state_.voice[v].held = state_.voice[v].sustained = false; state_.voice[v].since = ++state_.clock; }
       }
       break;
     default: break;
@@ -229,13 +250,13 @@ private:
 
   void release(int note, int voices, float releaseVelocity = 0.0f) noexcept {
     for (int v = 0; v < voices; ++v)
-      if (s_.voice[v].held && !s_.voice[v].sustained && s_.voice[v].note == note) {
-        s_.voice[v].release = releaseVelocity;
-        if (s_.sustain) {
-          s_.voice[v].sustained = true;
+      if (state_.voice[v].held && !state_.voice[v].sustained && state_.voice[v].note == note) {
+        state_.voice[v].release = releaseVelocity;
+        if (state_.sustain) {
+          state_.voice[v].sustained = true;
         } else {
-          s_.voice[v].held = false;
-          s_.voice[v].since = ++s_.clock;
+          state_.voice[v].held = false;
+          state_.voice[v].since = ++state_.clock;
         }
         return;
       }
@@ -245,61 +266,61 @@ private:
   // the voice whose note is oldest.
   int pick(int voices, int note) const noexcept {
     for (int v = 0; v < voices; ++v)
-      if (s_.voice[v].held && s_.voice[v].note == note) return v;
+      if (state_.voice[v].held && state_.voice[v].note == note) return v;
     int best = -1;
     for (int v = 0; v < voices; ++v)
-      if (!s_.voice[v].held && (best < 0 || s_.voice[v].since < s_.voice[best].since)) best = v;
+      if (!state_.voice[v].held && (best < 0 || state_.voice[v].since < state_.voice[best].since)) best = v;
     if (best >= 0) return best;
     best = 0;
     for (int v = 1; v < voices; ++v)
-      if (s_.voice[v].since < s_.voice[best].since) best = v;
+      if (state_.voice[v].since < state_.voice[best].since) best = v;
     return best;
   }
 
   // ---- mono / legato: voice 0 plays the top of the note stack ----
   void removeFromStack(int note) noexcept {
     int w = 0;
-    for (int k = 0; k < s_.stackSize; ++k)
-      if (s_.stack[k].note != note) s_.stack[w++] = s_.stack[k];
-    s_.stackSize = w;
+    for (int k = 0; k < state_.stackSize; ++k)
+      if (state_.stack[k].note != note) state_.stack[w++] = state_.stack[k];
+    state_.stackSize = w;
   }
 
   void handleMono(const Event& e, bool* dropGate) noexcept {
-    Voice& s = s_.voice[0];
+    Voice& s = state_.voice[0];
     switch (e.type) {
     case EventType::NoteOn: {
       if (e.value <= 0.0f) { releaseMono(e.key, dropGate); break; }
       removeFromStack(e.key);
-      if (s_.stackSize == kStackSize) { // full: forget the oldest
-        for (int k = 1; k < kStackSize; ++k) s_.stack[k - 1] = s_.stack[k];
-        --s_.stackSize;
+      if (state_.stackSize == kStackSize) { // full: forget the oldest
+        for (int k = 1; k < kStackSize; ++k) state_.stack[k - 1] = state_.stack[k];
+        --state_.stackSize;
       }
-      s_.stack[s_.stackSize++] = Held{e.key, e.value};
-      if (s.held && s_.mode == kMono) dropGate[0] = true;
+      state_.stack[state_.stackSize++] = Held{e.key, e.value};
+      if (s.held && state_.mode == kMono) dropGate[0] = true;
       setNote(s, e.key);
-      if (!s.held || s_.mode == kMono) s.velocity = e.value; // legato keeps the first note's velocity
+      if (!s.held || state_.mode == kMono) s.velocity = e.value; // legato keeps the first note's velocity
       s.held = true;
       s.sustained = false;
-      s.since = ++s_.clock;
+      s.since = ++state_.clock;
       break;
     }
     case EventType::NoteOff:
       s.release = e.value;
       releaseMono(e.key, dropGate);
       break;
-    case EventType::ChannelPressure: s_.channelPressure = e.value; break;
+    case EventType::ChannelPressure: state_.channelPressure = e.value; break;
     case EventType::PolyPressure:
       if (s.held && s.note == e.key) s.pressure = e.value;
       break;
     case EventType::AllNotesOff:
-      s_.stackSize = 0;
-      if (s.held) { s.held = s.sustained = false; s.since = ++s_.clock; }
+      state_.stackSize = 0;
+      if (s.held) { s.held = s.sustained = false; s.since = ++state_.clock; }
       break;
-    case EventType::PitchBend: s_.bend = e.value; break;
+    case EventType::PitchBend: state_.bend = e.value; break;
     case EventType::ControlChange:
       if (e.key == kSustainController) {
-        s_.sustain = e.value >= 0.5f;
-        if (!s_.sustain && s.sustained) { s.held = s.sustained = false; s.since = ++s_.clock; }
+        state_.sustain = e.value >= 0.5f;
+        if (!state_.sustain && s.sustained) { s.held = s.sustained = false; s.since = ++state_.clock; }
       }
       break;
     default: break;
@@ -307,21 +328,21 @@ private:
   }
 
   void releaseMono(int note, bool* dropGate) noexcept {
-    Voice& s = s_.voice[0];
-    const bool wasTop = s_.stackSize > 0 && s_.stack[s_.stackSize - 1].note == note;
+    Voice& s = state_.voice[0];
+    const bool wasTop = state_.stackSize > 0 && state_.stack[state_.stackSize - 1].note == note;
     removeFromStack(note);
     if (!wasTop || !s.held) return;
-    if (s_.stackSize == 0) {
-      if (s_.sustain) { // the pedal holds the last note
+    if (state_.stackSize == 0) {
+      if (state_.sustain) { // the pedal holds the last note
         s.sustained = true;
         return;
       }
       s.held = false;
-      s.since = ++s_.clock;
+      s.since = ++state_.clock;
       return;
     }
-    const Held& back = s_.stack[s_.stackSize - 1];
-    if (s_.mode == kMono) {
+    const Held& back = state_.stack[state_.stackSize - 1];
+    if (state_.mode == kMono) {
       dropGate[0] = true;
       s.velocity = back.velocity;
     }
@@ -334,36 +355,24 @@ private:
     for (;;) {
       int held = 0, oldest = -1;
       for (int v = 0; v < voices; ++v)
-        if (s_.voice[v].held) {
+        if (state_.voice[v].held) {
           ++held;
-          if (oldest < 0 || s_.voice[v].since < s_.voice[oldest].since) oldest = v;
+          if (oldest < 0 || state_.voice[v].since < state_.voice[oldest].since) oldest = v;
         }
       if (held <= limit) return;
-      s_.voice[oldest].held = s_.voice[oldest].sustained = false;
-      s_.voice[oldest].since = ++s_.clock;
+      state_.voice[oldest].held = state_.voice[oldest].sustained = false;
+      state_.voice[oldest].since = ++state_.clock;
     }
   }
 
   // A live mode change releases every voice and forgets held notes.
   void switchMode(int mode, int voices) noexcept {
     for (int v = 0; v < voices; ++v)
-      if (s_.voice[v].held) { s_.voice[v].held = s_.voice[v].sustained = false; s_.voice[v].since = ++s_.clock; }
-    s_.stackSize = 0;
-    s_.mode = mode;
+      if (state_.voice[v].held) { state_.voice[v].held = state_.voice[v].sustained = false; state_.voice[v].since = ++state_.clock; }
+    state_.stackSize = 0;
+    state_.mode = mode;
   }
 
-  // Everything a hot swap carries over, in one place: a field added here cannot be forgotten.
-  struct Performance {
-    Voice voice[kMaxChannels];
-    Held stack[kStackSize] = {};
-    int stackSize = 0;
-    int mode = kPoly;
-    std::uint64_t clock = 0;
-    float bend = 0.0f;
-    float channelPressure = 0.0f;
-    bool sustain = false;
-  };
-  Performance s_;
   std::int64_t glideFrames_ = 0;
 };
 
