@@ -125,7 +125,13 @@ private:
   float detectorCoef_ = 1.0f;
 };
 
-class Limiter final : public DSPModule {
+struct LimiterState {
+  float env = 1.0f;  // the gain envelope
+  float hold = 1.0f; // the held minimum of the gain the coming samples need
+  int holdCount = 0; // frames it is still held
+};
+
+class Limiter final : public ChannelModule<Limiter, LimiterState> {
 public:
   enum Inputs { kIn };
   enum Params { kCeiling, kRelease, kLookahead };
@@ -149,61 +155,47 @@ public:
     return {DelayLines::bytes(outputChannels(kOut), lineLength()), "lookahead buffers"};
   }
 
-  void process(const float** in, float** out) override {
-    const int channels = outputChannels(kOut);
+  void processChannel(const Channel& ch, LimiterState& s) noexcept {
     const double sr = sampleRate();
-    const float* lookP = param(in, kLookahead, 0);
-    for (int c = 0; c < channels; ++c) {
-      const float* x = this->in(in, kIn, c);
-      const float* ceilingP = param(in, kCeiling, c);
-      const float* release = param(in, kRelease, c);
-      float* y = DSPModule::out(out, kOut, c);
-      float* gOut = DSPModule::out(out, kGain, c);
-      const int length = lines_.length();
-      State& s = state_[c];
-      for (int i = 0; i < kBlockFrames; ++i) {
-        const int look = static_cast<int>(math::roundFrames(math::clamp(static_cast<double>(lookP[i]) * sr, 0.0, static_cast<double>(length - 2))));
-        if (ceilingP[i] != lastCeiling_) {
-          lastCeiling_ = ceilingP[i];
-          ceiling_ = static_cast<float>(math::dbToGain(static_cast<double>(math::clamp(ceilingP[i], -40.0f, 0.0f))));
-        }
-        const float xin = math::limit(x[i], math::kMaxSignal);
-        lines_.write(c, xin);
-        // the gain this sample will need when it reaches the output
-        const float a = std::fabs(xin);
-        const float need = a > ceiling_ ? ceiling_ / a : 1.0f;
-        if (need <= s.hold || s.holdCount <= 0) {
-          s.hold = need;
-          s.holdCount = look + 1;
-        } else {
-          --s.holdCount;
-        }
-        if (s.hold < s.env) s.env += attackCoef(look) * (s.hold - s.env);
-        else s.env += releaseCoef_.get(release[i], sr) * (s.hold - s.env);
-        const float delayed = lines_.at(c, look + 1);
-        const float ad = std::fabs(delayed);
-        float g = s.env;
-        if (ad * g > ceiling_) g = ceiling_ / ad;
-        float o = delayed * g;
-        if (std::fabs(o) > ceiling_) o = o > 0.0f ? ceiling_ : -ceiling_; // rounding guard
-        y[i] = o;
-        gOut[i] = g;
+    const float *x = ch.in(kIn), *ceilingP = ch.param(kCeiling), *release = ch.param(kRelease), *lookP = ch.sharedParam(kLookahead);
+    float *y = ch.out(kOut), *gOut = ch.out(kGain);
+    const int c = ch.index(), length = lines_.length();
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const int look = static_cast<int>(math::roundFrames(math::clamp(static_cast<double>(lookP[i]) * sr, 0.0, static_cast<double>(length - 2))));
+      if (ceilingP[i] != lastCeiling_) {
+        lastCeiling_ = ceilingP[i];
+        ceiling_ = static_cast<float>(math::dbToGain(static_cast<double>(math::clamp(ceilingP[i], -40.0f, 0.0f))));
       }
+      const float xin = math::limit(x[i], math::kMaxSignal);
+      lines_.write(c, xin);
+      // the gain this sample will need when it reaches the output
+      const float a = std::fabs(xin);
+      const float need = a > ceiling_ ? ceiling_ / a : 1.0f;
+      if (need <= s.hold || s.holdCount <= 0) {
+        s.hold = need;
+        s.holdCount = look + 1;
+      } else {
+        --s.holdCount;
+      }
+      if (s.hold < s.env) s.env += attackCoef(look) * (s.hold - s.env);
+      else s.env += releaseCoef_.get(release[i], sr) * (s.hold - s.env);
+      const float delayed = lines_.at(c, look + 1);
+      const float ad = std::fabs(delayed);
+      float g = s.env;
+      if (ad * g > ceiling_) g = ceiling_ / ad;
+      float o = delayed * g;
+      if (std::fabs(o) > ceiling_) o = o > 0.0f ? ceiling_ : -ceiling_; // rounding guard
+      y[i] = o;
+      gOut[i] = g;
     }
   }
 
   void copyStateFrom(const DSPModule& previous) override {
-    const auto& p = static_cast<const Limiter&>(previous);
-    for (int c = 0; c < kMaxChannels; ++c) state_[c] = p.state_[c];
-    lines_.copyFrom(p.lines_);
+    ChannelModule::copyStateFrom(previous);
+    lines_.copyFrom(static_cast<const Limiter&>(previous).lines_);
   }
 
 private:
-  struct State {
-    float env = 1.0f;
-    float hold = 1.0f;
-    int holdCount = 0;
-  };
   // Attack: within the lookahead the envelope covers ~99% of a step (exact reach is ensured by
   // the per-sample clamp).
   int lineLength() const noexcept { return static_cast<int>(std::ceil(static_cast<double>(kMaxLookahead) * sampleRate())) + 2; }
@@ -216,7 +208,6 @@ private:
   }
 
   DelayLines lines_;
-  State state_[kMaxChannels];
   dynamics_detail::CachedCoefficient releaseCoef_;
   float lastCeiling_ = 1.0f;
   float ceiling_ = 1.0f;
