@@ -1,8 +1,8 @@
 #pragma once
 // The data members of a plain struct, visited in order without naming them: how a module's
 // per-channel state is moved into and out of SIMD lanes (dsp/module_kernel.h), so that a member
-// added to a state cannot be forgotten there. For aggregates of up to 12 members that are not
-// themselves aggregates (floats, doubles, integers, enums, SIMD vectors).
+// added to a state cannot be forgotten there. For aggregates of up to 12 members (floats, doubles,
+// integers, enums, SIMD vectors, or structs of them, which the caller visits in turn).
 
 #include <utility>
 

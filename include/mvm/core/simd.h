@@ -114,11 +114,9 @@ template <class V, class S>
   requires(sizeof(V) >= 16)
 inline void setLane(V& v, int j, S x) noexcept { v[j] = x; }
 
-// Rounded to float lane by lane, as static_cast<float>; and exactly widened to double.
+// Rounded to float lane by lane, as static_cast<float>.
 inline float toFloat(double x) noexcept { return static_cast<float>(x); }
 inline f32x4 toFloat(f64x4 x) noexcept { return __builtin_convertvector(x, f32x4); }
-inline double toDouble(float x) noexcept { return x; }
-inline f64x4 toDouble(f32x4 x) noexcept { return __builtin_convertvector(x, f64x4); }
 
 inline f64x4 select(i64x4 mask, f64x4 a, f64x4 b) noexcept {
   return std::bit_cast<f64x4>((mask & std::bit_cast<i64x4>(a)) | (~mask & std::bit_cast<i64x4>(b)));
@@ -137,9 +135,6 @@ inline auto perLane(F&& f, A... a) noexcept {
     return r;
   }
 }
-// A float lanes' mask as the mask of their double companions.
-inline bool widen(bool c) noexcept { return c; }
-inline i64x4 widen(i32x4 mask) noexcept { return __builtin_convertvector(mask, i64x4); }
 // Whether any lane of a mask (or the one channel's condition) holds.
 inline bool any(bool c) noexcept { return c; }
 inline bool any(i64x4 mask) noexcept { return ((mask[0] | mask[1]) | (mask[2] | mask[3])) != 0; }

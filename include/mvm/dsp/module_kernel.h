@@ -161,7 +161,6 @@ protected:
 template <class Self, class State>
 class ChannelModule : public StatefulModule<std::array<State, kMaxChannels>> {
 public:
-
   // Flattened: each module's math inlined into its channel loop, as when it was written by hand
   // (a call per channel otherwise costs a 64-sine patch 1.7 % of its instructions).
   [[gnu::flatten]] void process(const float** inputs, float** outputs) override {
@@ -192,7 +191,6 @@ public:
 template <class Self, template <class> class State>
 class LaneModule : public StatefulModule<std::array<State<float>, kMaxChannels>> {
 public:
-
   [[gnu::flatten]] void process(const float** inputs, float** outputs) override {
     Self& self = static_cast<Self&>(*this);
     const int channels = self.channels();
