@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mvm/core/block.h"
+#include "mvm/dsp/module_kernel.h"
 
 namespace mvm {
 
@@ -74,6 +75,26 @@ private:
   int length_ = 0;
   int channels_ = 0;
   int write_[kMaxChannels] = {};
+};
+
+// A ChannelModule whose memory beyond its State is one delay line per channel, Self::lineLength()
+// frames long (a function of the sample rate): allocated when prepared, counted before it is, and
+// carried over a hot swap with the State.
+template <class Self, class State>
+class DelayLineModule : public ChannelModule<Self, State> {
+public:
+  void prepare() override { lines_.allocate(this->channels(), self().lineLength()); }
+  PreparedMemory preparedMemory() const override { return {DelayLines::bytes(this->channels(), self().lineLength()), "delay lines"}; }
+  void copyStateFrom(const DSPModule& previous) override {
+    ChannelModule<Self, State>::copyStateFrom(previous);
+    lines_.copyFrom(static_cast<const DelayLineModule&>(previous).lines_);
+  }
+
+protected:
+  DelayLines lines_;
+
+private:
+  const Self& self() const noexcept { return static_cast<const Self&>(*this); }
 };
 
 } // namespace mvm

@@ -14,7 +14,7 @@
 
 namespace mvm::modules {
 
-class Allpass final : public ChannelModule<Allpass, Stateless> {
+class Allpass final : public DelayLineModule<Allpass, Stateless> {
 public:
   enum Inputs { kIn };
   enum Params { kTime, kGain };
@@ -30,9 +30,6 @@ public:
          {"gain", "", -0.99f, 0.99f, 0.5f, "all-pass coefficient g"}}};
     return d;
   }
-
-  void prepare() override { lines_.allocate(outputChannels(kOut), lineLength()); }
-  PreparedMemory preparedMemory() const override { return {DelayLines::bytes(outputChannels(kOut), lineLength()), "delay lines"}; }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
     const float rate = static_cast<float>(sampleRate());
@@ -52,11 +49,7 @@ public:
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override { lines_.copyFrom(static_cast<const Allpass&>(previous).lines_); }
-
-private:
   int lineLength() const noexcept { return static_cast<int>(std::ceil(kMaxMs * 0.001 * sampleRate())) + 4; }
-  DelayLines lines_;
 };
 
 } // namespace mvm::modules

@@ -16,7 +16,7 @@ namespace mvm::modules {
 namespace moddelay_detail {
 
 template <class Traits>
-class ModDelay : public ChannelModule<ModDelay<Traits>, double> {
+class ModDelay : public DelayLineModule<ModDelay<Traits>, double> {
 public:
   enum Inputs { kIn };
   enum Params { kRate, kDepth, kDelay, kFeedback, kMix };
@@ -35,11 +35,8 @@ public:
     return d;
   }
 
-  using ChannelModule<ModDelay<Traits>, double>::sampleRate;
-  using ChannelModule<ModDelay<Traits>, double>::outputChannels;
-
-  void prepare() override { lines_.allocate(outputChannels(kOut), lineLength()); }
-  PreparedMemory preparedMemory() const override { return {DelayLines::bytes(outputChannels(kOut), lineLength()), "delay lines"}; }
+  using DelayLineModule<ModDelay<Traits>, double>::sampleRate;
+  using DelayLineModule<ModDelay<Traits>, double>::lines_;
 
   // phase: the sweep's, in cycles
   void processChannel(const Channel& ch, double& state) noexcept {
@@ -67,16 +64,9 @@ public:
     state = phase;
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    ChannelModule<ModDelay<Traits>, double>::copyStateFrom(previous);
-    lines_.copyFrom(static_cast<const ModDelay&>(previous).lines_);
-  }
-
-private:
   int lineLength() const noexcept {
     return static_cast<int>(std::ceil(static_cast<double>(Traits::kMaxDelay) * (1.0 + Traits::kSweep) * sampleRate())) + 4;
   }
-  DelayLines lines_;
 };
 
 struct ChorusTraits {

@@ -15,7 +15,7 @@
 
 namespace mvm::modules {
 
-class Comb final : public ChannelModule<Comb, float> {
+class Comb final : public DelayLineModule<Comb, float> {
 public:
   enum Inputs { kIn, kPitch };
   enum Params { kTime, kFreq, kFeedback, kDamping };
@@ -34,9 +34,6 @@ public:
          {"damping", "", 0.0f, 1.0f, 0.0f, "low-pass in the loop: 0 = none, 1 = heavy"}}};
     return d;
   }
-
-  void prepare() override { lines_.allocate(outputChannels(kOut), lineLength()); }
-  PreparedMemory preparedMemory() const override { return {DelayLines::bytes(outputChannels(kOut), lineLength()), "delay lines"}; }
 
   // lp: the damping filter's state
   void processChannel(const Channel& ch, float& lp) noexcept {
@@ -66,14 +63,7 @@ public:
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    ChannelModule::copyStateFrom(previous);
-    lines_.copyFrom(static_cast<const Comb&>(previous).lines_);
-  }
-
-private:
   int lineLength() const noexcept { return static_cast<int>(std::ceil(kMaxMs * 0.001 * sampleRate())) + 4; }
-  DelayLines lines_;
 };
 
 } // namespace mvm::modules

@@ -64,7 +64,7 @@ inline double delaySamples(float seconds, double sampleRate) noexcept {
 
 } // namespace delay_detail
 
-class Delay final : public ChannelModule<Delay, float> {
+class Delay final : public DelayLineModule<Delay, float> {
 public:
   enum Inputs { kIn };
   enum Params { kTime, kFeedback, kTone, kMix };
@@ -81,11 +81,6 @@ public:
           "cutoff of the one-pole low-pass in the feedback path; maximum = bypass"},
          {"mix", "", 0.0f, 1.0f, 0.5f, "wet proportion"}}};
     return d;
-  }
-
-  void prepare() override { lines_.allocate(outputChannels(kOut), delay_detail::lineLength(sampleRate())); }
-  PreparedMemory preparedMemory() const override {
-    return {DelayLines::bytes(outputChannels(kOut), delay_detail::lineLength(sampleRate())), "delay lines"};
   }
 
   // state: the tone filter's
@@ -108,13 +103,9 @@ public:
     state = lp;
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    ChannelModule::copyStateFrom(previous);
-    lines_.copyFrom(static_cast<const Delay&>(previous).lines_);
-  }
+  int lineLength() const noexcept { return delay_detail::lineLength(sampleRate()); }
 
 private:
-  DelayLines lines_;
   delay_detail::Tone tone_;
 };
 

@@ -131,7 +131,7 @@ struct LimiterState {
   int holdCount = 0; // frames it is still held
 };
 
-class Limiter final : public ChannelModule<Limiter, LimiterState> {
+class Limiter final : public DelayLineModule<Limiter, LimiterState> {
 public:
   enum Inputs { kIn };
   enum Params { kCeiling, kRelease, kLookahead };
@@ -148,11 +148,6 @@ public:
          {"lookahead", "s", 0.0f, kMaxLookahead, 0.002f, "latency used to ramp the gain down before a peak",
           5.0f, {}, false}}};
     return d;
-  }
-
-  void prepare() override { lines_.allocate(outputChannels(kOut), lineLength()); }
-  PreparedMemory preparedMemory() const override {
-    return {DelayLines::bytes(outputChannels(kOut), lineLength()), "lookahead buffers"};
   }
 
   void processChannel(const Channel& ch, LimiterState& s) noexcept {
@@ -190,15 +185,11 @@ public:
     }
   }
 
-  void copyStateFrom(const DSPModule& previous) override {
-    ChannelModule::copyStateFrom(previous);
-    lines_.copyFrom(static_cast<const Limiter&>(previous).lines_);
-  }
+  int lineLength() const noexcept { return static_cast<int>(std::ceil(static_cast<double>(kMaxLookahead) * sampleRate())) + 2; }
 
 private:
   // Attack: within the lookahead the envelope covers ~99% of a step (exact reach is ensured by
   // the per-sample clamp).
-  int lineLength() const noexcept { return static_cast<int>(std::ceil(static_cast<double>(kMaxLookahead) * sampleRate())) + 2; }
   float attackCoef(int look) noexcept {
     if (look != lastLook_) {
       lastLook_ = look;
@@ -207,7 +198,6 @@ private:
     return attack_;
   }
 
-  DelayLines lines_;
   dynamics_detail::CachedCoefficient releaseCoef_;
   float lastCeiling_ = 1.0f;
   float ceiling_ = 1.0f;
