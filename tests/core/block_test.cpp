@@ -30,3 +30,21 @@ TEST(Block, SteadyBlocksFillsAndMixes) {
   mixBlock(d, s, 0.3f);
   for (int i = 0; i < kBlockFrames; ++i) EXPECT_TRUE(sameBits(d[i], static_cast<float>(i) + 0.3f * (1.0f / static_cast<float>(i + 1)))) << i;
 }
+
+// A coefficient is worked out again exactly when one of its parameters moves, NaN included.
+TEST(Block, MovedRemembersWhatACoefficientWasWorkedOutFor) {
+  float last[2] = {1.0f, 2.0f};
+  EXPECT_FALSE(moved(last, 1.0f, 2.0f));
+  EXPECT_TRUE(moved(last, 1.0f, 3.0f));
+  EXPECT_EQ(last[1], 3.0f);
+  EXPECT_FALSE(moved(last, 1.0f, 3.0f));
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(moved(last, nan, 3.0f));
+  EXPECT_TRUE(moved(last, nan, 3.0f)); // NaN equals nothing, itself included
+  EXPECT_TRUE(moved(last, 0.0f, 3.0f));
+  EXPECT_FALSE(moved(last, -0.0f, 3.0f)); // -0 == 0: the same coefficient
+  float one = 5.0f;
+  EXPECT_FALSE(moved(one, 5.0f));
+  EXPECT_TRUE(moved(one, 6.0f));
+  EXPECT_EQ(one, 6.0f);
+}

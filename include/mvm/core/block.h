@@ -1,6 +1,8 @@
 #pragma once
 // The engine's fixed processing quantum and channel limits (DESIGN.md decisions 1 and 5).
 
+#include <cstddef>
+
 #include "mvm/core/simd.h"
 
 namespace mvm {
@@ -58,6 +60,24 @@ inline bool isSteadyBlock(const float* x) noexcept {
   simd::i32x4 same = simd::load(x) == first;
   for (int i = simd::kLanes; i < kBlockFrames; i += simd::kLanes) same &= simd::load(x + i) == first;
   return simd::all(same);
+}
+
+// Whether any of `now` differs from what `last` remembers (a NaN always does); `last` then holds
+// `now`. How a module works a coefficient out again only when the parameters it depends on move.
+template <std::size_t N, class... T>
+inline bool moved(float (&last)[N], T... now) noexcept {
+  static_assert(sizeof...(T) == N, "one value for each one remembered");
+  const float values[N] = {now...};
+  bool any = false;
+  for (std::size_t k = 0; k < N; ++k) any = any || values[k] != last[k];
+  if (any)
+    for (std::size_t k = 0; k < N; ++k) last[k] = values[k];
+  return any;
+}
+inline bool moved(float& last, float now) noexcept {
+  if (now == last) return false;
+  last = now;
+  return true;
 }
 
 } // namespace mvm

@@ -42,13 +42,7 @@ public:
     const float *x = ch.in(kIn), *mode = ch.param(kMode), *cutoff = ch.param(kCutoff), *q = ch.param(kQ), *gain = ch.param(kGain);
     float* y = ch.out(kOut);
     for (int i = 0; i < kBlockFrames; ++i) {
-      if (mode[i] != v.last[0] || cutoff[i] != v.last[1] || q[i] != v.last[2] || gain[i] != v.last[3]) {
-        v.last[0] = mode[i];
-        v.last[1] = cutoff[i];
-        v.last[2] = q[i];
-        v.last[3] = gain[i];
-        design(v, math::toIndex(mode[i] + 0.5f, 0, 7), cutoff[i], q[i], gain[i]);
-      }
+      if (moved(v.last, mode[i], cutoff[i], q[i], gain[i])) design(v, math::toIndex(mode[i] + 0.5f, 0, 7), cutoff[i], q[i], gain[i]);
       const float in0 = math::limit(x[i], 100.0f);
       float low, band;
       v.core.tick(v.coeffs, in0, low, band);
@@ -57,8 +51,6 @@ public:
   }
 
 private:
-
-
   void design(BiquadState& v, int mode, float cutoff, float qIn, float gainDb) const noexcept {
     const double fc = math::clamp(static_cast<double>(cutoff), 20.0, math::clamp(0.49 * sampleRate(), 20.0, 20000.0));
     const double q = math::clamp(static_cast<double>(qIn), 0.1, 20.0);
@@ -82,7 +74,6 @@ private:
     v.m1 = static_cast<float>(m1);
     v.m2 = static_cast<float>(m2);
   }
-
 };
 
 } // namespace mvm::modules

@@ -50,10 +50,7 @@ struct Tone {
   float lastHz = -1.0f;
   float a = 1.0f;
   float coefficient(float hz, double sr) noexcept {
-    if (hz != lastHz) {
-      lastHz = hz;
-      a = toneCoefficient(hz, sr);
-    }
+    if (moved(lastHz, hz)) a = toneCoefficient(hz, sr);
     return a;
   }
 };

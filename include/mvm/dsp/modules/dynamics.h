@@ -49,10 +49,7 @@ struct CachedCoefficient {
   float last = -1.0f;
   float value = 1.0f;
   float get(float seconds, double sr) noexcept {
-    if (seconds != last) {
-      last = seconds;
-      value = timeCoefficient(seconds, sr);
-    }
+    if (moved(last, seconds)) value = timeCoefficient(seconds, sr);
     return value;
   }
 };
@@ -157,10 +154,8 @@ public:
     const int c = ch.index(), length = lines_.length();
     for (int i = 0; i < kBlockFrames; ++i) {
       const int look = static_cast<int>(math::roundFrames(math::clamp(static_cast<double>(lookP[i]) * sr, 0.0, static_cast<double>(length - 2))));
-      if (ceilingP[i] != lastCeiling_) {
-        lastCeiling_ = ceilingP[i];
+      if (moved(lastCeiling_, ceilingP[i]))
         ceiling_ = static_cast<float>(math::dbToGain(static_cast<double>(math::clamp(ceilingP[i], -40.0f, 0.0f))));
-      }
       const float xin = math::limit(x[i], math::kMaxSignal);
       lines_.write(c, xin);
       // the gain this sample will need when it reaches the output

@@ -49,12 +49,7 @@ public:
     const float *x = ch.in(kIn), *vowel = ch.param(kVowel), *shift = ch.param(kShift), *q = ch.param(kQ);
     float* y = ch.out(kOut);
     for (int i = 0; i < kBlockFrames; ++i) {
-      if (vowel[i] != v.last[0] || shift[i] != v.last[1] || q[i] != v.last[2]) {
-        v.last[0] = vowel[i];
-        v.last[1] = shift[i];
-        v.last[2] = q[i];
-        design(v, vowel[i], shift[i], q[i]);
-      }
+      if (moved(v.last, vowel[i], shift[i], q[i])) design(v, vowel[i], shift[i], q[i]);
       const float in0 = math::limit(x[i], 100.0f);
       float sum = 0.0f;
       for (int f = 0; f < 3; ++f) {
@@ -67,8 +62,6 @@ public:
   }
 
 private:
-
-
   void design(FormantState& v, float vowelIn, float shiftIn, float qIn) const noexcept {
     const float pos = math::clamp(vowelIn, 0.0f, 4.0f);
     const int a = math::clamp(static_cast<int>(pos), 0, 4);
@@ -86,7 +79,6 @@ private:
       v.gain[f] = static_cast<float>(gain * k); // k * band = unity-peak band-pass
     }
   }
-
 };
 
 } // namespace mvm::modules

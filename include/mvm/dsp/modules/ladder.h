@@ -12,7 +12,8 @@ namespace mvm::modules {
 
 struct LadderState {
   float s[4] = {}; // the poles
-  float G = 0.0f, lastCutoff = -1.0f, lastPitch = -1e30f; // G is worked out when cutoff or pitch moves
+  float G = 0.0f;
+  float last[2] = {-1.0f, -1e30f}; // the cutoff and pitch G was worked out for
 };
 
 class Ladder final : public ChannelModule<Ladder, LadderState> {
@@ -38,9 +39,7 @@ public:
     const float *x = ch.in(kIn), *pitch = ch.in(kPitch), *cutoff = ch.param(kCutoff), *res = ch.param(kResonance), *drive = ch.param(kDrive);
     float* y = ch.out(kLp);
     for (int i = 0; i < kBlockFrames; ++i) {
-      if (cutoff[i] != v.lastCutoff || pitch[i] != v.lastPitch) {
-        v.lastCutoff = cutoff[i];
-        v.lastPitch = pitch[i];
+      if (moved(v.last, cutoff[i], pitch[i])) {
         const double fc = math::clamp(math::pitchedHz(cutoff[i], pitch[i], 20.0, 20000.0), 10.0, 0.49 * sampleRate());
         const double g = math::tanPi(fc * invRate);
         v.G = static_cast<float>(g / (1.0 + g));

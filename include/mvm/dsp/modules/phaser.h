@@ -13,8 +13,7 @@ struct PhaserState {
   static constexpr int kMaxStages = 12;
   double phase = 0.0; // of the sweep, in cycles
   float a = 0.0f;     // the allpasses' coefficient, worked out when the sweep or the centre moves
-  float lastOctaves = -1e9f;
-  float lastCenter = -1.0f;
+  float lastSweep[2] = {-1e9f, -1.0f}; // the octaves and centre `a` was worked out for
   float last = 0.0f;  // the output fed back
   float z[kMaxStages] = {};
 };
@@ -50,9 +49,7 @@ public:
       const float lfo = math::sin2pi(static_cast<float>(s.phase));
       s.phase = math::wrap01(s.phase + static_cast<double>(math::clamp(rate[i], 0.0f, 20.0f)) * invRate);
       const float octaves = 3.0f * math::clamp(depth[i], 0.0f, 1.0f) * lfo;
-      if (octaves != s.lastOctaves || center[i] != s.lastCenter) {
-        s.lastOctaves = octaves;
-        s.lastCenter = center[i];
+      if (moved(s.lastSweep, octaves, center[i])) {
         const double f = math::clamp(static_cast<double>(math::clamp(center[i], 50.0f, 5000.0f)) *
                                          math::exp2(static_cast<double>(octaves)),
                                      5.0, 0.45 * sr);
