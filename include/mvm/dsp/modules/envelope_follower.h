@@ -48,8 +48,8 @@ public:
         rmsMode = !rmsMode;
         s = rmsMode ? s * s : std::sqrt(s);
       }
-      if (attack[i] != v.attackTime) { v.attackTime = attack[i]; v.attackCoef = coefficient(attack[i], rate); }
-      if (release[i] != v.releaseTime) { v.releaseTime = release[i]; v.releaseCoef = coefficient(release[i], rate); }
+      if (moved(v.attackTime, attack[i])) v.attackCoef = coefficient(attack[i], rate);
+      if (moved(v.releaseTime, release[i])) v.releaseCoef = coefficient(release[i], rate);
       const float xi = math::limit(x[i], 100.0f);
       const float target = rmsMode ? xi * xi : std::fabs(xi);
       const float a = target > s ? v.attackCoef : v.releaseCoef;
@@ -62,12 +62,10 @@ public:
   }
 
 private:
-
   static float coefficient(float seconds, double rate) noexcept {
     const double frames = static_cast<double>(seconds) * rate;
     return frames <= 0.0 ? 0.0f : static_cast<float>(math::exp(-1.0 / frames));
   }
-
 };
 
 } // namespace mvm::modules
