@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "audio_clock.h"
@@ -29,6 +30,16 @@ struct AudioState {
   AudioClock* audioClock = nullptr; // optional: where MIDI and OSC arrivals are stamped against (audio_clock.h)
 };
 
+// How deep the first callback touches the audio thread's stack, deeper than any block goes: memory
+// is locked as it is first touched (live_rig.h), so no later callback faults a stack page in.
+inline constexpr std::size_t kAudioStackTouchBytes = 256 * 1024;
+
+[[gnu::noinline]] inline void touchAudioStack() noexcept MVM_NONBLOCKING {
+  volatile unsigned char pages[kAudioStackTouchBytes];
+  for (std::size_t i = 0; i < kAudioStackTouchBytes; i += 4096) pages[i] = 0;
+  (void)pages[0]; // volatile: the stores are kept, this read keeps the compiler from calling them unused
+}
+
 // audio thread, wait-free: RtAudioCallback's signature. `outputBuffer` holds `channels` blocks of
 // nFrames floats, one per channel. Never asks the API to stop (returns 0).
 inline int audioCallback(void* outputBuffer, void*, unsigned int nFrames, double, unsigned int status, void* user) noexcept MVM_NONBLOCKING {
@@ -46,6 +57,7 @@ inline int audioCallback(void* outputBuffer, void*, unsigned int nFrames, double
     for (int i = 0; i < frames; ++i) peak = std::max(peak, std::fabs(channels[c][i]));
   s.metrics->recordPeak(peak);
   if (!s.scheduleRecorded) {
+    touchAudioStack();
     s.metrics->recordScheduling();
     s.scheduleRecorded = true;
   }

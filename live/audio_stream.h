@@ -84,6 +84,7 @@ struct OpenStream {
   unsigned device = 0;
   std::string deviceName;
   unsigned rate = 0, frames = 0;
+  long latencyFrames = 0; // computed → heard, as the API reports it (0: it does not)
   int channels = 0;
 };
 
@@ -129,6 +130,7 @@ inline std::optional<OpenStream> tryOpen(const ApiName& api, const StreamRequest
       why = "the stream did not open";
       return std::nullopt;
     }
+    o.latencyFrames = o.audio->getStreamLatency();
     o.api = &api;
     return o;
   } catch (const RtAudioError& e) {

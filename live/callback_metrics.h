@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -85,22 +86,28 @@ private:
 // Everything the callback records. One writer (the audio thread), any readers.
 class CallbackMetrics {
 public:
+  // An xrun is ours when the callback before it used more than this much of its budget: the
+  // period also has to carry the server's own work and the copy to the device, so a callback at
+  // 90-100 % leaves too little of it to blame the xrun on anything else.
+  static constexpr double kOursAbovePercent = 90.0;
+
   // control thread, before the stream starts
   explicit CallbackMetrics(double sampleRate) : nsPerFrame_(1e9 / sampleRate) {}
 
   // audio thread, wait-free: one callback of `frames` frames that started at startNs and ended at
   // endNs (steady clock); `underflow` is the API's report that output was lost before it. An xrun
-  // is ours when the callback before it overran its budget, else the system's.
+  // is ours when the callback before it used more than kOursAbovePercent of its budget, else the
+  // system's.
   // Returns the callback's load (% of its budget).
   double record(std::uint64_t startNs, std::uint64_t endNs, int frames, bool underflow) noexcept {
     const double budgetNs = nsPerFrame_ * static_cast<double>(frames);
     const double load = budgetNs > 0 ? 100.0 * static_cast<double>(endNs - startNs) / budgetNs : 0.0;
     if (underflow) {
       xruns_.fetch_add(1, std::memory_order_relaxed);
-      (previousOver_ ? xrunsOurs_ : xrunsSystem_).fetch_add(1, std::memory_order_relaxed);
+      (previousNearBudget_ ? xrunsOurs_ : xrunsSystem_).fetch_add(1, std::memory_order_relaxed);
     }
-    previousOver_ = load > 100.0;
-    if (previousOver_) overBudget_.fetch_add(1, std::memory_order_relaxed);
+    previousNearBudget_ = load > kOursAbovePercent;
+    if (load > 100.0) overBudget_.fetch_add(1, std::memory_order_relaxed);
     load_.record(load);
     if (load > recentMaxLoad_.load(std::memory_order_relaxed)) recentMaxLoad_.store(load, std::memory_order_relaxed);
     if (callbacks_.load(std::memory_order_relaxed) == 0) firstNs_.store(startNs, std::memory_order_relaxed);
@@ -121,8 +128,10 @@ public:
   float takeRecentPeak() noexcept { return recentPeak_.exchange(0.0f, std::memory_order_relaxed); }
   double takeRecentMaxLoad() noexcept { return recentMaxLoad_.exchange(0.0, std::memory_order_relaxed); }
 
-  // audio thread, once (the first callback): how the thread is scheduled. A non-blocking query.
+  // audio thread, once (the first callback): how the thread is scheduled, and its id (for its page
+  // faults in /proc). Non-blocking queries.
   void recordScheduling() noexcept {
+    threadId_.store(static_cast<int>(::gettid()), std::memory_order_relaxed);
     int policy = 0;
     sched_param p{};
     if (pthread_getschedparam(pthread_self(), &policy, &p) == 0) {
@@ -143,16 +152,17 @@ public:
   float peak() const noexcept { return peak_.load(std::memory_order_relaxed); }
   int schedPolicy() const noexcept { return policy_.load(std::memory_order_relaxed); }
   int schedPriority() const noexcept { return priority_.load(std::memory_order_relaxed); }
+  int audioThreadId() const noexcept { return threadId_.load(std::memory_order_relaxed); } // 0 before the first callback
   const LoadHistogram& load() const noexcept { return load_; }
 
 private:
   const double nsPerFrame_;
-  bool previousOver_ = false; // audio thread only
+  bool previousNearBudget_ = false; // audio thread only
   std::atomic<std::uint64_t> callbacks_{0}, frames_{0}, xruns_{0}, xrunsOurs_{0}, xrunsSystem_{0}, overBudget_{0};
   std::atomic<std::uint64_t> firstNs_{0}, lastNs_{0};
   std::atomic<float> peak_{0.0f}, recentPeak_{0.0f};
   std::atomic<double> recentMaxLoad_{0.0};
-  std::atomic<int> policy_{-1}, priority_{0};
+  std::atomic<int> policy_{-1}, priority_{0}, threadId_{0};
   LoadHistogram load_;
 };
 

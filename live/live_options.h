@@ -108,7 +108,7 @@ inline void describeLiveOptions(po::options_description& visible, LiveOptions& o
       ("max-xruns-system-per-min", po::value(&o.thresholds.maxXrunsSystemPerMinute)->default_value(120.0),
        "soak threshold: the system's xruns per minute (the machine's own stalls)")
       ("max-rss-growth-mb", po::value(&o.thresholds.maxRssGrowthMb)->default_value(16.0), "soak threshold: RSS growth, MB (last sample minus the first once every swap patch has played)")
-      ("max-swap-ms", po::value(&o.thresholds.maxSwapMs)->default_value(250.0), "soak threshold: every swap's request → fade done, ms");
+      ("max-swap-ms", po::value(&o.thresholds.maxSwapMs)->default_value(250.0), "soak threshold: every swap's request → first block of the new patch, ms (the crossfade is not counted)");
 }
 
 // The options of playing: device, stream, crossfade, recording, overload.

@@ -238,8 +238,10 @@ private:
         record.firstBlockMs = t.audibleMs();
         record.fadeDoneMs = t.fadedMs();
         if (observer_) observer_->reloadFinished(*this, record);
-        std::printf("mvm-live: swapped to generation %llu (compiled in %.1f ms, first block %.1f ms, fade done %.1f ms after the request)\n",
-                    static_cast<unsigned long long>(record.generation), record.compileMs, record.firstBlockMs, record.fadeDoneMs);
+        std::printf("mvm-live: swapped to generation %llu (compiled in %.1f ms, first block %.1f ms, fade done %.1f ms after the request; "
+                    "heard %.1f ms later)\n",
+                    static_cast<unsigned long long>(record.generation), record.compileMs, record.firstBlockMs, record.fadeDoneMs,
+                    rig_.stream->rate ? 1000.0 * static_cast<double>(rig_.stream->latencyFrames) / rig_.stream->rate : 0.0);
       } else if (s == SwapState::Failed) {
         ++failedReloads_;
         record.ok = false;
@@ -275,10 +277,12 @@ private:
     }
   }
 
-  // Once a second: memory, and whatever the observer samples.
-  void sampleSecond(std::uint64_t nowNs) {
-    if (nowNs < nextSampleNs_) return;
+  // Once a second: memory, and whatever the observer samples. `last`: the part of a second before
+  // the end, so the samples cover the whole run.
+  void sampleSecond(std::uint64_t nowNs, bool last = false) {
+    if (nowNs < nextSampleNs_ && !last) return;
     nextSampleNs_ += 1000000000ull;
+    if (!last && !faultsAfterFirstSecond_) faultsAfterFirstSecond_ = threadPageFaults(rig_.metrics->audioThreadId());
     const auto rss = residentBytes();
     if (rss) memory_.add(*rss);
     if (observer_) observer_->secondPassed(*this, nowNs, rss);
@@ -300,13 +304,28 @@ private:
     std::this_thread::sleep_for(tick);
   }
 
-  // Stops the stream and the inputs. Time and callbacks are read together, before the stream stops.
+  // Stops the stream and the inputs. The totals and the last sample are read together while the
+  // stream plays: closing frees the client's threads (RSS), and its last callback (which can read
+  // as an xrun of ours or a long callback) belongs to no second of the run.
   RunTotals stop(int& exitCode) {
     RunTotals totals;
     const std::uint64_t endNs = steadyNowNs();
-    totals.callbacks = rig_.metrics->callbacks();
+    const CallbackMetrics& metrics = *rig_.metrics;
+    sampleSecond(endNs, true);
+    totals.callbacks = metrics.callbacks();
+    totals.xruns = metrics.xruns();
+    totals.xrunsOurs = metrics.xrunsOurs();
+    totals.xrunsSystem = metrics.xrunsSystem();
+    totals.loadP50 = metrics.load().percentile(0.5);
+    totals.loadP99 = metrics.load().percentile(0.99);
+    totals.loadMax = metrics.load().maxPercent();
+    totals.peak = metrics.peak();
+    totals.overloads = rig_.overload->engagements();
+    if (const auto locked = lockedBytes()) totals.lockedMb = bytesToMb(*locked);
+    if (const auto jack = residentBytesOf("/dev/shm/jack"); jack && *jack > 0) totals.jackSharedMb = bytesToMb(*jack);
+    if (const auto faults = threadPageFaults(rig_.metrics->audioThreadId()); faults && faultsAfterFirstSecond_)
+      totals.audioThreadPageFaults = static_cast<std::int64_t>(*faults - *faultsAfterFirstSecond_);
     totals.serverXruns = serverXrunCount();
-    if (const auto rss = residentBytes()) memory_.add(*rss); // while playing: closing frees the client's threads
     rig_.stop();
     serverXruns_.reset();
     rig_.finishRecording(exitCode);
@@ -320,10 +339,11 @@ private:
 
   // stdout: the summary line (kUsageText's "The summary"), MIDI and OSC if on, what was lost.
   void printSummary(RunTotals& totals) {
-    const CallbackMetrics& metrics = *rig_.metrics;
-    const auto& load = metrics.load();
     const std::uint64_t swaps = rig_.vm->counters().swaps.load(std::memory_order_relaxed);
+    char jackShared[64] = "";
+    if (totals.jackSharedMb >= 0) std::snprintf(jackShared, sizeof jackShared, ", JACK's shared memory %.1f MB of it", totals.jackSharedMb);
     std::string extra;
+    if (totals.audioThreadPageFaults >= 0) extra += ", audio-thread page faults " + std::to_string(totals.audioThreadPageFaults);
     if (totals.serverXruns >= 0) extra += ", server's xruns " + std::to_string(totals.serverXruns);
 #ifdef MVM_LIVE_RT_PROBE
     const mvm::test::RtCounts rt = mvm::test::rtCounts();
@@ -332,13 +352,13 @@ private:
 #endif
     std::printf("mvm-live: %.2f s, %llu callbacks (%.1f expected), xruns %llu (ours %llu, system's %llu), "
                 "load p50 %.1f%% p99 %.1f%% max %.1f%%, swaps %llu, failed reloads %llu, peak %s dBFS, overloads %llu, "
-                "RSS %.1f MB (growth %+.2f MB)%s\n",
+                "RSS %.1f MB (growth %+.2f MB)%s, locked %.1f MB%s\n",
                 totals.playedSeconds, static_cast<unsigned long long>(totals.callbacks), totals.playedSeconds * rig_.stream->rate / rig_.stream->frames,
-                static_cast<unsigned long long>(metrics.xruns()), static_cast<unsigned long long>(metrics.xrunsOurs()),
-                static_cast<unsigned long long>(metrics.xrunsSystem()), load.percentile(0.5), load.percentile(0.99), load.maxPercent(),
+                static_cast<unsigned long long>(totals.xruns), static_cast<unsigned long long>(totals.xrunsOurs),
+                static_cast<unsigned long long>(totals.xrunsSystem), totals.loadP50, totals.loadP99, totals.loadMax,
                 static_cast<unsigned long long>(swaps > 0 ? swaps - 1 : 0), static_cast<unsigned long long>(failedReloads_),
-                cli::linearDbText(metrics.peak(), 1).c_str(), static_cast<unsigned long long>(rig_.overload->engagements()),
-                bytesToMb(memory_.latest()), memory_.growthMb(), extra.c_str());
+                cli::linearDbText(totals.peak, 1).c_str(), static_cast<unsigned long long>(totals.overloads),
+                bytesToMb(memory_.latest()), memory_.growthMb(), jackShared, totals.lockedMb, extra.c_str());
     if (rig_.control.midiIn || rig_.control.oscServer)
       std::printf("mvm-live: control: %s, late events %llu\n", rig_.control.summary().c_str(),
                   static_cast<unsigned long long>(rig_.vm->counters().lateEvents.load(std::memory_order_relaxed)));
@@ -361,6 +381,7 @@ private:
   Clock::time_point nextWatchPoll_, nextMeter_, lastProgress_;
   std::uint64_t lastCallbacks_ = 0, limitNs_ = 0, nextSampleNs_ = 0, nextSwapNs_ = 0;
   std::size_t swapIndex_ = 0;
+  std::optional<std::uint64_t> faultsAfterFirstSecond_; // the audio thread's, at the first sample
   std::uint64_t seenEngagements_ = 0, seenRecoveries_ = 0;
 };
 

@@ -14,10 +14,18 @@ namespace mvm::live {
 
 class LiveSession;
 
-// The figures of a whole run, read as it stops.
+// The figures of a whole run, read while the stream still plays (closing it runs one more
+// callback, which belongs to no second of the run), together with the last sample.
 struct RunTotals {
   double playedSeconds = 0; // first callback to the end
   std::uint64_t callbacks = 0;
+  std::uint64_t xruns = 0, xrunsOurs = 0, xrunsSystem = 0;
+  double loadP50 = 0, loadP99 = 0, loadMax = 0; // % of the budget, every callback
+  float peak = 0;
+  std::uint64_t overloads = 0;
+  double lockedMb = -1; // resident and locked; -1: /proc does not say
+  double jackSharedMb = -1; // resident in the JACK server's shared memory; -1: not on JACK
+  std::int64_t audioThreadPageFaults = -1; // after the first second; -1: not measured
   std::int64_t serverXruns = -1; // JACK's own count; -1: not available
   LiveDrops dropped;
   std::int64_t audioThreadAllocations = -1; // the probed test build only
@@ -37,7 +45,8 @@ public:
   virtual void started(const LiveSession&) {}
   // A reload is final: its swap faded in, or it failed (the old program plays on).
   virtual void reloadFinished(const LiveSession&, const SwapRecord&) {}
-  // Once a second of the run, with the resident memory just sampled (nullopt: not readable).
+  // Once a second of the run, and once more for the part of a second before it stops, with the
+  // resident memory just sampled (nullopt: not readable).
   virtual void secondPassed(const LiveSession&, std::uint64_t /*nowNs*/, std::optional<std::uint64_t> /*rssBytes*/) {}
   // The stream has stopped and the summary is printed; `exitCode` is the run's so far.
   virtual SessionEnd finished(const LiveSession&, const RunTotals&, int exitCode) { return {exitCode}; }

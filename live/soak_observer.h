@@ -32,9 +32,10 @@ public:
     report_.swapEverySeconds = o.swapEvery;
     report_.rate = session.stream().rate;
     report_.frames = session.stream().frames;
+    report_.outputLatencyMs = session.stream().rate ? 1000.0 * session.stream().latencyFrames / session.stream().rate : 0.0;
     report_.thresholds = o.thresholds;
-    session.metrics().load().snapshot(*previous_);
-    previousCallbacks_ = session.metrics().callbacks();
+    // The first sample counts from the first callback (a few come before the control loop starts),
+    // so the samples add up to the run.
   }
 
   void reloadFinished(const LiveSession&, const SwapRecord& record) override { report_.swaps.push_back(record); }
@@ -85,17 +86,16 @@ public:
 
 private:
   void addTotals(const LiveSession& session, const RunTotals& totals) {
-    const CallbackMetrics& metrics = session.metrics();
     const MemorySampler& memory = session.memory();
     report_.playedSeconds = totals.playedSeconds;
     report_.callbacks = totals.callbacks;
-    report_.xrunsOurs = metrics.xrunsOurs();
-    report_.xrunsSystem = metrics.xrunsSystem();
+    report_.xrunsOurs = totals.xrunsOurs;
+    report_.xrunsSystem = totals.xrunsSystem;
     report_.serverXruns = totals.serverXruns;
-    report_.overloads = session.overload().engagements();
-    report_.loadP50 = metrics.load().percentile(0.5);
-    report_.loadP99 = metrics.load().percentile(0.99);
-    report_.loadMax = metrics.load().maxPercent();
+    report_.overloads = totals.overloads;
+    report_.loadP50 = totals.loadP50;
+    report_.loadP99 = totals.loadP99;
+    report_.loadMax = totals.loadMax;
     report_.rssFirstMb = bytesToMb(memory.first());
     report_.rssLastMb = bytesToMb(memory.latest());
     report_.rssMaxMb = bytesToMb(memory.max());
@@ -109,7 +109,7 @@ private:
   // Load histograms of the second before and of this one (large: on the heap).
   std::unique_ptr<LoadHistogram::Counts> window_ = std::make_unique<LoadHistogram::Counts>(),
                                          previous_ = std::make_unique<LoadHistogram::Counts>();
-  std::uint64_t previousCallbacks_ = 0;
+  std::uint64_t previousCallbacks_ = 0; // as of the last sample
   std::optional<std::pair<double, double>> rssBaseline_; // (t, MB): see SoakReport::rssBaselineMb
 };
 

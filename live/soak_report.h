@@ -2,6 +2,8 @@
 // The soak report of mvm-live --soak: per-second samples (RSS, callback load, xruns), one record
 // per swap (request → compiled → first block → fade done), totals, the thresholds and the verdict;
 // written as JSON (nlohmann-json) and as a self-contained HTML page of inline SVG plots next to it.
+// A swap's times mark when the audio thread computed a block; it is heard the stream's output
+// latency later, which the report gives beside them (the *_heard_ms fields).
 //
 // Thread contract: control thread.
 
@@ -35,14 +37,14 @@ struct SwapRecord {
   std::uint64_t generation = 0;
   bool ok = true;
   std::string error;
-  double compileMs = 0, firstBlockMs = 0, fadeDoneMs = 0; // after the request
+  double compileMs = 0, firstBlockMs = 0, fadeDoneMs = 0; // after the request, when computed
 };
 
 struct SoakThresholds {
   std::uint64_t maxXrunsOurs = 0;
   double maxXrunsSystemPerMinute = 120; // generous: this kind of machine stalls on its own
   double maxRssGrowthMb = 16;
-  double maxSwapMs = 250; // request → fade done, every swap
+  double maxSwapMs = 250; // request → first block of the new patch, every swap (the fade is not counted)
 };
 
 struct SoakReport {
@@ -51,6 +53,7 @@ struct SoakReport {
   std::vector<std::string> swapPatches;
   double plannedSeconds = 0, swapEverySeconds = 0, playedSeconds = 0;
   unsigned rate = 0, frames = 0;
+  double outputLatencyMs = 0; // computed → heard, as the audio API reports it (0: not reported)
   // what happened
   std::vector<SoakSample> samples;
   std::vector<SwapRecord> swaps;
@@ -74,10 +77,11 @@ inline double quantile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, rank > 0 ? rank - 1 : 0)];
 }
 
-inline std::vector<double> fadeDoneLatencies(const SoakReport& r) {
+// One figure of every swap that succeeded, e.g. &SwapRecord::firstBlockMs.
+inline std::vector<double> swapLatencies(const SoakReport& r, double SwapRecord::*figure) {
   std::vector<double> v;
   for (const SwapRecord& s : r.swaps)
-    if (s.ok) v.push_back(s.fadeDoneMs);
+    if (s.ok) v.push_back(s.*figure);
   return v;
 }
 
@@ -104,9 +108,9 @@ inline std::vector<std::string> soakFailures(const SoakReport& r) {
     std::snprintf(buf, sizeof buf, "RSS growth: %.2f MB > %.2f MB", rssGrowthMb(r), t.maxRssGrowthMb);
     f.push_back(buf);
   }
-  const auto lat = fadeDoneLatencies(r);
+  const auto lat = swapLatencies(r, &SwapRecord::firstBlockMs);
   if (!lat.empty() && *std::max_element(lat.begin(), lat.end()) > t.maxSwapMs) {
-    std::snprintf(buf, sizeof buf, "swap latency (request to fade done): max %.1f ms > %.1f ms", *std::max_element(lat.begin(), lat.end()),
+    std::snprintf(buf, sizeof buf, "swap latency (request to first block): max %.1f ms > %.1f ms", *std::max_element(lat.begin(), lat.end()),
                   t.maxSwapMs);
     f.push_back(buf);
   }
@@ -131,21 +135,22 @@ inline nlohmann::json soakJson(const SoakReport& r) {
       j["compiled_ms"] = s.compileMs;
       j["first_block_ms"] = s.firstBlockMs;
       j["fade_done_ms"] = s.fadeDoneMs;
+      j["first_block_heard_ms"] = s.firstBlockMs + r.outputLatencyMs;
+      j["fade_done_heard_ms"] = s.fadeDoneMs + r.outputLatencyMs;
     } else {
       j["error"] = s.error;
     }
     swaps.push_back(j);
   }
-  const auto lat = fadeDoneLatencies(r);
-  std::vector<double> compiled, first;
-  for (const SwapRecord& s : r.swaps)
-    if (s.ok) compiled.push_back(s.compileMs), first.push_back(s.firstBlockMs);
+  const auto lat = swapLatencies(r, &SwapRecord::fadeDoneMs), first = swapLatencies(r, &SwapRecord::firstBlockMs);
+  const auto compiled = swapLatencies(r, &SwapRecord::compileMs);
   const auto failures = soakFailures(r);
   json j;
   j["format"] = "mvm-soak-report";
   j["version"] = 1;
   j["run"] = {{"patch", r.patch}, {"swap_patches", r.swapPatches}, {"api", r.api}, {"device", r.device}, {"rate", r.rate},
-              {"frames", r.frames}, {"budget_ms", r.rate ? 1000.0 * r.frames / r.rate : 0.0}, {"planned_seconds", r.plannedSeconds},
+              {"frames", r.frames}, {"budget_ms", r.rate ? 1000.0 * r.frames / r.rate : 0.0}, {"output_latency_ms", r.outputLatencyMs},
+              {"planned_seconds", r.plannedSeconds},
               {"swap_every_seconds", r.swapEverySeconds}, {"played_seconds", r.playedSeconds}};
   j["totals"] = {{"callbacks", r.callbacks},
                  {"callbacks_expected", r.frames ? r.playedSeconds * r.rate / r.frames : 0.0},
@@ -166,6 +171,8 @@ inline nlohmann::json soakJson(const SoakReport& r) {
                  {"swaps_failed", r.swaps.size() - lat.size()},
                  {"swap_compiled_ms_p50", quantile(compiled, 0.5)},
                  {"swap_first_block_ms_p50", quantile(first, 0.5)},
+                 {"swap_first_block_ms_p99", quantile(first, 0.99)},
+                 {"swap_first_block_ms_max", first.empty() ? 0.0 : *std::max_element(first.begin(), first.end())},
                  {"swap_ms_p50", quantile(lat, 0.5)},
                  {"swap_ms_p99", quantile(lat, 0.99)},
                  {"swap_ms_max", lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end())}};
@@ -284,7 +291,7 @@ inline std::string soakHtml(const SoakReport& r) {
   const nlohmann::json j = soakJson(r);
   PlotSeries rss{"RSS", "#1f77b4", {}}, p50{"p50", "#2ca02c", {}}, p99{"p99", "#ff7f0e", {}}, mx{"max", "#d62728", {}};
   PlotSeries ours{"ours", "#d62728", {}}, system{"system's", "#7f7f7f", {}}, server{"server's (JACK)", "#9467bd", {}};
-  PlotSeries swap{"request to fade done", "#1f77b4", {}, true}, firstBlock{"request to first block", "#2ca02c", {}, true};
+  PlotSeries swap{"request to fade done", "#1f77b4", {}, true}, firstBlock{"request to first block (the limit's)", "#2ca02c", {}, true};
   for (const SoakSample& s : r.samples) {
     rss.points.emplace_back(s.t, s.rssMb);
     p50.points.emplace_back(s.t, s.loadP50);

@@ -31,22 +31,26 @@ TEST(LoadHistogram, LoadsBeyondTheRangeLandInTheOverflowBucket) {
   EXPECT_NEAR(h.percentile(0.5), 10.1, 1e-9);
 }
 
-TEST(CallbackMetrics, AnXrunIsOursOnlyWhenTheCallbackBeforeItOverran) {
+TEST(CallbackMetrics, AnXrunIsOursWhenTheCallbackBeforeItUsedOver90PercentOfItsBudget) {
   CallbackMetrics m(48000.0); // 480 frames = 10 ms budget
-  const std::uint64_t ms = 1000000;
+  const std::uint64_t ms = 1000000, us = 1000;
   m.record(0, 1 * ms, 480, false);        // 10 %
-  m.record(10 * ms, 11 * ms, 480, true);  // previous within budget: the system's
+  m.record(10 * ms, 11 * ms, 480, true);  // previous far within budget: the system's
   m.record(20 * ms, 32 * ms, 480, false); // 120 %: over budget
   m.record(40 * ms, 41 * ms, 480, true);  // previous over budget: ours
-  m.record(50 * ms, 51 * ms, 480, true);  // previous within budget again: the system's
-  EXPECT_EQ(m.callbacks(), 5u);
-  EXPECT_EQ(m.frames(), 5u * 480u);
-  EXPECT_EQ(m.xruns(), 3u);
-  EXPECT_EQ(m.xrunsOurs(), 1u);
-  EXPECT_EQ(m.xrunsSystem(), 2u);
-  EXPECT_EQ(m.overBudget(), 1u);
+  m.record(50 * ms, 51 * ms, 480, true);  // previous far within budget again: the system's
+  m.record(60 * ms, 69500 * us, 480, false); // 95 %: within budget, but too near it
+  m.record(70 * ms, 71 * ms, 480, true);     // ours
+  m.record(80 * ms, 88900 * us, 480, false); // 89 %: the margin left is the system's to lose
+  m.record(90 * ms, 91 * ms, 480, true);     // the system's
+  EXPECT_EQ(m.callbacks(), 9u);
+  EXPECT_EQ(m.frames(), 9u * 480u);
+  EXPECT_EQ(m.xruns(), 5u);
+  EXPECT_EQ(m.xrunsOurs(), 2u);
+  EXPECT_EQ(m.xrunsSystem(), 3u);
+  EXPECT_EQ(m.overBudget(), 1u); // only the 120 % callback overran
   EXPECT_EQ(m.firstCallbackNs(), 0u);
-  EXPECT_EQ(m.lastCallbackNs(), 50 * ms);
+  EXPECT_EQ(m.lastCallbackNs(), 90 * ms);
   EXPECT_NEAR(m.load().maxPercent(), 120.0, 1e-9);
   EXPECT_NEAR(m.load().percentile(0.5), 10.1, 1e-9);
 }

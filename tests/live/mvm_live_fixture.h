@@ -77,6 +77,8 @@ inline void writeByRename(const std::string& path, const std::string& text) {
 struct Summary {
   bool found = false;
   double seconds = 0, expected = 0, p50 = 0, p99 = 0, max = 0;
+  double rssMb = -1, lockedMb = -1, jackSharedMb = 0; // -1: not in the line
+  long long audioThreadPageFaults = -1;
   unsigned long long callbacks = 0, xruns = 0, ours = 0, system = 0, swaps = 0, failed = 0;
 };
 
@@ -99,6 +101,14 @@ inline Summary parseSummary(const std::string& output) {
   s.max = std::stod(m[9]);
   s.swaps = std::stoull(m[10]);
   s.failed = std::stoull(m[11]);
+  static const std::regex memory(R"(, RSS ([0-9.]+) MB \(growth [-+0-9.]+ MB\)(, JACK's shared memory ([0-9.]+) MB of it)?, locked ([0-9.]+) MB)");
+  if (std::smatch mm; std::regex_search(output, mm, memory)) {
+    s.rssMb = std::stod(mm[1]);
+    if (mm[3].matched) s.jackSharedMb = std::stod(mm[3]);
+    s.lockedMb = std::stod(mm[4]);
+  }
+  static const std::regex faults(R"(, audio-thread page faults ([0-9]+))");
+  if (std::smatch mf; std::regex_search(output, mf, faults)) s.audioThreadPageFaults = std::stoll(mf[1]);
   return s;
 }
 

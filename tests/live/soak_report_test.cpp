@@ -30,6 +30,7 @@ SoakReport sampleReport() {
   r.swapEverySeconds = 5;
   r.rate = 48000;
   r.frames = 128;
+  r.outputLatencyMs = 5.3;
   for (int s = 1; s <= 60; ++s) {
     SoakSample x;
     x.t = s;
@@ -48,8 +49,8 @@ SoakReport sampleReport() {
     w.patch = i % 2 ? "a.json" : "b.json";
     w.generation = static_cast<std::uint64_t>(i + 2);
     w.compileMs = 1;
-    w.firstBlockMs = 3;
-    w.fadeDoneMs = 20 + i; // 20..29
+    w.firstBlockMs = 3 + 0.5 * i; // 3..7.5
+    w.fadeDoneMs = 20 + i;        // 20..29
     r.swaps.push_back(w);
   }
   r.callbacks = 22500;
@@ -78,6 +79,12 @@ TEST(SoakReport, JsonHoldsRunTotalsThresholdsVerdictSamplesAndSwaps) {
   EXPECT_EQ(j["samples"][9]["xruns_system"], 1);
   EXPECT_EQ(j["swaps"].size(), 10u);
   EXPECT_EQ(j["swaps"][3]["fade_done_ms"], 23.0);
+  // Times mark when a block was computed; it is heard the output latency later.
+  EXPECT_EQ(j["run"]["output_latency_ms"], 5.3);
+  EXPECT_NEAR(j["swaps"][3]["first_block_heard_ms"].get<double>(), 4.5 + 5.3, 1e-12);
+  EXPECT_NEAR(j["swaps"][3]["fade_done_heard_ms"].get<double>(), 23.0 + 5.3, 1e-12);
+  EXPECT_EQ(j["totals"]["swap_first_block_ms_p99"], 7.5);
+  EXPECT_EQ(j["totals"]["swap_first_block_ms_max"], 7.5);
   EXPECT_EQ(j["totals"]["swap_ms_p50"], 24.0); // nearest rank of 20..29
   EXPECT_EQ(j["totals"]["swap_ms_p99"], 29.0);
   EXPECT_EQ(j["totals"]["swap_ms_max"], 29.0);
@@ -120,11 +127,15 @@ TEST(SoakReport, EachThresholdFailsTheVerdictWithItsOwnLine) {
     EXPECT_TRUE(mvm::live::soakFailures(r).empty());
   }
   {
+    // The swap threshold judges the time to the new patch's first block: a long crossfade is
+    // not a slow swap.
     SoakReport r = sampleReport();
-    r.thresholds.maxSwapMs = 28.5;
+    r.thresholds.maxSwapMs = 7.5;
+    EXPECT_TRUE(mvm::live::soakFailures(r).empty()); // every fade ends after 20 ms
+    r.thresholds.maxSwapMs = 7.0;
     const auto f = mvm::live::soakFailures(r);
     ASSERT_EQ(f.size(), 1u);
-    EXPECT_EQ(f[0], "swap latency (request to fade done): max 29.0 ms > 28.5 ms");
+    EXPECT_EQ(f[0], "swap latency (request to first block): max 7.5 ms > 7.0 ms");
   }
   {
     SoakReport r = sampleReport();
