@@ -60,4 +60,17 @@ inline bool isSteadyBlock(const float* x) noexcept {
   return simd::all(same);
 }
 
+// A gate's rising edges through 0.5 (the engine's gate threshold), frame by frame: the one bool a
+// trigger or clock input keeps in a module's State between frames and blocks.
+struct RisingEdge {
+  bool high = false; // the last frame seen was high
+
+  // Whether x starts a rise; x's side is remembered for the next frame.
+  bool rises(float x) noexcept {
+    const bool was = high;
+    high = x >= 0.5f;
+    return high && !was;
+  }
+};
+
 } // namespace mvm
