@@ -2,6 +2,7 @@
 // Gate utilities: TriggerToGate, Counter, GateDelay. Gates/triggers are high at >= 0.5; a
 // trigger is a rising edge through 0.5; outputs are exactly 0 or 1.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -38,11 +39,7 @@ public:
     const float *x = ch.in(kTrig), *length = ch.param(kLength);
     float* y = ch.out(kGate);
     for (int i = 0; i < kBlockFrames; ++i) {
-      if (s.trig.rises(x[i])) {
-        const double n = math::clamp(static_cast<double>(length[i]), 0.0001, 10.0) * sr;
-        s.remaining = static_cast<std::int64_t>(std::llround(n));
-        if (s.remaining < 1) s.remaining = 1;
-      }
+      if (s.trig.rises(x[i])) s.remaining = std::max(1L, math::roundFrames(math::clamp(static_cast<double>(length[i]), 0.0001, 10.0) * sr));
       y[i] = s.remaining > 0 ? 1.0f : 0.0f;
       if (s.remaining > 0) --s.remaining;
     }
