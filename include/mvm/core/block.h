@@ -67,9 +67,9 @@ struct RisingEdge {
 
   // Whether x starts a rise; x's side is remembered for the next frame.
   bool rises(float x) noexcept {
-    const bool was = high;
-    high = x >= 0.5f;
-    return high && !was;
+    const bool now = x >= 0.5f, rose = now && !high;
+    high = now;
+    return rose;
   }
 };
 
