@@ -80,4 +80,17 @@ inline bool moved(float& last, float now) noexcept {
   return true;
 }
 
+// A gate's rising edges through 0.5 (the engine's gate threshold), frame by frame: the one bool a
+// trigger or clock input keeps in a module's State between frames and blocks.
+struct RisingEdge {
+  bool high = false; // the last frame seen was high
+
+  // Whether x starts a rise; x's side is remembered for the next frame.
+  bool rises(float x) noexcept {
+    const bool now = x >= 0.5f, rose = now && !high;
+    high = now;
+    return rose;
+  }
+};
+
 } // namespace mvm

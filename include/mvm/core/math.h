@@ -192,6 +192,11 @@ inline double pitchedHz(float hz, float pitch, double lo = 0.01, double hi = 200
   return clamp(static_cast<double>(hz), lo, hi) * exp2(clamp(static_cast<double>(pitch), -10.0, 10.0));
 }
 
+// clamp for a float or four lanes of simd::f32x4 (the same bits lane by lane), NaN giving lo as
+// clamp does: what a lane-generic body (mapFrames) limits a parameter with.
+template <class V>
+inline V clampLanes(V x, float lo, float hi) noexcept { return simd::select(x >= lo, simd::clamp(x, lo, hi), V{} + lo); }
+
 // Frequency in Hz of a 1 V/octave pitch (0 V = C4).
 inline float pitchToHz(float volts) noexcept { return static_cast<float>(kC4Hz) * exp2(volts); }
 

@@ -28,9 +28,7 @@ public:
   }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
-    const float *x = ch.in(kIn), *s = ch.param(kScale), *o = ch.param(kOffset);
-    float* y = ch.out(kOut);
-    for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i] * s[i] + o[i];
+    mapFrames(ch.out(kOut), kBlockFrames, [](int, auto x, auto s, auto o) { return x * s + o; }, ch.in(kIn), ch.param(kScale), ch.param(kOffset));
   }
 };
 
@@ -57,9 +55,7 @@ public:
   }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
-    const float* v = ch.param(kValue);
-    float* y = ch.out(kOut);
-    for (int i = 0; i < kBlockFrames; ++i) y[i] = v[i];
+    mapFrames(ch.out(kOut), kBlockFrames, [](int, auto v) { return v; }, ch.param(kValue));
   }
 };
 
@@ -79,9 +75,7 @@ public:
   }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
-    const float *a = ch.in(kA), *b = ch.in(kB), *x = ch.in(kC), *d = ch.in(kD);
-    float* y = ch.out(kOut);
-    for (int i = 0; i < kBlockFrames; ++i) y[i] = ((a[i] + b[i]) + x[i]) + d[i];
+    mapFrames(ch.out(kOut), kBlockFrames, [](int, auto a, auto b, auto c, auto d) { return ((a + b) + c) + d; }, ch.in(kA), ch.in(kB), ch.in(kC), ch.in(kD));
   }
 };
 
@@ -102,10 +96,8 @@ public:
   }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
-    const bool hasB = isInputConnected(kB);
-    const float *a = ch.in(kA), *b = ch.in(kB);
-    float* y = ch.out(kOut);
-    for (int i = 0; i < kBlockFrames; ++i) y[i] = hasB ? a[i] * b[i] : a[i];
+    if (isInputConnected(kB)) mapFrames(ch.out(kOut), kBlockFrames, [](int, auto a, auto b) { return a * b; }, ch.in(kA), ch.in(kB));
+    else mapFrames(ch.out(kOut), kBlockFrames, [](int, auto a) { return a; }, ch.in(kA));
   }
 };
 
@@ -126,11 +118,9 @@ public:
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
     const float* x = ch.in(kIn);
-    float *a = ch.out(kAbs), *h = ch.out(kHalf);
-    for (int i = 0; i < kBlockFrames; ++i) {
-      a[i] = std::fabs(x[i]);
-      h[i] = x[i] > 0.0f ? x[i] : 0.0f;
-    }
+    float* a = ch.out(kAbs);
+    for (int i = 0; i < kBlockFrames; ++i) a[i] = std::fabs(x[i]);
+    mapFrames(ch.out(kHalf), kBlockFrames, [](int, auto v) { return simd::select(v > 0.0f, v, decltype(v){}); }, x);
   }
 };
 

@@ -28,11 +28,8 @@ public:
       float* y = DSPModule::out(out, side == 0 ? kLeft : kRight, 0);
       const int source = n >= 2 ? side : 0;
       const float* x = n >= 1 ? bus->inputs[source] : nullptr;
-      if (!x) {
-        for (int i = 0; i < kBlockFrames; ++i) y[i] = 0.0f;
-        continue;
-      }
-      for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i] * gain[i];
+      if (x) mapFrames(y, kBlockFrames, [](int, auto v, auto g) { return v * g; }, x, gain);
+      else fillFrames(y, kBlockFrames, 0.0f);
     }
   }
 };

@@ -30,10 +30,8 @@ public:
       if (side == 1 && !rightConnected && !isInputConnected(kLeft)) break;
       const int channels = inputChannels(port);
       float* y = bus.outputs[side];
-      for (int c = 0; c < channels; ++c) {
-        const float* x = this->in(in, port, c);
-        for (int i = 0; i < kBlockFrames; ++i) y[i] += x[i] * level[i];
-      }
+      for (int c = 0; c < channels; ++c)
+        mapFrames(y, kBlockFrames, [](int, auto sum, auto x, auto l) { return sum + x * l; }, y, this->in(in, port, c), level);
     }
   }
 };

@@ -14,7 +14,8 @@ namespace mvm::modules {
 
 struct BernoulliState {
   mvm::Random rng; // the coin
-  bool high = false, toA = false, tossed = false;
+  RisingEdge trig;
+  bool toA = false, tossed = false;
 };
 
 class Bernoulli final : public ChannelModule<Bernoulli, BernoulliState> {
@@ -42,13 +43,11 @@ public:
     const float *trig = ch.in(kTrig), *p = ch.param(kP), *mode = ch.param(kMode);
     float *ya = ch.out(kA), *yb = ch.out(kB);
     for (int i = 0; i < kBlockFrames; ++i) {
-      const bool high = trig[i] >= 0.5f;
-      if (high && !v.high) {
+      if (v.trig.rises(trig[i])) {
         v.toA = v.rng.uniform() < math::clamp(p[i], 0.0f, 1.0f);
         v.tossed = true;
       }
-      v.high = high;
-      const bool on = v.tossed && (mode[i] + 0.5f >= 1.0f || high);
+      const bool on = v.tossed && (mode[i] + 0.5f >= 1.0f || v.trig.high);
       ya[i] = on && v.toA ? 1.0f : 0.0f;
       yb[i] = on && !v.toA ? 1.0f : 0.0f;
     }

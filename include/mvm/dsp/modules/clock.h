@@ -25,7 +25,7 @@ struct ClockState {
   std::uint64_t frames = 0;  // frames run since the anchor
   double rate = 0.0;         // pulses per minute
   std::int64_t lastPulse = -1;
-  bool resetHigh = false;
+  RisingEdge reset;
 };
 
 class Clock final : public ChannelModule<Clock, ClockState> {
@@ -53,13 +53,11 @@ public:
     float *gate = ch.out(kClock), *trig = ch.out(kTrigger);
     const double sr = sampleRate();
     for (int i = 0; i < kBlockFrames; ++i) {
-      const bool resetHigh = reset[i] >= 0.5f;
-      if (resetHigh && !st.resetHigh) {
+      if (st.reset.rises(reset[i])) {
         st.anchor = 0.0;
         st.frames = 0;
         st.lastPulse = -1;
       }
-      st.resetHigh = resetHigh;
       const bool running = !runConnected || run[i] >= 0.5f;
       const int div = math::toIndex(division[i] + 0.5f, 1, 64);
       // pulses per minute; position = frames * rate / (60 sr): one rounding of an exact product,
@@ -93,8 +91,7 @@ public:
   }
 };
 struct ClockDividerState {
-  bool high = false;
-  bool resetHigh = false;
+  RisingEdge clock, reset;
   bool passing = false; // the divided output passes this clock pulse
   int count = 0;
   int edges = 0;        // seen, up to 2: the period is known from the second
@@ -125,12 +122,8 @@ public:
     const float *clk = ch.in(kClockIn), *reset = ch.in(kReset), *divideP = ch.sharedParam(kDivide), *multiplyP = ch.sharedParam(kMultiply);
     float *dv = ch.out(kDiv), *ml = ch.out(kMult);
     for (int i = 0; i < kBlockFrames; ++i) {
-      const bool r = reset[i] >= 0.5f;
-      if (r && !s.resetHigh) s.count = 0;
-      s.resetHigh = r;
-      const bool high = clk[i] >= 0.5f;
-      const bool rising = high && !s.high;
-      s.high = high;
+      if (s.reset.rises(reset[i])) s.count = 0;
+      const bool rising = s.clock.rises(clk[i]), high = s.clock.high;
       ++s.sinceEdge;
       if (rising) {
         const int n = math::toIndex(divideP[i] + 0.5f, 1, 16);

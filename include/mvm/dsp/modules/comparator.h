@@ -27,16 +27,14 @@ public:
   void processChannel(const Channel& ch, bool& on) noexcept {
     const float *a = ch.in(kA), *b = isInputConnected(kB) ? ch.in(kB) : ch.param(kThreshold), *h = ch.param(kHysteresis);
     float *y = ch.out(kOut), *inv = ch.out(kInv);
-    bool state = on;
     for (int i = 0; i < kBlockFrames; ++i) {
       const float half = h[i] > 0.0f ? 0.5f * h[i] : 0.0f;
-      if (half == 0.0f) state = a[i] > b[i];
-      else if (state) state = !(a[i] < b[i] - half);
-      else state = a[i] > b[i] + half;
-      y[i] = state ? 1.0f : 0.0f;
-      inv[i] = state ? 0.0f : 1.0f;
+      if (half == 0.0f) on = a[i] > b[i];
+      else if (on) on = !(a[i] < b[i] - half);
+      else on = a[i] > b[i] + half;
+      y[i] = on ? 1.0f : 0.0f;
+      inv[i] = on ? 0.0f : 1.0f;
     }
-    on = state;
   }
 };
 

@@ -24,13 +24,13 @@ public:
   }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
-    const float *curve = ch.sharedParam(kCurve), *a = ch.in(kA), *b = ch.in(kB), *mix = ch.param(kMix);
-    float* y = ch.out(kOut);
-    for (int i = 0; i < kBlockFrames; ++i) {
-      const float m = math::clamp(mix[i], 0.0f, 1.0f);
-      if (curve[i] >= 0.5f) y[i] = a[i] * math::cos2pi(0.25f * m) + b[i] * math::sin2pi(0.25f * m);
-      else y[i] = a[i] * (1.0f - m) + b[i] * m;
-    }
+    mapFrames(ch.out(kOut), kBlockFrames, [](int, auto curve, auto a, auto b, auto mix) {
+      const auto m = math::clampLanes(mix, 0.0f, 1.0f);
+      const auto linear = a * (1.0f - m) + b * m;
+      if (!simd::any(curve >= 0.5f)) return linear;
+      // cos as the sine a quarter turn on: the phases stay in [0, 0.5], so need no wrapping
+      return simd::select(curve >= 0.5f, a * math::sin2piWrapped(0.25f * m + 0.25f) + b * math::sin2piWrapped(0.25f * m), linear);
+    }, ch.sharedParam(kCurve), ch.in(kA), ch.in(kB), ch.param(kMix));
   }
 };
 

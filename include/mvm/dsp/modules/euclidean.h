@@ -14,8 +14,7 @@ namespace mvm::modules {
 struct EuclideanState {
   int step = -1; // -1: before the first step (after a reset)
   bool on = false;
-  bool clockHigh = false;
-  bool resetHigh = false;
+  RisingEdge clock, reset;
 };
 
 class Euclidean final : public ChannelModule<Euclidean, EuclideanState> {
@@ -78,12 +77,8 @@ public:
     const float *clk = ch.in(kClockIn), *reset = ch.in(kReset);
     float *gate = ch.out(kGate), *trig = ch.out(kTrigger);
     for (int i = 0; i < kBlockFrames; ++i) {
-      const bool r = reset[i] >= 0.5f;
-      if (r && !s.resetHigh) s.step = -1;
-      s.resetHigh = r;
-      const bool high = clk[i] >= 0.5f;
-      const bool rising = high && !s.clockHigh;
-      s.clockHigh = high;
+      if (s.reset.rises(reset[i])) s.step = -1;
+      const bool rising = s.clock.rises(clk[i]);
       if (rising) {
         const int steps = math::toIndex(stepsP[i] + 0.5f, 1, kMaxSteps);
         const int pulses = math::toIndex(pulsesP[i] + 0.5f, 0, kMaxSteps);
@@ -91,7 +86,7 @@ public:
         s.step = s.step + 1 >= steps ? 0 : s.step + 1;
         s.on = onset(steps, pulses, rot, s.step);
       }
-      gate[i] = (s.on && high && s.step >= 0) ? 1.0f : 0.0f;
+      gate[i] = (s.on && s.clock.high && s.step >= 0) ? 1.0f : 0.0f;
       trig[i] = (s.on && rising) ? 1.0f : 0.0f;
     }
   }

@@ -21,9 +21,7 @@ public:
   }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
-    const float *x = ch.in(kIn), *g = ch.param(kGain);
-    float* y = ch.out(kOut);
-    for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i] * g[i];
+    mapFrames(ch.out(kOut), kBlockFrames, [](int, auto x, auto g) { return x * g; }, ch.in(kIn), ch.param(kGain));
   }
 };
 

@@ -2,6 +2,7 @@
 // Gate utilities: TriggerToGate, Counter, GateDelay. Gates/triggers are high at >= 0.5; a
 // trigger is a rising edge through 0.5; outputs are exactly 0 or 1.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -14,7 +15,7 @@ namespace mvm::modules {
 // A rising edge starts a gate exactly round(length * sampleRate) samples long (at least 1),
 // counted from the edge's sample; a new edge restarts it.
 struct TriggerToGateState {
-  bool high = false;
+  RisingEdge trig;
   std::int64_t remaining = 0; // frames of the gate still to give
 };
 
@@ -38,13 +39,7 @@ public:
     const float *x = ch.in(kTrig), *length = ch.param(kLength);
     float* y = ch.out(kGate);
     for (int i = 0; i < kBlockFrames; ++i) {
-      const bool high = x[i] >= 0.5f;
-      if (high && !s.high) {
-        const double n = math::clamp(static_cast<double>(length[i]), 0.0001, 10.0) * sr;
-        s.remaining = static_cast<std::int64_t>(std::llround(n));
-        if (s.remaining < 1) s.remaining = 1;
-      }
-      s.high = high;
+      if (s.trig.rises(x[i])) s.remaining = std::max(1L, math::roundFrames(math::clamp(static_cast<double>(length[i]), 0.0001, 10.0) * sr));
       y[i] = s.remaining > 0 ? 1.0f : 0.0f;
       if (s.remaining > 0) --s.remaining;
     }
@@ -53,8 +48,7 @@ public:
 // Counts rising edges modulo max: `count` steps 0, 1, ..., max-1, 0...; `wrap` is 1 on the sample
 // the count returns to 0. A rising reset sets the count to 0 (no wrap trigger).
 struct CounterState {
-  bool high = false;
-  bool resetHigh = false;
+  RisingEdge trig, reset;
   int count = 0;
 };
 
@@ -77,19 +71,15 @@ public:
     const float *x = ch.in(kTrig), *reset = ch.in(kReset), *maxP = ch.sharedParam(kMax);
     float *count = ch.out(kCount), *wrap = ch.out(kWrap);
     for (int i = 0; i < kBlockFrames; ++i) {
-      const bool r = reset[i] >= 0.5f;
-      if (r && !s.resetHigh) s.count = 0;
-      s.resetHigh = r;
-      const bool high = x[i] >= 0.5f;
+      if (s.reset.rises(reset[i])) s.count = 0;
       bool wrapped = false;
-      if (high && !s.high) {
+      if (s.trig.rises(x[i])) {
         const int m = math::toIndex(maxP[i] + 0.5f, 1, 256);
         if (++s.count >= m) {
           s.count = 0;
           wrapped = true;
         }
       }
-      s.high = high;
       count[i] = static_cast<float>(s.count);
       wrap[i] = wrapped ? 1.0f : 0.0f;
     }

@@ -24,17 +24,17 @@ public:
     return d;
   }
 
+  // 1 where c holds, else 0: for a frame (bool) or four (a mask).
+  static float gate(bool c) noexcept { return c ? 1.0f : 0.0f; }
+  static simd::f32x4 gate(simd::i32x4 c) noexcept { return simd::select(c, simd::splat(1.0f), simd::splat(0.0f)); }
+
   void processChannel(const Channel& ch, Stateless&) noexcept {
     const float *a = ch.in(kA), *b = ch.in(kB);
-    float *yAnd = ch.out(kAnd), *yOr = ch.out(kOr), *yXor = ch.out(kXor), *yNand = ch.out(kNand), *yNot = ch.out(kNot);
-    for (int i = 0; i < kBlockFrames; ++i) {
-      const bool x = a[i] >= 0.5f, z = b[i] >= 0.5f;
-      yAnd[i] = (x && z) ? 1.0f : 0.0f;
-      yOr[i] = (x || z) ? 1.0f : 0.0f;
-      yXor[i] = (x != z) ? 1.0f : 0.0f;
-      yNand[i] = (x && z) ? 0.0f : 1.0f;
-      yNot[i] = x ? 0.0f : 1.0f;
-    }
+    mapFrames(ch.out(kAnd), kBlockFrames, [](int, auto x, auto z) { return gate(simd::both(x >= 0.5f, z >= 0.5f)); }, a, b);
+    mapFrames(ch.out(kOr), kBlockFrames, [](int, auto x, auto z) { return gate(simd::either(x >= 0.5f, z >= 0.5f)); }, a, b);
+    mapFrames(ch.out(kXor), kBlockFrames, [](int, auto x, auto z) { return gate((x >= 0.5f) != (z >= 0.5f)); }, a, b);
+    mapFrames(ch.out(kNand), kBlockFrames, [](int, auto x, auto z) { return 1.0f - gate(simd::both(x >= 0.5f, z >= 0.5f)); }, a, b);
+    mapFrames(ch.out(kNot), kBlockFrames, [](int, auto x) { return 1.0f - gate(x >= 0.5f); }, a);
   }
 };
 

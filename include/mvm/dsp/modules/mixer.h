@@ -26,17 +26,11 @@ public:
   }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
-    bool connected[kInputs];
-    for (int k = 0; k < kInputs; ++k) connected[k] = isInputConnected(k);
     float* y = ch.out(kOut);
-    for (int i = 0; i < kBlockFrames; ++i) y[i] = 0.0f;
-    for (int k = 0; k < kInputs; ++k) {
-      if (!connected[k]) continue;
-      const float *x = ch.in(k), *g = ch.param(k);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] += g[i] * x[i];
-    }
-    const float* master = ch.param(kMaster);
-    for (int i = 0; i < kBlockFrames; ++i) y[i] *= master[i];
+    fillFrames(y, kBlockFrames, 0.0f);
+    for (int k = 0; k < kInputs; ++k)
+      if (isInputConnected(k)) mapFrames(y, kBlockFrames, [](int, auto sum, auto g, auto x) { return sum + g * x; }, y, ch.param(k), ch.in(k));
+    mapFrames(y, kBlockFrames, [](int, auto sum, auto master) { return sum * master; }, y, ch.param(kMaster));
   }
 };
 

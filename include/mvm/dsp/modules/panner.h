@@ -24,13 +24,14 @@ public:
   }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
-    const float *x = ch.in(kIn), *pan = ch.param(kPan);
-    float *l = ch.out(kLeft), *r = ch.out(kRight);
-    for (int i = 0; i < kBlockFrames; ++i) {
-      const float theta = (math::clamp(pan[i], -1.0f, 1.0f) + 1.0f) * 0.125f;
-      l[i] = x[i] * math::cos2pi(theta);
-      r[i] = x[i] * math::sin2pi(theta);
-    }
+    // theta + turn, for the sine (turn 0) and the cosine (a quarter turn on): in [0, 0.5], no wrapping needed
+    const auto side = [&](int port, float turn) {
+      mapFrames(ch.out(port), kBlockFrames, [turn](int, auto x, auto pan) {
+        return x * math::sin2piWrapped((math::clampLanes(pan, -1.0f, 1.0f) + 1.0f) * 0.125f + turn);
+      }, ch.in(kIn), ch.param(kPan));
+    };
+    side(kLeft, 0.25f);
+    side(kRight, 0.0f);
   }
 };
 

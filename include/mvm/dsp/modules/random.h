@@ -18,7 +18,7 @@ struct RandomState {
   float from = 0.0f, target = 0.0f;
   float sinceStep = 0.0f; // frames since the last new value
   float length = 1.0f;    // frames per step
-  bool high = false;
+  RisingEdge trig;
 };
 
 class RandomSource final : public ChannelModule<RandomSource, RandomState> {
@@ -57,12 +57,10 @@ public:
     for (int i = 0; i < kBlockFrames; ++i) {
       bool step = false;
       if (clocked) {
-        const bool high = trig[i] >= 0.5f;
-        if (high && !v.high) {
+        if (v.trig.rises(trig[i])) {
           step = true;
           v.length = math::clamp(v.sinceStep, 1.0f, 1e9f);
         }
-        v.high = high;
       } else {
         v.length = rate / math::clamp(hz[i], 0.01f, 1000.0f);
         step = v.sinceStep >= v.length;

@@ -14,7 +14,7 @@ namespace mvm::modules {
 struct SampleHoldState {
   mvm::Random rng; // the internal noise
   float held = 0.0f;
-  bool high = false;
+  RisingEdge trig;
 };
 
 class SampleHold final : public ChannelModule<SampleHold, SampleHoldState> {
@@ -41,9 +41,7 @@ public:
     const float *x = ch.in(kIn), *trig = ch.in(kTrig);
     float* y = ch.out(kOut);
     for (int i = 0; i < kBlockFrames; ++i) {
-      const bool high = trig[i] >= 0.5f;
-      if (high && !v.high) v.held = internal ? v.rng.bipolar() : math::limit(x[i], math::kMaxSignal); // held until the next trigger
-      v.high = high;
+      if (v.trig.rises(trig[i])) v.held = internal ? v.rng.bipolar() : math::limit(x[i], math::kMaxSignal); // held until the next trigger
       y[i] = v.held;
     }
   }

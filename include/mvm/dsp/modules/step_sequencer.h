@@ -14,8 +14,7 @@ namespace mvm::modules {
 
 struct StepSequencerState {
   int step = -1; // -1: before the first clock
-  bool clockHigh = false;
-  bool resetHigh = false;
+  RisingEdge clock, reset;
 };
 
 class StepSequencer final : public ChannelModule<StepSequencer, StepSequencerState> {
@@ -54,12 +53,8 @@ public:
     const float *clk = ch.in(kClockIn), *reset = ch.in(kReset), *length = ch.param(kLength);
     float *pitch = ch.out(kPitch), *gate = ch.out(kGate), *trig = ch.out(kTrigger);
     for (int i = 0; i < kBlockFrames; ++i) {
-      const bool r = reset[i] >= 0.5f;
-      if (r && !st.resetHigh) st.step = -1;
-      st.resetHigh = r;
-      const bool high = clk[i] >= 0.5f;
-      const bool rising = high && !st.clockHigh;
-      st.clockHigh = high;
+      if (st.reset.rises(reset[i])) st.step = -1;
+      const bool rising = st.clock.rises(clk[i]);
       if (rising) {
         const int n = math::toIndex(length[i] + 0.5f, 1, kSteps);
         st.step = st.step + 1 >= n ? 0 : st.step + 1;
@@ -67,7 +62,7 @@ public:
       const int s = st.step < 0 ? 0 : st.step;
       const bool on = st.step >= 0 && ch.param(kGate1 + s)[i] >= 0.5f;
       pitch[i] = ch.param(kStep1 + s)[i];
-      gate[i] = (on && high) ? 1.0f : 0.0f;
+      gate[i] = (on && st.clock.high) ? 1.0f : 0.0f;
       trig[i] = (on && rising) ? 1.0f : 0.0f;
     }
   }

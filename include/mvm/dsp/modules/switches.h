@@ -5,8 +5,6 @@
 // output, wrapping after `steps` outputs; a rising reset returns to out1 (and wins over a trig
 // on the same sample). Outputs not selected carry 0.
 
-#include <cstdint>
-
 #include "mvm/core/math.h"
 #include "mvm/dsp/module_kernel.h"
 
@@ -29,14 +27,13 @@ public:
   }
 
   void processChannel(const Channel& ch, Stateless&) noexcept {
-    const float *a = ch.in(kA), *b = ch.in(kB), *g = ch.in(kGate), *s = ch.param(kSelect);
-    float* y = ch.out(kOut);
-    for (int i = 0; i < kBlockFrames; ++i) y[i] = g[i] + s[i] >= 0.5f ? b[i] : a[i];
+    mapFrames(ch.out(kOut), kBlockFrames, [](int, auto a, auto b, auto g, auto s) { return simd::select(g + s >= 0.5f, b, a); },
+              ch.in(kA), ch.in(kB), ch.in(kGate), ch.param(kSelect));
   }
 };
 struct SequentialSwitchState {
   int step = 0;
-  bool trigHigh = false, resetHigh = false;
+  RisingEdge trig, reset;
 };
 
 class SequentialSwitch final : public ChannelModule<SequentialSwitch, SequentialSwitchState> {
@@ -66,12 +63,10 @@ public:
     for (int o = 0; o < kOutputs; ++o) y[o] = ch.out(o);
     for (int i = 0; i < kBlockFrames; ++i) {
       const int steps = math::toIndex(stepsParam[i] + 0.5f, 2, kOutputs);
-      const bool t = trig[i] >= 0.5f, r = reset[i] >= 0.5f;
-      if (r && !v.resetHigh) v.step = 0;
-      else if (t && !v.trigHigh) v.step = v.step + 1;
+      const bool advance = v.trig.rises(trig[i]);
+      if (v.reset.rises(reset[i])) v.step = 0;
+      else if (advance) v.step = v.step + 1;
       if (v.step >= steps) v.step = 0;
-      v.trigHigh = t;
-      v.resetHigh = r;
       for (int o = 0; o < kOutputs; ++o) y[o][i] = o == v.step ? x[i] : 0.0f;
     }
   }
