@@ -44,8 +44,7 @@ public:
         held = math::limit(x[i], math::kMaxSignal); // held for many samples: no NaN, nothing to overflow the steps
       }
       phase += static_cast<double>(math::clamp(rate[i], 20.0f, 192000.0f)) * invRate;
-      if (bits[i] != lastBits_) {
-        lastBits_ = bits[i];
+      if (moved(lastBits_, bits[i])) {
         step_ = math::exp2(1.0f - math::clamp(bits[i], 1.0f, 24.0f));
         invStep_ = 1.0f / step_;
       }

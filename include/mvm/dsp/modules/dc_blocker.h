@@ -30,8 +30,7 @@ public:
     const float *x = ch.in(kIn), *cutoff = ch.param(kCutoff);
     float* y = ch.out(kOut);
     for (int i = 0; i < kBlockFrames; ++i) {
-      if (cutoff[i] != v.lastCutoff) {
-        v.lastCutoff = cutoff[i];
+      if (moved(v.lastCutoff, cutoff[i])) {
         v.R = static_cast<float>(math::exp(-math::kTwoPi * math::clamp(static_cast<double>(cutoff[i]), 1.0, 200.0) / sampleRate()));
       }
       const float in0 = math::limit(x[i], 100.0f);

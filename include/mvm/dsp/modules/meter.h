@@ -48,14 +48,12 @@ public:
       float x = 0.0f;
       for (int c = 0; c < channels; ++c) x += in[kIn][c * kBlockFrames + i];
       x = math::limit(x, math::kMaxSignal);
-      if (release[i] != lastRelease_) {
-        lastRelease_ = release[i];
+      if (moved(lastRelease_, release[i])) {
         // 10^(-3 / (release * sr)) = 2^(-3 log2(10) / n)
         const double n = math::clamp(static_cast<double>(release[i]), 0.01, 10.0) * sr;
         decay_ = static_cast<float>(math::exp2(-9.965784284662087 / n));
       }
-      if (window[i] != lastWindow_) {
-        lastWindow_ = window[i];
+      if (moved(lastWindow_, window[i])) {
         const double n = math::clamp(static_cast<double>(window[i]), 0.001, 5.0) * sr;
         coef_ = static_cast<float>(1.0 - math::exp(-1.0 / n));
       }

@@ -30,8 +30,7 @@ public:
     const float *x = ch.in(kIn), *cutoff = ch.param(kCutoff);
     float *lp = ch.out(kLp), *hp = ch.out(kHp);
     for (int i = 0; i < kBlockFrames; ++i) {
-      if (cutoff[i] != v.lastCutoff) {
-        v.lastCutoff = cutoff[i];
+      if (moved(v.lastCutoff, cutoff[i])) {
         const double fc = math::clamp(static_cast<double>(cutoff[i]), 1.0, 0.49 * sampleRate());
         const double g = math::tanPi(math::clamp(fc, 1.0, 20000.0) / sampleRate());
         v.G = static_cast<float>(g / (1.0 + g));
