@@ -53,11 +53,8 @@ public:
       const float centre = 1.0f - 0.5f * m, side = m;
       const float norm = 1.0f / std::sqrt(centre * centre + 6.0f * side * side);
       float sum = 0.0f;
-      for (int s = 0; s < kSaws; ++s) {
-        float v[4];
-        st.saws[s].tick(blep::phaseIncrement(hz * (1.0 + kOffsets[s] * det), invRate), 0.5, 0.0, v);
-        sum += (s == 3 ? centre : side) * v[2];
-      }
+      for (int s = 0; s < kSaws; ++s)
+        sum += (s == 3 ? centre : side) * st.saws[s].tick(blep::phaseIncrement(hz * (1.0 + kOffsets[s] * det), invRate)).saw;
       y[i] = sum * norm;
     }
   }
