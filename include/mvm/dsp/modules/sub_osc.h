@@ -46,8 +46,9 @@ public:
       n1[i] = one.sine;
       s2[i] = two.square;
       n2[i] = two.sine;
-      const blep::Sample& chosen = octave[i] + 0.5f >= 2.0f ? two : one;
-      y[i] = chosen.square + math::clamp(shape[i], 0.0f, 1.0f) * (chosen.sine - chosen.square);
+      const bool second = octave[i] + 0.5f >= 2.0f;
+      const float k = math::clamp(shape[i], 0.0f, 1.0f);
+      y[i] = second ? two.square + k * (two.sine - two.square) : one.square + k * (one.sine - one.square);
     }
   }
 };

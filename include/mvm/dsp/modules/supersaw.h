@@ -53,8 +53,10 @@ public:
       const float centre = 1.0f - 0.5f * m, side = m;
       const float norm = 1.0f / std::sqrt(centre * centre + 6.0f * side * side);
       float sum = 0.0f;
-      for (int s = 0; s < kSaws; ++s)
-        sum += (s == 3 ? centre : side) * st.saws[s].tick(blep::phaseIncrement(hz * (1.0 + kOffsets[s] * det), invRate)).saw;
+      for (int s = 0; s < kSaws; ++s) {
+        const float saw = st.saws[s].tick(blep::phaseIncrement(hz * (1.0 + kOffsets[s] * det), invRate)).saw;
+        sum += (s == 3 ? centre : side) * saw;
+      }
       y[i] = sum * norm;
     }
   }
