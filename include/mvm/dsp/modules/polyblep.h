@@ -34,8 +34,8 @@ inline void rampResidual(float d, float r[4]) noexcept {
   r[3] = -d5 * (1.0f / 120.0f) + d4 * (1.0f / 24.0f) - d3 * (1.0f / 12.0f) + d2 * (1.0f / 12.0f) - d * (1.0f / 24.0f) + 1.0f / 120.0f;
 }
 
-// Two-sample delay line that collects the corrections of one waveform, for one channel (V =
-// float) or four lanes (SawOsc, which adds its corrections to the taps lane by lane).
+// Two-sample delay line that collects the corrections of one waveform: one channel's (V = float)
+// or four lanes' (SawOsc, which adds its corrections to the taps lane by lane).
 template <class V = float>
 struct Corrector {
   V prev2{}; // sample n-2, next out

@@ -12,7 +12,7 @@ namespace mvm::modules {
 template <class V>
 struct SawOscState {
   simd::DoubleOf<V> phase{};
-  blep::Corrector<V> taps;
+  blep::Corrector<V> taps; // samples n-2 .. n+1
   PhaseIncrement<V> inc;
 };
 
