@@ -299,13 +299,16 @@ private:
   int pick(int voices, int note) const noexcept {
     for (int v = 0; v < voices; ++v)
       if (state_.voice[v].held && state_.voice[v].note == note) return v;
+    const int free = oldest(voices, false);
+    return free >= 0 ? free : oldest(voices, true);
+  }
+
+  // Of voices 0 .. voices-1 whose gate is `held`, the one with the oldest `since` (note-on or
+  // note-off); -1 for none.
+  int oldest(int voices, bool held) const noexcept {
     int best = -1;
     for (int v = 0; v < voices; ++v)
-      if (!state_.voice[v].held && (best < 0 || state_.voice[v].since < state_.voice[best].since)) best = v;
-    if (best >= 0) return best;
-    best = 0;
-    for (int v = 1; v < voices; ++v)
-      if (state_.voice[v].since < state_.voice[best].since) best = v;
+      if (state_.voice[v].held == held && (best < 0 || state_.voice[v].since < state_.voice[best].since)) best = v;
     return best;
   }
 
@@ -355,16 +358,7 @@ private:
   // The host's voice limit (an overload policy): release the voices holding the oldest notes until
   // at most `limit` are held. Released, not cut: their envelopes fade out as after a note-off.
   void enforceLimit(int limit, int voices) noexcept {
-    for (;;) {
-      int held = 0, oldest = -1;
-      for (int v = 0; v < voices; ++v)
-        if (state_.voice[v].held) {
-          ++held;
-          if (oldest < 0 || state_.voice[v].since < state_.voice[oldest].since) oldest = v;
-        }
-      if (held <= limit) return;
-      freeVoice(state_.voice[oldest]);
-    }
+    while (activeVoices() > limit) freeVoice(state_.voice[oldest(voices, true)]);
   }
 
   std::int64_t glideFrames_ = 0;
