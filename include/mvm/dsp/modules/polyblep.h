@@ -34,12 +34,14 @@ inline void rampResidual(float d, float r[4]) noexcept {
   r[3] = -d5 * (1.0f / 120.0f) + d4 * (1.0f / 24.0f) - d3 * (1.0f / 12.0f) + d2 * (1.0f / 12.0f) - d * (1.0f / 24.0f) + 1.0f / 120.0f;
 }
 
-// Two-sample delay line that collects the corrections of one waveform.
+// Two-sample delay line that collects the corrections of one waveform: one channel's (V = float)
+// or four lanes' (SawOsc, which adds its corrections to the taps lane by lane).
+template <class V = float>
 struct Corrector {
-  float prev2 = 0.0f; // sample n-2, next out
-  float prev1 = 0.0f; // sample n-1
-  float cur = 0.0f;   // corrections for sample n
-  float next = 0.0f;  // corrections for sample n+1
+  V prev2{}; // sample n-2, next out
+  V prev1{}; // sample n-1
+  V cur{};   // corrections for sample n
+  V next{};  // corrections for sample n+1
 
   void step(float height, float d) noexcept {
     float r[4];
@@ -52,12 +54,12 @@ struct Corrector {
     add(slopeChange, r);
   }
   // Push the naive value of sample n, return the corrected sample n-2.
-  float push(float naive) noexcept {
-    const float y = prev2;
+  V push(V naive) noexcept {
+    const V y = prev2;
     prev2 = prev1;
     prev1 = cur + naive;
     cur = next;
-    next = 0.0f;
+    next = V{};
     return y;
   }
 
@@ -79,16 +81,19 @@ inline float naiveTriangle(double p) noexcept {
 
 enum Wave : unsigned { kSine = 1u, kTriangle = 2u, kSaw = 4u, kSquare = 8u, kAll = 15u };
 
+// One output sample of each wave; a wave the Oscillator does not compute stays 0.
+struct Sample { float sine = 0.0f, triangle = 0.0f, saw = 0.0f, square = 0.0f; };
+
 // A phase accumulator with band-limited sine (unchanged except at sync), triangle, saw and
 // variable-width square outputs, delayed by two samples. `Waves` selects what is computed.
 template <unsigned Waves = kAll>
 struct Oscillator {
   double phase = 0.0;
-  Corrector sine, tri, saw, sqr;
+  Corrector<> sine, tri, saw, sqr;
 
-  // One sample. dt = frequency / sample rate, in [0, 0.5]; pw in (0, 1); syncAt in (0, 1] is
-  // the fractional time within this sample at which the phase resets to 0, or <= 0 for none.
-  void tick(double dt, double pw, double syncAt, float* out) noexcept {
+  // One sample. dt = frequency / sample rate, in [0, 0.5]; pw in (0, 1), the square's width; syncAt
+  // in (0, 1] is the fractional time within this sample at which the phase resets to 0 (<= 0: no sync).
+  Sample tick(double dt, double pw = 0.5, double syncAt = 0.0) noexcept {
     if (syncAt > 0.0) {
       segment(0.0, syncAt, dt, pw);
       reset(syncAt, dt, pw);
@@ -96,10 +101,12 @@ struct Oscillator {
     } else {
       segment(0.0, 1.0, dt, pw);
     }
-    if constexpr ((Waves & kSine) != 0) out[0] = sine.push(math::sin2pi(static_cast<float>(phase)));
-    if constexpr ((Waves & kTriangle) != 0) out[1] = tri.push(naiveTriangle(phase));
-    if constexpr ((Waves & kSaw) != 0) out[2] = saw.push(naiveSaw(phase));
-    if constexpr ((Waves & kSquare) != 0) out[3] = sqr.push(naiveSquare(phase, pw));
+    Sample out;
+    if constexpr ((Waves & kSine) != 0) out.sine = sine.push(math::sin2pi(static_cast<float>(phase)));
+    if constexpr ((Waves & kTriangle) != 0) out.triangle = tri.push(naiveTriangle(phase));
+    if constexpr ((Waves & kSaw) != 0) out.saw = saw.push(naiveSaw(phase));
+    if constexpr ((Waves & kSquare) != 0) out.square = sqr.push(naiveSquare(phase, pw));
+    return out;
   }
 
 private:

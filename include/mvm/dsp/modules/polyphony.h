@@ -6,6 +6,7 @@
 // param when that is set (1..16). Channel c carries in(c+1); inputs above the count are ignored
 // and unconnected inputs give 0.
 
+#include <algorithm>
 #include <string>
 
 #include "mvm/core/math.h"
@@ -42,9 +43,8 @@ public:
   void process(const float** in, float** out) override {
     for (int c = 0; c < outputChannels(kOut); ++c) {
       float* y = DSPModule::out(out, kOut, c);
-      const float* x = in[c]; // input c, channel 0
-      const bool connected = isInputConnected(c);
-      for (int i = 0; i < kBlockFrames; ++i) y[i] = connected ? x[i] : 0.0f;
+      if (isInputConnected(c)) std::copy_n(in[c], kBlockFrames, y); // input c, channel 0
+      else fillFrames(y, kBlockFrames, 0.0f);
     }
   }
 };
@@ -68,12 +68,9 @@ public:
     const int channels = inputChannels(kIn);
     for (int o = 0; o < kMaxChannels; ++o) {
       float* y = DSPModule::out(out, o, 0);
-      if (o < channels) {
-        const float* x = in[kIn] + o * kBlockFrames; // no mono broadcast: a mono cable fills out1 only
-        for (int i = 0; i < kBlockFrames; ++i) y[i] = x[i];
-      } else {
-        for (int i = 0; i < kBlockFrames; ++i) y[i] = 0.0f;
-      }
+      // channel o, with no mono broadcast: a mono cable fills out1 only
+      if (o < channels) std::copy_n(in[kIn] + o * kBlockFrames, kBlockFrames, y);
+      else fillFrames(y, kBlockFrames, 0.0f);
     }
   }
 };

@@ -30,9 +30,7 @@ public:
     float* y = ch.out(kOut);
     for (int i = 0; i < kBlockFrames; ++i) {
       const double hz = math::pitchedHz(freq[i], pitch[i]);
-      float v[4];
-      osc.tick(blep::phaseIncrement(hz, invRate), math::clamp(static_cast<double>(pw[i]), 0.01, 0.99), 0.0, v);
-      y[i] = v[3];
+      y[i] = osc.tick(blep::phaseIncrement(hz, invRate), math::clamp(static_cast<double>(pw[i]), 0.01, 0.99)).square;
     }
   }
 };

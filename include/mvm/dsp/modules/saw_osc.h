@@ -12,7 +12,7 @@ namespace mvm::modules {
 template <class V>
 struct SawOscState {
   simd::DoubleOf<V> phase{};
-  V prev2{}, prev1{}, cur{}, next{}; // blep::Corrector's taps: samples n-2 .. n+1
+  blep::Corrector<V> taps; // samples n-2 .. n+1
   PhaseIncrement<V> inc;
 };
 
@@ -46,13 +46,6 @@ public:
       }
     }
     V* y = ch.out(kOut);
-    const auto push = [&](int i, V naive) {
-      y[i] = s.prev2;
-      s.prev2 = s.prev1;
-      s.prev1 = s.cur + naive;
-      s.cur = s.next;
-      s.next = V{};
-    };
     D d = s.inc.dt;
     for (int i = 0; i < kBlockFrames; ++i) {
       if (steady) {
@@ -65,7 +58,7 @@ public:
         }
         for (const int end = i + std::max(safe, 0); i < end; ++i) {
           s.phase = s.phase + d + 0.0;
-          push(i, simd::toFloat(2.0 * s.phase - 1.0));
+          y[i] = s.taps.push(simd::toFloat(2.0 * s.phase - 1.0));
         }
         if (i == kBlockFrames) break;
       } else {
@@ -82,10 +75,10 @@ public:
             blep::stepResidual(math::clamp(static_cast<float>(at), 1e-7f, 1.0f), taps);
             for (int t = 0; t < 4; ++t) simd::setLane(r[t], j, -2.0f * taps[t]);
           }
-        s.prev2 += r[0], s.prev1 += r[1], s.cur += r[2], s.next += r[3];
+        s.taps.prev2 += r[0], s.taps.prev1 += r[1], s.taps.cur += r[2], s.taps.next += r[3];
       }
       s.phase = simd::select(crossed, pb - 1.0, pb + 0.0); // wrap01 of a phase below 2
-      push(i, simd::toFloat(2.0 * s.phase - 1.0));
+      y[i] = s.taps.push(simd::toFloat(2.0 * s.phase - 1.0));
     }
     state = s;
   }

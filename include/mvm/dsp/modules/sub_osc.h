@@ -40,16 +40,15 @@ public:
     float *y = ch.out(kOut), *s1 = ch.out(kSqr1), *s2 = ch.out(kSqr2), *n1 = ch.out(kSine1), *n2 = ch.out(kSine2);
     for (int i = 0; i < kBlockFrames; ++i) {
       const double hz = math::pitchedHz(freq[i], pitch[i]);
-      float a[4], b[4];
-      st.one.tick(blep::phaseIncrement(0.5 * hz, invRate), 0.5, 0.0, a);
-      st.two.tick(blep::phaseIncrement(0.25 * hz, invRate), 0.5, 0.0, b);
-      s1[i] = a[3];
-      n1[i] = a[0];
-      s2[i] = b[3];
-      n2[i] = b[0];
+      const blep::Sample one = st.one.tick(blep::phaseIncrement(0.5 * hz, invRate));
+      const blep::Sample two = st.two.tick(blep::phaseIncrement(0.25 * hz, invRate));
+      s1[i] = one.square;
+      n1[i] = one.sine;
+      s2[i] = two.square;
+      n2[i] = two.sine;
       const bool second = octave[i] + 0.5f >= 2.0f;
       const float k = math::clamp(shape[i], 0.0f, 1.0f);
-      y[i] = second ? b[3] + k * (b[0] - b[3]) : a[3] + k * (a[0] - a[3]);
+      y[i] = second ? two.square + k * (two.sine - two.square) : one.square + k * (one.sine - one.square);
     }
   }
 };

@@ -54,9 +54,8 @@ public:
       const float norm = 1.0f / std::sqrt(centre * centre + 6.0f * side * side);
       float sum = 0.0f;
       for (int s = 0; s < kSaws; ++s) {
-        float v[4];
-        st.saws[s].tick(blep::phaseIncrement(hz * (1.0 + kOffsets[s] * det), invRate), 0.5, 0.0, v);
-        sum += (s == 3 ? centre : side) * v[2];
+        const float saw = st.saws[s].tick(blep::phaseIncrement(hz * (1.0 + kOffsets[s] * det), invRate)).saw;
+        sum += (s == 3 ? centre : side) * saw;
       }
       y[i] = sum * norm;
     }

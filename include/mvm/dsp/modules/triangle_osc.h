@@ -31,9 +31,7 @@ public:
     TriangleOscState s = state; // a local copy: y could alias the state, forcing reloads
     for (int i = 0; i < kBlockFrames; ++i) {
       s.inc.update(freq[i], pitch[i], invRate);
-      float v[4];
-      s.osc.tick(s.inc.dt, 0.5, 0.0, v);
-      y[i] = v[1]; // blep::Oscillator's triangle
+      y[i] = s.osc.tick(s.inc.dt).triangle;
     }
     state = s;
   }

@@ -57,12 +57,11 @@ public:
       const float s = sync[i];
       if (v.lastSync < 0.5f && s >= 0.5f) syncAt = math::clamp(static_cast<double>((0.5f - v.lastSync) / (s - v.lastSync)), 1e-6, 1.0);
       v.lastSync = s;
-      float y[4];
-      v.osc.tick(dt, width, syncAt, y);
-      ySine[i] = y[0];
-      yTri[i] = y[1];
-      ySaw[i] = y[2];
-      ySqr[i] = y[3];
+      const blep::Sample y = v.osc.tick(dt, width, syncAt);
+      ySine[i] = y.sine;
+      yTri[i] = y.triangle;
+      ySaw[i] = y.saw;
+      ySqr[i] = y.square;
     }
   }
 };

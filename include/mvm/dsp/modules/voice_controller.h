@@ -133,7 +133,10 @@ public:
     const bool steadyParams = isSteadyBlock(channelParam) && isSteadyBlock(bendRange) && isSteadyBlock(modeParam) && isSteadyBlock(portaParam);
     for (int i = 0; i < kBlockFrames; ++i) {
       const int mode = math::toIndex(modeParam[i] + 0.5f, 0, 2);
-      if (mode != state_.mode) switchMode(mode, voices);
+      if (mode != state_.mode) { // a live mode change releases every voice and forgets held notes
+        allNotesOff(voices);
+        state_.mode = mode;
+      }
       const std::size_t eventsBefore = next;
       glideFrames_ = static_cast<std::int64_t>(std::llround(math::clamp(static_cast<double>(portaParam[i]), 0.0, 10.0) * sampleRate()));
       bool dropGate[kMaxChannels] = {};
@@ -141,8 +144,7 @@ public:
         const Event& e = events[next];
         const int follow = math::toIndex(channelParam[i], 0, 16);
         if (follow != 0 && e.channel != 0 && e.channel != follow) continue;
-        if (state_.mode == kPoly) handle(e, voices, dropGate);
-        else handleMono(e, dropGate);
+        handle(e, voices, dropGate);
       }
       if (limit > 0 && state_.mode == kPoly && (i == 0 || next != eventsBefore)) enforceLimit(limit, voices);
       const float bend = state_.bend * bendRange[i] * (1.0f / 12.0f);
@@ -208,58 +210,88 @@ private:
     s.note = note;
   }
 
+  // Voice s starts `note` with its gate high (a retrigger's one-sample drop is the caller's).
+  void press(Voice& s, int note) noexcept {
+    setNote(s, note);
+    s.held = true;
+    s.sustained = false;
+    s.since = ++state_.clock;
+  }
+
+  // Voice s lets go: its gate falls and it becomes the free voice released last.
+  void freeVoice(Voice& s) noexcept {
+    s.held = s.sustained = false;
+    s.since = ++state_.clock;
+  }
+
+  // Releases voices 0 .. voices-1 and forgets the held notes (poly holds none).
+  void allNotesOff(int voices) noexcept {
+    for (int v = 0; v < voices; ++v)
+      if (state_.voice[v].held) freeVoice(state_.voice[v]);
+    state_.stackSize = 0;
+  }
+
+  // One event. Note-on and note-off follow the mode; the rest act alike on the voices that play
+  // (mono and legato: voice 0).
   void handle(const Event& e, int voices, bool* dropGate) noexcept {
+    const bool poly = state_.mode == kPoly;
+    const int playing = poly ? voices : 1;
     switch (e.type) {
-    case EventType::NoteOn: {
-      if (e.value <= 0.0f) { release(e.key, voices); break; } // MIDI convention: velocity 0 = off
-      int v = pick(voices, e.key);
-      if (state_.voice[v].held) dropGate[v] = true;
-      Voice& s = state_.voice[v];
-      setNote(s, e.key);
-      s.held = true;
-      s.sustained = false;
-      s.velocity = e.value;
-      s.pressure = 0.0f;
-      s.since = ++state_.clock;
+    case EventType::NoteOn:
+      if (poly) noteOn(e, voices, dropGate);
+      else noteOnMono(e, dropGate);
       break;
-    }
     case EventType::NoteOff:
-      release(e.key, voices, e.value);
+      if (poly) {
+        release(e.key, voices, e.value);
+      } else {
+        state_.voice[0].release = e.value;
+        releaseMono(e.key, dropGate);
+      }
       break;
-    case EventType::AllNotesOff:
-      for (int v = 0; v < voices; ++v)
-        if (state_.voice[v].held) { state_.voice[v].held = state_.voice[v].sustained = false; state_.voice[v].since = ++state_.clock; }
-      break;
+    case EventType::AllNotesOff: allNotesOff(playing); break;
     case EventType::PitchBend: state_.bend = e.value; break;
     case EventType::ChannelPressure: state_.channelPressure = e.value; break;
     case EventType::PolyPressure:
-      for (int v = 0; v < voices; ++v)
+      for (int v = 0; v < playing; ++v)
         if (state_.voice[v].held && state_.voice[v].note == e.key) state_.voice[v].pressure = e.value;
       break;
     case EventType::ControlChange:
       if (e.key == kSustainController) {
         state_.sustain = e.value >= 0.5f;
         if (!state_.sustain)
-          for (int v = 0; v < voices; ++v)
-            if (state_.voice[v].sustained) { state_.voice[v].held = state_.voice[v].sustained = false; state_.voice[v].since = ++state_.clock; }
+          for (int v = 0; v < playing; ++v)
+            if (state_.voice[v].sustained) freeVoice(state_.voice[v]);
       }
       break;
     default: break;
     }
   }
 
+  // ---- poly ----
+  void noteOn(const Event& e, int voices, bool* dropGate) noexcept {
+    if (e.value <= 0.0f) { // MIDI convention: velocity 0 = off
+      release(e.key, voices);
+      return;
+    }
+    const int v = pick(voices, e.key);
+    Voice& s = state_.voice[v];
+    if (s.held) dropGate[v] = true;
+    s.velocity = e.value;
+    s.pressure = 0.0f;
+    press(s, e.key);
+  }
+
   void release(int note, int voices, float releaseVelocity = 0.0f) noexcept {
-    for (int v = 0; v < voices; ++v)
-      if (state_.voice[v].held && !state_.voice[v].sustained && state_.voice[v].note == note) {
-        state_.voice[v].release = releaseVelocity;
-        if (state_.sustain) {
-          state_.voice[v].sustained = true;
-        } else {
-          state_.voice[v].held = false;
-          state_.voice[v].since = ++state_.clock;
-        }
+    for (int v = 0; v < voices; ++v) {
+      Voice& s = state_.voice[v];
+      if (s.held && !s.sustained && s.note == note) {
+        s.release = releaseVelocity;
+        if (state_.sustain) s.sustained = true;
+        else freeVoice(s);
         return;
       }
+    }
   }
 
   // Same note already held: retrigger it. Else the free voice released longest ago. Else steal
@@ -267,13 +299,16 @@ private:
   int pick(int voices, int note) const noexcept {
     for (int v = 0; v < voices; ++v)
       if (state_.voice[v].held && state_.voice[v].note == note) return v;
+    const int free = oldest(voices, false);
+    return free >= 0 ? free : oldest(voices, true);
+  }
+
+  // Of voices 0 .. voices-1 whose gate is `held`, the one with the oldest `since` (note-on or
+  // note-off); -1 for none.
+  int oldest(int voices, bool held) const noexcept {
     int best = -1;
     for (int v = 0; v < voices; ++v)
-      if (!state_.voice[v].held && (best < 0 || state_.voice[v].since < state_.voice[best].since)) best = v;
-    if (best >= 0) return best;
-    best = 0;
-    for (int v = 1; v < voices; ++v)
-      if (state_.voice[v].since < state_.voice[best].since) best = v;
+      if (state_.voice[v].held == held && (best < 0 || state_.voice[v].since < state_.voice[best].since)) best = v;
     return best;
   }
 
@@ -285,46 +320,21 @@ private:
     state_.stackSize = w;
   }
 
-  void handleMono(const Event& e, bool* dropGate) noexcept {
-    Voice& s = state_.voice[0];
-    switch (e.type) {
-    case EventType::NoteOn: {
-      if (e.value <= 0.0f) { releaseMono(e.key, dropGate); break; }
-      removeFromStack(e.key);
-      if (state_.stackSize == kStackSize) { // full: forget the oldest
-        for (int k = 1; k < kStackSize; ++k) state_.stack[k - 1] = state_.stack[k];
-        --state_.stackSize;
-      }
-      state_.stack[state_.stackSize++] = Held{e.key, e.value};
-      if (s.held && state_.mode == kMono) dropGate[0] = true;
-      setNote(s, e.key);
-      if (!s.held || state_.mode == kMono) s.velocity = e.value; // legato keeps the first note's velocity
-      s.held = true;
-      s.sustained = false;
-      s.since = ++state_.clock;
-      break;
-    }
-    case EventType::NoteOff:
-      s.release = e.value;
+  void noteOnMono(const Event& e, bool* dropGate) noexcept {
+    if (e.value <= 0.0f) { // velocity 0 = off
       releaseMono(e.key, dropGate);
-      break;
-    case EventType::ChannelPressure: state_.channelPressure = e.value; break;
-    case EventType::PolyPressure:
-      if (s.held && s.note == e.key) s.pressure = e.value;
-      break;
-    case EventType::AllNotesOff:
-      state_.stackSize = 0;
-      if (s.held) { s.held = s.sustained = false; s.since = ++state_.clock; }
-      break;
-    case EventType::PitchBend: state_.bend = e.value; break;
-    case EventType::ControlChange:
-      if (e.key == kSustainController) {
-        state_.sustain = e.value >= 0.5f;
-        if (!state_.sustain && s.sustained) { s.held = s.sustained = false; s.since = ++state_.clock; }
-      }
-      break;
-    default: break;
+      return;
     }
+    removeFromStack(e.key);
+    if (state_.stackSize == kStackSize) { // full: forget the oldest
+      for (int k = 1; k < kStackSize; ++k) state_.stack[k - 1] = state_.stack[k];
+      --state_.stackSize;
+    }
+    state_.stack[state_.stackSize++] = Held{e.key, e.value};
+    Voice& s = state_.voice[0];
+    if (s.held && state_.mode == kMono) dropGate[0] = true;
+    if (!s.held || state_.mode == kMono) s.velocity = e.value; // legato keeps the first note's velocity
+    press(s, e.key);
   }
 
   void releaseMono(int note, bool* dropGate) noexcept {
@@ -333,12 +343,8 @@ private:
     removeFromStack(note);
     if (!wasTop || !s.held) return;
     if (state_.stackSize == 0) {
-      if (state_.sustain) { // the pedal holds the last note
-        s.sustained = true;
-        return;
-      }
-      s.held = false;
-      s.since = ++state_.clock;
+      if (state_.sustain) s.sustained = true; // the pedal holds the last note
+      else freeVoice(s);
       return;
     }
     const Held& back = state_.stack[state_.stackSize - 1];
@@ -352,25 +358,7 @@ private:
   // The host's voice limit (an overload policy): release the voices holding the oldest notes until
   // at most `limit` are held. Released, not cut: their envelopes fade out as after a note-off.
   void enforceLimit(int limit, int voices) noexcept {
-    for (;;) {
-      int held = 0, oldest = -1;
-      for (int v = 0; v < voices; ++v)
-        if (state_.voice[v].held) {
-          ++held;
-          if (oldest < 0 || state_.voice[v].since < state_.voice[oldest].since) oldest = v;
-        }
-      if (held <= limit) return;
-      state_.voice[oldest].held = state_.voice[oldest].sustained = false;
-      state_.voice[oldest].since = ++state_.clock;
-    }
-  }
-
-  // A live mode change releases every voice and forgets held notes.
-  void switchMode(int mode, int voices) noexcept {
-    for (int v = 0; v < voices; ++v)
-      if (state_.voice[v].held) { state_.voice[v].held = state_.voice[v].sustained = false; state_.voice[v].since = ++state_.clock; }
-    state_.stackSize = 0;
-    state_.mode = mode;
+    while (activeVoices() > limit) freeVoice(state_.voice[oldest(voices, true)]);
   }
 
   std::int64_t glideFrames_ = 0;
