@@ -28,6 +28,9 @@ struct AudioState {
   OverloadPolicy* overload = nullptr; // optional: fed every callback's load, sets the VM's voice limit
   std::uint64_t (*clock)() noexcept = &steadyNowNs; // the callback's clock (tests drive their own)
   AudioClock* audioClock = nullptr; // optional: where MIDI and OSC arrivals are stamped against (audio_clock.h)
+  // optional, with JACK: the JACK frame this period starts at (jack_last_frame_time of `jackClient`)
+  std::uint32_t (*jackPeriodStart)(void* jackClient) noexcept = nullptr;
+  void* jackClient = nullptr;
 };
 
 // How deep the first callback touches the audio thread's stack, deeper than any block goes: memory
@@ -50,7 +53,8 @@ inline int audioCallback(void* outputBuffer, void*, unsigned int nFrames, double
   const int frames = static_cast<int>(nFrames);
   float* channels[kMaxHostChannels];
   for (int c = 0; c < s.channels; ++c) channels[c] = base + static_cast<std::size_t>(c) * nFrames;
-  if (s.audioClock) s.audioClock->publish(start, s.vm->framesOutput(), nFrames);
+  if (s.audioClock)
+    s.audioClock->publish(start, s.vm->framesOutput(), nFrames, s.jackPeriodStart ? s.jackPeriodStart(s.jackClient) : 0u);
   s.vm->process(nullptr, channels, frames);
   float peak = 0.0f;
   for (int c = 0; c < s.channels; ++c)

@@ -239,14 +239,22 @@ private:
       const auto patch = manager->currentPatch();
       return patch ? std::optional<MidiMap>(patch->midi) : std::nullopt;
     });
-    if (const std::string why = control.midiIn->open(midiApi, o.midiPort); !why.empty()) {
+    const bool audioOnJack = stream->api->api == RtAudio::UNIX_JACK;
+    if (const std::string why = control.midiIn->open(midiApi, o.midiPort, audioOnJack); !why.empty()) {
       std::cerr << "mvm-live: --midi-in " << o.midiPort << ": " << why << "\n";
       closeStream(*stream);
       return kAudioError;
     }
     control.midiIn->start();
-    std::printf("mvm-live: MIDI in: %s (%s), latency %llu frames\n", control.midiIn->portName().c_str(),
-                midiApi == RtMidi::UNIX_JACK ? "JACK" : "ALSA", static_cast<unsigned long long>(AudioClock::latencyFrames(stream->frames)));
+#ifdef MVM_LIVE_HAVE_JACK
+    if (void* client = control.midiIn->jackClient()) { // the stream has not started: the callback reads these from its first period
+      state.jackClient = client;
+      state.jackPeriodStart = &MidiInput::jackPeriodStart;
+    }
+#endif
+    std::printf("mvm-live: MIDI in: %s (%s), latency %llu frames%s\n", control.midiIn->portName().c_str(),
+                midiApi == RtMidi::UNIX_JACK ? "JACK" : "ALSA", static_cast<unsigned long long>(AudioClock::latencyFrames(stream->frames)),
+                state.jackClient ? ", exact to the frame" : "");
     return std::nullopt;
   }
 

@@ -1,14 +1,22 @@
 #pragma once
-// mvm-live's MIDI input (--midi-in): RtMidi (JACK or ALSA) delivers each message on its own
-// thread (with JACK, inside JACK's process callback), where it is only stamped with the steady
-// clock and pushed into a lock-free queue; a MIDI thread of ours maps it through the patch's
-// MidiMapper at the frame the AudioClock gives for its arrival and posts the events to the VM
-// (lock-free). MIDI learn and patch changes are handled on that thread too.
+// mvm-live's MIDI input (--midi-in). With ALSA, RtMidi delivers each message on its own thread,
+// where it is only stamped with the steady clock and pushed into a lock-free queue. With JACK, a
+// client of ours (mvm-live-midi, port midi_in) reads JACK's MIDI buffer in its process callback,
+// where every event has its frame in the period (RtMidi's JACK backend hands a period's events
+// over together, without it): when the audio plays through JACK too, a message then carries the
+// JACK frame it was sent at, and the AudioClock maps it exactly (audio_clock.h). A MIDI thread of
+// ours maps each message through the patch's MidiMapper at its frame and posts the events to the
+// VM (lock-free). MIDI learn and patch changes are handled on that thread too.
 //
 // Thread contract: open/start/stop/armLearn/takeLearnReport on the control thread; the RtMidi
 // callback is wait-free; the MIDI thread owns the mapper.
 
 #include <RtMidi.h>
+
+#ifdef MVM_LIVE_HAVE_JACK
+#include <jack/jack.h>
+#include <jack/midiport.h>
+#endif
 
 #include <atomic>
 #include <chrono>
@@ -67,8 +75,13 @@ public:
   MidiInput& operator=(const MidiInput&) = delete;
 
   // control thread: opens `port` — a source's number from --list-midi, a part of its name, or
-  // "virtual" (a port named mvm-live:midi_in that other programs connect to). Empty or the cause.
-  std::string open(RtMidi::Api api, const std::string& port) {
+  // "virtual" (a port named mvm-live-midi:midi_in that other programs connect to). `audioOnJack`:
+  // the audio plays through the same JACK server, so JACK's frames are the audio's. Empty or the
+  // cause.
+  std::string open(RtMidi::Api api, const std::string& port, bool audioOnJack = false) {
+#ifdef MVM_LIVE_HAVE_JACK
+    if (api == RtMidi::UNIX_JACK) return openJack(port, audioOnJack);
+#endif
     try {
       in_ = std::make_unique<RtMidiIn>(api, "mvm-live-midi", 1024); // JACK: client mvm-live-midi, port midi_in
       in_->ignoreTypes(true, true, true); // sysex, clock, active sensing: never mapped
@@ -102,6 +115,13 @@ public:
   void stop() {
     running_ = false;
     if (thread_.joinable()) thread_.join();
+#ifdef MVM_LIVE_HAVE_JACK
+    if (jack_) {
+      jack_deactivate(jack_);
+      jack_client_close(jack_);
+      jack_ = nullptr;
+    }
+#endif
     if (in_) {
       try {
         in_->cancelCallback();
@@ -125,10 +145,19 @@ public:
 
   const MidiInputCounters& counters() const noexcept { return counters_; }
 
+#ifdef MVM_LIVE_HAVE_JACK
+  // For the audio callback (AudioState::jackPeriodStart): the JACK client whose frames messages
+  // carry, or null.
+  void* jackClient() const noexcept { return exactFrames_ ? jack_ : nullptr; }
+  static std::uint32_t jackPeriodStart(void* client) noexcept { return jack_last_frame_time(static_cast<jack_client_t*>(client)); }
+#endif
+
 private:
   struct Arrival {
-    std::uint64_t ns;
+    std::uint64_t ns; // steady clock, when it arrived
     MidiMessage message;
+    bool atJackFrame = false; // sent at jackFrame, the audio's clock: exact
+    std::uint32_t jackFrame = 0;
   };
   struct Learn {
     std::string module, param;
@@ -148,6 +177,49 @@ private:
     self->counters_.received.fetch_add(1, std::memory_order_relaxed);
     if (!self->arrivals_.tryPush(a)) self->counters_.dropped.fetch_add(1, std::memory_order_relaxed);
   }
+
+#ifdef MVM_LIVE_HAVE_JACK
+  std::string openJack(const std::string& port, bool audioOnJack) {
+    jack_status_t status{};
+    jack_ = jack_client_open("mvm-live-midi", JackNoStartServer, &status);
+    if (!jack_) return "cannot connect to the JACK server";
+    exactFrames_ = audioOnJack;
+    jackPort_ = jack_port_register(jack_, "midi_in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
+    if (!jackPort_ || jack_set_process_callback(jack_, &MidiInput::onJackProcess, this) != 0) return "cannot register the port midi_in";
+    std::string source;
+    if (port != "virtual") {
+      const char** ports = jack_get_ports(jack_, nullptr, JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput);
+      unsigned n = 0;
+      const bool number = !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
+      for (; ports && ports[n]; ++n)
+        if (source.empty() && (number ? std::to_string(n) == port : std::string(ports[n]).find(port) != std::string::npos)) source = ports[n];
+      if (ports) jack_free(ports);
+      if (source.empty()) return "no MIDI source '" + port + "' (" + std::to_string(n) + " found; see --list-midi)";
+    }
+    if (jack_activate(jack_) != 0) return "cannot activate the JACK client mvm-live-midi";
+    if (!source.empty() && jack_connect(jack_, source.c_str(), jack_port_name(jackPort_)) != 0) return "cannot connect " + source;
+    portName_ = source.empty() ? "virtual port midi_in" : source;
+    return {};
+  }
+
+  // JACK's process thread, wait-free: each channel message with the JACK frame it was sent at.
+  static int onJackProcess(jack_nframes_t frames, void* user) noexcept {
+    auto* self = static_cast<MidiInput*>(user);
+    void* buffer = jack_port_get_buffer(self->jackPort_, frames);
+    const std::uint64_t ns = steadyNowNs();
+    const jack_nframes_t periodStart = jack_last_frame_time(self->jack_);
+    const std::uint32_t count = jack_midi_get_event_count(buffer);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      jack_midi_event_t e;
+      if (jack_midi_event_get(&e, buffer, i) != 0 || e.size == 0 || e.buffer[0] < 0x80 || e.buffer[0] >= 0xF0) continue;
+      Arrival a{ns, {e.buffer[0], e.size > 1 ? e.buffer[1] : std::uint8_t{0}, e.size > 2 ? e.buffer[2] : std::uint8_t{0}}, self->exactFrames_,
+                periodStart + e.time};
+      self->counters_.received.fetch_add(1, std::memory_order_relaxed);
+      if (!self->arrivals_.tryPush(a)) self->counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+    }
+    return 0;
+  }
+#endif
 
   // False while the PatchManager has not yet recorded the patch of the new generation.
   bool refreshMap() {
@@ -178,7 +250,7 @@ private:
       while (arrivals_.tryPop(a)) {
         any = true;
         if (a.message.kind() == MidiMessage::kControlChange && a.message.data1 < 120) maybeLearn(a.message);
-        const std::uint64_t frame = clock_.running() ? clock_.frameAt(a.ns) : kFrameNow;
+        const std::uint64_t frame = !clock_.running() ? kFrameNow : a.atJackFrame ? clock_.frameAtJackFrame(a.jackFrame) : clock_.frameAt(a.ns);
         mapper_.map(a.message, frame, [&](const Event& e) {
           if (vm_.postEvent(e)) counters_.events.fetch_add(1, std::memory_order_relaxed);
           else counters_.rejected.fetch_add(1, std::memory_order_relaxed);
@@ -207,6 +279,11 @@ private:
   double rate_;
   std::function<std::optional<MidiMap>()> patchMidi_;
   std::unique_ptr<RtMidiIn> in_;
+#ifdef MVM_LIVE_HAVE_JACK
+  jack_client_t* jack_ = nullptr;
+  jack_port_t* jackPort_ = nullptr;
+  bool exactFrames_ = false;
+#endif
   std::string portName_;
   LockFreeQueue<Arrival, 4096> arrivals_;
   MidiMapper mapper_;

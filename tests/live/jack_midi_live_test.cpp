@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "command.h"
 #include "jack_server.h"
 #include "midi_osc_fixture.h"
+#include "mvm/control/session.h"
 
 using mvm::test::ChildProcess;
 using mvm::test::JackServer;
@@ -92,6 +94,69 @@ protected:
   std::optional<JackMidiSender> midi;
   std::optional<mvm::test::JackListener> listener;
 };
+
+// JACK MIDI is exact to the frame: the notes jackd2's example sequencer sends at exact frames of
+// a 10,037-frame loop land in the recording exactly as far apart as they were sent, at a period
+// of 64, 256 and 1024 frames (RtMidi's JACK backend gave whole periods: 9,980-10,000 apart).
+TEST(JackMidi, NotesLandAtTheFramesTheyWereSentAtWhateverThePeriod) {
+  if (!JackServer::available()) GTEST_SKIP() << "needs jackd";
+  constexpr std::uint64_t kLoop = 10037;
+  struct Sent {
+    std::uint64_t at;
+    mvm::EventType type;
+    int key;
+  };
+  // jack_midiseq NAME LOOP [START NOTE LENGTH]...: C4 at 0 for 2000 frames, E4 at 4001 for 1500
+  const std::vector<Sent> sent{{0, mvm::EventType::NoteOn, 60},
+                               {2000, mvm::EventType::NoteOff, 60},
+                               {4001, mvm::EventType::NoteOn, 64},
+                               {5501, mvm::EventType::NoteOff, 64}};
+  for (const int period : {64, 256, 1024}) {
+    SCOPED_TRACE("period " + std::to_string(period));
+    TempDir dir;
+    std::ofstream(dir / "keys.json") << kKeys;
+    JackServer jack(period);
+    ASSERT_TRUE(jack.ready()) << jack.log();
+    ChildProcess sequencer({"jack_midiseq", "mvmseq", std::to_string(kLoop), "0", "60", "2000", "4001", "64", "1500"}, {jack.env()});
+    bool ready = false; // its port exists once the client is up
+    for (int attempt = 0; attempt < 50 && !ready; ++attempt) {
+      ChildProcess lsp({"timeout", "5", "jack_lsp"}, {jack.env()});
+      ready = lsp.readAll(6s).find("mvmseq:out") != std::string::npos;
+      lsp.wait(6s);
+      if (!ready) std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_TRUE(ready) << "jack_midiseq did not come up";
+    ChildProcess live({"timeout", "30", kLive, dir / "keys.json", "--api", "jack", "--buffer", std::to_string(period), "--midi-in", "mvmseq",
+                       "--seconds", "2.5", "--no-meter", "--record", dir / "session"},
+                      {jack.env()});
+    ASSERT_EQ(live.wait(30s), 0) << live.output();
+    const std::string out = live.readAll(2s);
+    EXPECT_NE(out.find("exact to the frame"), std::string::npos) << out;
+    EXPECT_EQ(number(out, R"(late events (\d+))"), 0u) << out;
+
+    const mvm::Session session = mvm::readSession(dir / "session");
+    std::vector<mvm::Event> notes;
+    for (const mvm::Event& e : session.events)
+      if (e.type == mvm::EventType::NoteOn || e.type == mvm::EventType::NoteOff) notes.push_back(e);
+    ASSERT_GE(notes.size(), 12u) << "2.5 s of a 0.21 s loop of two notes";
+    // Every note event sits where the sequence put it, counted from the first C4.
+    std::size_t first = 0;
+    while (first < notes.size() && !(notes[first].type == mvm::EventType::NoteOn && notes[first].key == 60)) ++first;
+    ASSERT_LT(first, notes.size());
+    std::size_t checked = 0;
+    for (std::size_t i = first; i < notes.size(); ++i) {
+      const mvm::Event& e = notes[i];
+      const std::uint64_t at = (e.frame - notes[first].frame) % kLoop;
+      const bool expected = std::any_of(sent.begin(), sent.end(), [&](const Sent& s) { return s.at == at && s.type == e.type && s.key == e.key; });
+      EXPECT_TRUE(expected) << (e.type == mvm::EventType::NoteOn ? "note on " : "note off ") << int(e.key) << " at frame " << e.frame
+                            << ": " << at << " frames into the loop";
+      ++checked;
+    }
+    std::printf("[ figures ] JACK MIDI at %d frames: %zu note events, each at the frame it was sent (loop %llu frames)\n", period, checked,
+                static_cast<unsigned long long>(kLoop));
+    EXPECT_EQ(jack.stop(), 0) << jack.log();
+  }
+}
 
 TEST_F(JackMidiRig, JackMidiFromAnotherClientPlaysNotesAndMapsControllers) {
   TempDir dir;
