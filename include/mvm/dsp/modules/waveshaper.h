@@ -16,7 +16,10 @@
 // 5 kHz sine at 48 kHz (tests/dsp/modules/waveshaper_test.cpp), the largest non-harmonic
 // component: tanh at drive 10 -46.7 dBc (-14.8 dBc without), fold x5 -33.3 dBc
 // (+1.8 dBc without).
-// Pass band at 48 kHz: flat within 0.1 dB to 15 kHz, -0.4 dB at 18 kHz, -3.6 dB at 20 kHz.
+// Pass band at 48 kHz: flat within 0.1 dB to 15 kHz, -0.4 dB at 18 kHz, -3.6 dB at 20 kHz (the
+// filters are fixed in samples, so at 44.1 kHz every frequency here scales by 0.92).
+// Cost: about 620 instructions per frame and channel in tanh mode, 460 in fold mode (82 and 43
+// without antialiasing): the two antiderivatives and the two FIRs.
 //
 // Ill-conditioning: where consecutive u differ by less than kAdaaEpsilon, the quotient above is
 // all rounding, so the shape of their midpoint is taken instead (it differs from the exact mean
