@@ -132,7 +132,7 @@ std::vector<char> controllerSong() {
 
 // A 440 Hz sine through a gain; CC 1 moves `to` (no ramp: the value lands at the message's frame).
 std::string sinePatch(const std::string& to, float min, float max) {
-  return R"({"modules": [{"id": "osc", "type": "SineGen"}, {"id": "g", "type": "Gain", "params": {"gain": 0.5}}, {"id": "out", "type": "AudioOut"}],
+  return R"({"modules": [{"id": "osc", "type": "SineGen", "params": {"freq": 440}}, {"id": "g", "type": "Gain", "params": {"gain": 0.5}}, {"id": "out", "type": "AudioOut"}],
   "connections": [{"from": "osc.out", "to": "g.in"}, {"from": "g.out", "to": "out.left"}],
   "midi": {"controls": [{"cc": 1, "to": ")" + to + R"(", "min": )" + std::to_string(min) + R"(, "max": )" + std::to_string(max) +
          R"(, "ramp": 0}]}})";

@@ -2,7 +2,9 @@
 // Circular delay lines, one per channel: allocated on the control thread (prepare), read and
 // written on the audio thread. The one delay line of the modules that delay audio: Delay,
 // PingPongDelay, Chorus, Flanger, Comb, Allpass, Reverb's combs and all-passes and Limiter's
-// lookahead.
+// lookahead. Three reads: whole frames (at, oldest), linear interpolation (read: for a delay
+// that moves, as an LFO sweeps it) and first-order all-pass interpolation (readAllpass: for a
+// feedback loop whose delay moves slowly, as a tuned comb's).
 
 #include <cstddef>
 #include <vector>
@@ -41,6 +43,31 @@ public:
     const int prev = pos == 0 ? length_ - 1 : pos - 1;
     const float a = buf[pos];
     return a + (buf[prev] - a) * frac;
+  }
+
+  // `delay` frames behind the next write (1.5 <= delay <= length() - 1) through a first-order
+  // all-pass (Thiran) interpolator: the frames whole and whole + 1 behind, whole = floor(delay -
+  // 0.5), filtered by (eta + z^-1) / (1 + eta z^-1), eta = (1 - f) / (1 + f), f = delay - whole
+  // in [0.5, 1.5) (the pole at -eta stays within 1/3 of the origin). Its magnitude is 1 at every
+  // frequency, where linear interpolation is a low-pass that depends on the fraction (-3 dB at
+  // fs/4 halfway between frames), so a feedback loop that reads it (a comb, a Schroeder
+  // all-pass) keeps the same gain at every fractional delay, and a Schroeder all-pass stays an
+  // all-pass. Its delay is exact at DC, within 0.015 frame up to fs/20 and 0.06 up to fs/10,
+  // drifting towards whole + 1 near Nyquist; an integer delay (f = 1) reads at(c, delay) exactly.
+  // It has one frame of memory, `last`: this read's previous result on channel c, which the
+  // caller keeps in its State (so it is carried over a hot swap) and resets when not finite. A
+  // change of delay leaves that memory from the old coefficient, and a step of `whole` a small
+  // transient: it suits a delay whose length moves slowly (a tuned comb, a diffuser), not one an
+  // LFO sweeps (Chorus, Flanger: read).
+  float readAllpass(int c, float delay, float& last) const noexcept {
+    const int whole = static_cast<int>(delay - 0.5f);
+    const float f = delay - static_cast<float>(whole);
+    const float eta = (1.0f - f) / (1.0f + f);
+    const float* buf = line(c);
+    const int pos = behind(c, whole);
+    const int prev = pos == 0 ? length_ - 1 : pos - 1;
+    last = eta * (buf[pos] - last) + buf[prev];
+    return last;
   }
 
   // Stores x as channel c's newest frame. The caller limits it: a line holds seconds of state,

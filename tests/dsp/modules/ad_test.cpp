@@ -38,21 +38,24 @@ TEST(AD, StageLengthsExactToTheSample) {
 }
 
 TEST(AD, LoopCyclesWithExactPeriod) {
-  ModuleHarness h(builtinModules(), "AD", {{"attack", 0.001f}, {"decay", 0.002f}, {"loop", 1.0f}}); // 48 + 96 samples
-  const auto y = h.run(48 * 144);
-  const auto& env = y.output(0);
-  const auto& eoc = y.output(1);
-  std::vector<std::size_t> peaks, cycleEnds;
-  for (std::size_t i = 0; i < env.size(); ++i) {
-    if (env[i] == 1.0f) peaks.push_back(i);
-    if (eoc[i] == 1.0f && (i == 0 || eoc[i - 1] == 0.0f)) cycleEnds.push_back(i);
+  for (float curve : {0.0f, 1.0f}) { // linear and exponential: the same stage lengths
+    ModuleHarness h(builtinModules(), "AD", {{"attack", 0.001f}, {"decay", 0.002f}, {"loop", 1.0f}, {"curve", curve}}); // 48 + 96 samples
+    const auto y = h.run(48 * 144);
+    const auto& env = y.output(0);
+    const auto& eoc = y.output(1);
+    std::vector<std::size_t> peaks, cycleEnds;
+    for (std::size_t i = 0; i < env.size(); ++i) {
+      if (env[i] == 1.0f) peaks.push_back(i);
+      if (eoc[i] == 1.0f && (i == 0 || eoc[i - 1] == 0.0f)) cycleEnds.push_back(i);
+    }
+    ASSERT_GT(peaks.size(), 40u) << curve;
+    for (std::size_t k = 1; k < peaks.size(); ++k) EXPECT_EQ(peaks[k] - peaks[k - 1], 144u) << curve;
+    ASSERT_GT(cycleEnds.size(), 40u) << curve;
+    for (std::size_t k = 1; k < cycleEnds.size(); ++k) EXPECT_EQ(cycleEnds[k] - cycleEnds[k - 1], 144u) << curve;
+    EXPECT_EQ(peaks[0], 47u) << curve;
+    EXPECT_EQ(cycleEnds[0], 143u) << curve;
+    EXPECT_EQ(env[143], 0.0f) << curve; // the decay lands on 0 on its 96th frame
   }
-  ASSERT_GT(peaks.size(), 40u);
-  for (std::size_t k = 1; k < peaks.size(); ++k) EXPECT_EQ(peaks[k] - peaks[k - 1], 144u);
-  ASSERT_GT(cycleEnds.size(), 40u);
-  for (std::size_t k = 1; k < cycleEnds.size(); ++k) EXPECT_EQ(cycleEnds[k] - cycleEnds[k - 1], 144u);
-  EXPECT_EQ(peaks[0], 47u);
-  EXPECT_EQ(cycleEnds[0], 143u);
 }
 
 TEST(AD, RetriggerRestartsAttackFromCurrentLevel) {
@@ -102,4 +105,19 @@ TEST(AD, FastLoopStillPulsesEocEveryCycle) {
   EXPECT_EQ(rises[0], 10u);
   for (std::size_t k = 1; k < rises.size(); ++k) EXPECT_EQ(rises[k] - rises[k - 1], 11u);
   for (std::size_t k = 0; k < falls.size(); ++k) EXPECT_EQ(falls[k] - rises[k], 5u); // half the cycle
+}
+
+TEST(AD, ExponentialStagesFollowTheirFormula) {
+  ModuleHarness h(builtinModules(), "AD", {{"attack", 0.001f}, {"decay", 0.002f}, {"curve", 1.0f}}); // 48 + 96 samples
+  h.input("trig", pulseAt(0));
+  const auto env = h.run(256).output(0);
+  // the attack toward 1.5 (b = 3), the decay toward -1/1023 (b = 1024), monotonic, each on its exact frames
+  for (int n = 1; n < 48; ++n) EXPECT_NEAR(env[static_cast<std::size_t>(n - 1)], 1.5 * (1.0 - std::pow(3.0, -n / 48.0)), 1e-6) << n;
+  EXPECT_EQ(env[47], 1.0f);
+  for (int n = 1; n < 96; ++n)
+    EXPECT_NEAR(env[static_cast<std::size_t>(47 + n)], 1.0 - (1.0 - std::pow(1024.0, -n / 96.0)) * 1024.0 / 1023.0, 1e-6) << n;
+  EXPECT_GT(env[142], 0.0f);
+  EXPECT_EQ(env[143], 0.0f);
+  for (std::size_t i = 0; i < 47; ++i) ASSERT_LT(env[i], env[i + 1]) << i;
+  for (std::size_t i = 47; i < 143; ++i) ASSERT_GT(env[i], env[i + 1]) << i;
 }

@@ -62,3 +62,23 @@ TEST(AR, PolyphonyAndStateCarryOver) {
   for (int c = 0; c < 2; ++c)
     for (std::size_t i = 0; i < 448; ++i) ASSERT_EQ(rest.output(0, c)[i], ref.output(0, c)[576 + i]);
 }
+
+TEST(AR, ExponentialStagesLandOnTheirTargetsOnTheExactFrames) {
+  ModuleHarness h(builtinModules(), "AR", {{"attack", 0.01f}, {"release", 0.01f}, {"curve", 1.0f}}); // 480 and 480 samples
+  h.input("gate", [](int, std::uint64_t n) { return n < 240 || (n >= 1000 && n < 3000) ? 1.0f : 0.0f; });
+  const auto env = h.run(4000).output(0);
+  // an attack cut short at 240 of its 480 frames: 1.5 * (1 - 3^-1/2), then a release from there
+  const double s = 1.5 * (1.0 - 1.0 / std::sqrt(3.0));
+  EXPECT_NEAR(env[239], s, 1e-6);
+  for (int n : {1, 10, 100, 240, 479}) // the release: from * (1 - s(t)), b = 1024
+    EXPECT_NEAR(env[static_cast<std::size_t>(239 + n)], s * (1.0 - (1.0 - std::pow(1024.0, -n / 480.0)) * 1024.0 / 1023.0), 1e-6) << n;
+  EXPECT_GT(env[240 + 478], 0.0f);
+  EXPECT_EQ(env[240 + 479], 0.0f);
+  for (std::size_t i = 0; i < 239; ++i) ASSERT_LT(env[i], env[i + 1]) << i;
+  for (std::size_t i = 239; i < 719; ++i) ASSERT_GT(env[i], env[i + 1]) << i;
+  // a full attack from 0 at 1000: 480 frames to 1, then held
+  EXPECT_LT(env[1000 + 478], 1.0f);
+  for (std::size_t i = 1000 + 479; i < 3000; ++i) ASSERT_EQ(env[i], 1.0f) << i;
+  EXPECT_GT(env[3000 + 478], 0.0f);
+  EXPECT_EQ(env[3000 + 479], 0.0f);
+}

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "module_harness.h"
 #include "signal_analysis.h"
@@ -77,4 +79,39 @@ TEST(Comb, CopyStateFromCarriesTheDelayLine) {
   const auto y = b.run(256).output(0);
   EXPECT_NEAR(y[96 - 64], 0.5, 1e-6);
   EXPECT_NEAR(y[192 - 64], 0.25, 1e-6);
+}
+
+namespace {
+// Seconds for the 10th partial of a comb's impulse response (feedback 0.99, no damping, loop of
+// `period` samples) to fall 60 dB: from its level in two 4096-frame windows 0.25 s apart.
+double tenthPartialT60(double period) {
+  const std::size_t from = 4800, apart = 12000, window = 4096;
+  const auto y = impulseResponse({{"time", static_cast<float>(period * 1000.0 / test::kHarnessRate)}, {"feedback", 0.99f}}, from + apart + window);
+  const double f = 10.0 * test::kHarnessRate / period;
+  const double fall = test::toDb(test::powerAt(y, f, test::kHarnessRate, from, from + window)) -
+                      test::toDb(test::powerAt(y, f, test::kHarnessRate, from + apart, from + apart + window));
+  return 60.0 * (static_cast<double>(apart) / test::kHarnessRate) / fall;
+}
+} // namespace
+
+// Karplus-Strong notes keep their sustain from one pitch to the next: the loop reads its delay
+// through a first-order all-pass interpolator (unit magnitude), where linear interpolation was a
+// low-pass that depended on the fraction (the 10th partial: 1.43 s at 100 samples, 0.24 s at 100.5).
+TEST(Comb, DecayDoesNotDependOnTheFractionalPeriod) {
+  double lo = 1e9, hi = 0;
+  for (double period : {100.0, 100.25, 100.5, 100.75}) {
+    const double t60 = tenthPartialT60(period);
+    const double ideal = 3.0 / -std::log10(0.99) * period / test::kHarnessRate; // 0.99 per period
+    std::printf("[ figures ] Comb period %.2f samples: 10th partial T60 %.3f s (ideal %.3f s)\n", period, t60, ideal);
+    EXPECT_NEAR(t60, ideal, 0.05 * ideal) << period;
+    lo = std::min(lo, t60);
+    hi = std::max(hi, t60);
+  }
+  EXPECT_LT(hi, 1.1 * lo);
+}
+
+// At a fractional delay the interpolator's memory is part of the State: a swapped-in instance
+// continues bit for bit what the old one would have played.
+TEST(Comb, CopyStateFromCarriesTheInterpolatorAtAFractionalDelay) {
+  EXPECT_EQ(test::sources::firstFrameASwapChanges("Comb", {{"time", 10.3f / 48.0f}, {"feedback", 0.9f}, {"damping", 0.3f}}, 64, 192), -1);
 }

@@ -24,6 +24,21 @@ TEST(SineGen, PitchInputIsOneVoltPerOctave) {
   EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), 48000), 220.0 * std::pow(2.0, 1.5), 0.01);
 }
 
+TEST(SineGen, DefaultIsC4AtZeroVoltsAsEveryOscillator) {
+  // 0 V = C4 (VoiceController's note 60): the default freq plays the note the pitch says
+  ModuleHarness h(builtinModules(), "SineGen");
+  h.input("pitch", [](int, std::uint64_t) { return 0.0f; });
+  EXPECT_NEAR(test::estimateFrequency(h.run(48000).output(0), 48000), 261.6256, 0.001);
+  ModuleHarness a4(builtinModules(), "SineGen");
+  a4.input("pitch", [](int, std::uint64_t) { return 0.75f; }); // A4 = C4 + 9 semitones
+  EXPECT_NEAR(test::estimateFrequency(a4.run(48000).output(0), 48000), 440.0, 0.001);
+  ModuleHarness unpatched(builtinModules(), "SineGen");
+  EXPECT_NEAR(test::estimateFrequency(unpatched.run(48000).output(0), 48000), 261.6256, 0.001);
+  for (const char* osc : {"SawOsc", "TriangleOsc", "Supersaw", "VCO"}) // the same default as the others
+    EXPECT_EQ(builtinModules().find(osc)->descriptor->params[0].defaultValue,
+              builtinModules().find("SineGen")->descriptor->params[0].defaultValue) << osc;
+}
+
 TEST(SineGen, PolyphonicPitchGivesOneChannelPerVoice) {
   ModuleHarness h(builtinModules(), "SineGen", {{"freq", 100.0f}});
   h.input("pitch", [](int c, std::uint64_t) { return static_cast<float>(c); }, 3);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -91,6 +92,27 @@ inline double sineGainDb(const std::string& type, const std::map<std::string, fl
   const auto y = h.run(frames).output(h.outputIndex(output));
   const std::size_t from = frames / 2;
   return toDb(powerAt(y, f, sampleRate, from, frames) / (a * a / 2.0));
+}
+
+// Whether a hot swap carries all that a filter module remembers: an impulse at `in`, `split`
+// frames on one instance, then the rest on a fresh one that took its state over (copyStateFrom),
+// against one instance run straight through. The first of `total` frames where the two differ
+// in any bit, or -1.
+inline long firstFrameASwapChanges(const std::string& type, const std::map<std::string, float>& params, std::size_t split, std::size_t total) {
+  const auto impulse = [](int, std::uint64_t n) { return n == 0 ? 1.0f : 0.0f; };
+  ModuleHarness straight(builtinModules(), type, params);
+  straight.input("in", impulse);
+  const auto expected = straight.run(total).output(0);
+  ModuleHarness before(builtinModules(), type, params);
+  before.input("in", impulse);
+  before.run(split);
+  ModuleHarness after(builtinModules(), type, params);
+  after.input("in", [](int, std::uint64_t) { return 0.0f; });
+  after.module().copyStateFrom(before.module());
+  const auto y = after.run(total - split).output(0);
+  for (std::size_t n = 0; n < y.size(); ++n)
+    if (std::memcmp(&y[n], &expected[split + n], sizeof(float)) != 0) return static_cast<long>(split + n);
+  return -1;
 }
 
 } // namespace mvm::test::sources

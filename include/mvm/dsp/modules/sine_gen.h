@@ -1,5 +1,6 @@
 #pragma once
-// SineGen: a sine oscillator, f = freq * 2^pitch.
+// SineGen: a sine oscillator, f = freq * 2^pitch. freq defaults to C4, as every oscillator's
+// does: 0 V on pitch (a VoiceController's C4) plays C4.
 
 #include "mvm/core/math.h"
 #include "mvm/dsp/module_kernel.h"
@@ -17,7 +18,7 @@ public:
         "SineGen", "Oscillators", "Sine oscillator; frequency = freq * 2^pitch.",
         {{"pitch", true, "1 V/octave offset applied to freq"}},
         {{"out", true, "sine, amplitude amp"}},
-        {{"freq", "Hz", 0.01f, 20000.0f, 440.0f, "base frequency"},
+        {{"freq", "Hz", 0.01f, 20000.0f, static_cast<float>(math::kC4Hz), "base frequency (at pitch 0 V)"},
          {"amp", "", 0.0f, 10.0f, 1.0f, "peak amplitude"}}};
     return d;
   }
