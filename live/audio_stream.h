@@ -86,6 +86,8 @@ struct OpenStream {
   unsigned rate = 0, frames = 0;
   long latencyFrames = 0; // computed → heard, as the API reports it (0: it does not)
   int channels = 0;
+
+  double outputLatencyMs() const noexcept { return rate ? 1000.0 * static_cast<double>(latencyFrames) / rate : 0.0; }
 };
 
 // control thread: opens (does not start) an output stream on `api`; nullopt and `why` when it cannot.

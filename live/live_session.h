@@ -241,7 +241,7 @@ private:
         std::printf("mvm-live: swapped to generation %llu (compiled in %.1f ms, first block %.1f ms, fade done %.1f ms after the request; "
                     "heard %.1f ms later)\n",
                     static_cast<unsigned long long>(record.generation), record.compileMs, record.firstBlockMs, record.fadeDoneMs,
-                    rig_.stream->rate ? 1000.0 * static_cast<double>(rig_.stream->latencyFrames) / rig_.stream->rate : 0.0);
+                    rig_.stream->outputLatencyMs());
       } else if (s == SwapState::Failed) {
         ++failedReloads_;
         record.ok = false;

@@ -64,6 +64,12 @@ inline std::string listMidiPorts(RtMidi::Api api) {
   }
 }
 
+// Whether --midi-in's `port` names source number `index` (from --list-midi) or a part of `name`.
+inline bool portMatches(const std::string& port, unsigned index, const std::string& name) {
+  const bool number = !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
+  return number ? std::to_string(index) == port : name.find(port) != std::string::npos;
+}
+
 class MidiInput {
 public:
   // `patchMidi` returns the MIDI map of the patch now playing (called on the MIDI thread when
@@ -93,9 +99,8 @@ public:
       }
       const unsigned n = in_->getPortCount();
       std::optional<unsigned> found;
-      const bool number = !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
       for (unsigned i = 0; i < n && !found; ++i)
-        if (number ? std::to_string(i) == port : in_->getPortName(i).find(port) != std::string::npos) found = i;
+        if (portMatches(port, i, in_->getPortName(i))) found = i;
       if (!found) return "no MIDI source '" + port + "' (" + std::to_string(n) + " found; see --list-midi)";
       portName_ = in_->getPortName(*found);
       in_->openPort(*found, "midi_in");
@@ -190,9 +195,8 @@ private:
     if (port != "virtual") {
       const char** ports = jack_get_ports(jack_, nullptr, JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput);
       unsigned n = 0;
-      const bool number = !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
       for (; ports && ports[n]; ++n)
-        if (source.empty() && (number ? std::to_string(n) == port : std::string(ports[n]).find(port) != std::string::npos)) source = ports[n];
+        if (source.empty() && portMatches(port, n, ports[n])) source = ports[n];
       if (ports) jack_free(ports);
       if (source.empty()) return "no MIDI source '" + port + "' (" + std::to_string(n) + " found; see --list-midi)";
     }

@@ -32,7 +32,7 @@ public:
     report_.swapEverySeconds = o.swapEvery;
     report_.rate = session.stream().rate;
     report_.frames = session.stream().frames;
-    report_.outputLatencyMs = session.stream().rate ? 1000.0 * session.stream().latencyFrames / session.stream().rate : 0.0;
+    report_.outputLatencyMs = session.stream().outputLatencyMs();
     report_.thresholds = o.thresholds;
     // The first sample counts from the first callback (a few come before the control loop starts),
     // so the samples add up to the run.
