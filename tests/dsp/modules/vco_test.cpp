@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <complex>
+#include <string>
+#include <vector>
 #include <cstdio>
 
 #include "module_harness.h"
@@ -154,10 +157,63 @@ TEST(VCO, HardSyncResetsThePhaseOnEachRisingEdge) {
   // the spectrum lies on multiples of 100 Hz, not 330 Hz
   EXPECT_GT(test::toDb(test::powerAt(saw, 100, kHarnessRate, 480)), -30.0);
   EXPECT_LT(test::toDb(test::powerAt(saw, 330, kHarnessRate, 480)), -60.0);
-  // after each edge (2 samples latency + BLEP span) the saw restarts from -1 and rises at 330 Hz
+  // after each edge (sync's latency, the outputs' 2 samples, the BLEP's span) the saw restarts from -1
+  // and rises at 330 Hz
+  const std::size_t latency = modules::SyncEdge::kLatency + 2;
   for (std::size_t edge = 4800; edge < 48000 - 480; edge += 480) {
     const double expected = -1.0 + 2.0 * 330.0 / kHarnessRate * 10.5; // edge sits half a sample before `edge`
-    EXPECT_NEAR(saw[edge + 2 + 10], expected, 0.01) << edge;
+    EXPECT_NEAR(saw[edge + latency + 10], expected, 0.01) << edge;
+  }
+}
+
+TEST(VCO, HardSyncFromEveryMasterWaveformLeavesNoInharmonicFloor) {
+  // A master whose period is not a whole number of samples (65536 / 154 = 425.5 samples) presents
+  // its edge at a different fraction of a sample each period; a crossing found with jitter spreads
+  // the slave's spectrum between the master's harmonics. The floor from a perfect sync is the
+  // slave saw's own aliasing (-47 dB here); a straight-line crossing on the master's band-limited
+  // square gave -39.3 dB.
+  const std::size_t n = 65536, bin = 154, from = 4096;
+  const double master = kHarnessRate * bin / n;
+  for (const char* wave : {"sqr", "saw", "tri", "sine"}) {
+    ModuleHarness m(builtinModules(), "VCO", {{"freq", static_cast<float>(master)}, {"pw", 0.3f}});
+    const auto sync = m.run(from + n).output(m.outputIndex(wave));
+    ModuleHarness h(builtinModules(), "VCO", {{"freq", 347.0f}});
+    h.input("sync", [&](int, std::uint64_t i) { return sync[i]; });
+    const auto out = h.run(from + n);
+    for (const char* port : {"saw", "sine"}) {
+      const auto& y = out.output(h.outputIndex(port));
+      std::vector<std::complex<double>> a(n);
+      for (std::size_t i = 0; i < n; ++i) a[i] = y[from + i];
+      test::sources::fft(a);
+      double harmonic = 0, other = 0;
+      for (std::size_t k = 1; k < n / 2; ++k) (k % bin == 0 ? harmonic : other) += std::norm(a[k]);
+      const double floorDb = test::toDb(other / harmonic);
+      std::printf("[ figures ] hard sync from a %s master, %s out: inharmonic floor %.1f dB\n", wave, port, floorDb);
+      EXPECT_LT(floorDb, std::string(port) == "saw" ? -45.0 : -60.0) << wave << " -> " << port;
+    }
+  }
+}
+
+TEST(VCO, SyncEdgeTimesABandLimitedJumpAndARampExactly) {
+  // The crossing SyncEdge reports, less its latency, is the same in every period: for a square (a
+  // jump) to 1e-6 sample, for a saw (a ramp) to the master's own rounding.
+  ModuleHarness m(builtinModules(), "VCO", {{"freq", 112.79f}});
+  const auto out = m.run(48000);
+  for (const char* wave : {"sqr", "saw"}) {
+    const auto& x = out.output(m.outputIndex(wave));
+    modules::SyncEdge edge;
+    std::vector<double> times;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (const double t = edge.push(x[i]); t > 0.0) times.push_back(static_cast<double>(i) - 1.0 + t);
+    ASSERT_GT(times.size(), 100u);
+    double lo = 1e9, hi = -1e9;
+    const double period = (times.back() - times[1]) / static_cast<double>(times.size() - 2);
+    for (std::size_t k = 1; k < times.size(); ++k) {
+      const double offset = times[k] - times[1] - period * static_cast<double>(k - 1);
+      lo = std::min(lo, offset), hi = std::max(hi, offset);
+    }
+    std::printf("[ figures ] sync crossings of a %s master: spread %.2e sample\n", wave, hi - lo);
+    EXPECT_LT(hi - lo, std::string(wave) == "sqr" ? 1e-3 : 0.02) << wave;
   }
 }
 

@@ -1,9 +1,12 @@
 #pragma once
 // VCO: band-limited analogue-style oscillator with sine, triangle, saw and pulse outputs at once.
 // f = freq * 2^(pitch + fmExp * fm) + fmLin * fm, limited to [0, 0.45 * sample rate]. A rising
-// edge of `sync` through 0.5 resets the phase (hard sync) at the interpolated crossing time.
+// edge of `sync` through 0.5 resets the phase (hard sync) at the crossing time, found to a small
+// fraction of a sample (SyncEdge), one sample late.
 // Saw, pulse and triangle (and the sync jumps) are band-limited with the 4-point PolyBLEP /
 // PolyBLAMP of polyblep.h; outputs are delayed by two samples.
+
+#include <cmath>
 
 #include "mvm/core/math.h"
 #include "mvm/dsp/module_kernel.h"
@@ -11,9 +14,78 @@
 
 namespace mvm::modules {
 
+// When a rising edge of the sync input crosses 0.5, to a small fraction of a sample, the same in
+// every period. A straight line between the two samples either side of 0.5 times a ramp exactly but
+// misplaces the S-shaped edge of a band-limited jump (a VCO's sqr) by up to 0.15 sample, differently
+// each period: an inharmonic floor at -34..-39 dB. So a jump is timed by the centroid of its first
+// differences above the ramp they sit on, which is exact for the B-spline edges of polyblep.h (a
+// B-spline reproduces linear functions); anything else by the cubic through four samples. The window
+// is nine differences around the crossing, so sync acts kLatency samples late, a constant delay.
+struct SyncEdge {
+  static constexpr int kLatency = 6;
+  float x[10] = {}; // the input at m-9 .. m; the crossing looked for lies between x[4] and x[5]
+  static constexpr double kNone = -2.0;
+  double due = kNone; // a detected reset: its time minus the end of this sample (> -1), or kNone
+
+  // Push the input of sample m; the time within this sample at which the delayed reset falls, in
+  // (0, 1], or 0.
+  double push(float next) noexcept {
+    for (int k = 0; k < 9; ++k) x[k] = x[k + 1];
+    x[9] = next;
+    if (x[4] < 0.5f && x[5] >= 0.5f) due = crossing() + kLatency;
+    if (due == kNone) return 0.0;
+    if (due > 0.0) {
+      due -= 1.0;
+      return 0.0;
+    }
+    const double at = due + 1.0;
+    due = kNone;
+    return math::clamp(at, 1e-6, 1.0);
+  }
+
+private:
+  // The crossing's time relative to sample m, in (-6, -3).
+  double crossing() const noexcept {
+    const double p0 = x[3], p1 = x[4], p2 = x[5], p3 = x[6];
+    double t = (0.5 - p1) / (p2 - p1); // within (m-5, m-4]
+    bool finite = true;
+    for (float v : x) finite = finite && std::isfinite(v);
+    if (!finite) return -5.0 + t;
+    double d[9], rise = 0.0;
+    for (int k = 0; k < 9; ++k) rise += (d[k] = static_cast<double>(x[k + 1]) - x[k]);
+    double jump = 0.0, moment = 0.0;
+    for (int k = 0; k < 9; ++k) {
+      const double excess = d[k] - (d[0] + (d[8] - d[0]) * k / 8.0);
+      jump += excess;
+      moment += excess * (k - 8.5); // difference k sits at m - 8.5 + k
+    }
+    if (jump > 0.5 * rise) {
+      const double c = moment / jump;
+      if (c > -6.0 && c < -3.0) return c;
+    }
+    return -5.0 + cubicCrossing(p0, p1, p2, p3, t);
+  }
+
+  // The root in [0, 1] of the Lagrange cubic through (-1, p0) (0, p1) (1, p2) (2, p3) minus 0.5:
+  // Newton's steps kept inside a shrinking bracket (f(0) < 0 <= f(1)), from the chord's guess t.
+  static double cubicCrossing(double p0, double p1, double p2, double p3, double t) noexcept {
+    const double c0 = p1 - 0.5, c1 = -p0 / 3.0 - p1 / 2.0 + p2 - p3 / 6.0, c2 = (p0 + p2) / 2.0 - p1,
+                 c3 = (p3 - p0) / 6.0 + (p1 - p2) / 2.0;
+    double lo = 0.0, hi = 1.0;
+    for (int k = 0; k < 8; ++k) {
+      const double f = c0 + t * (c1 + t * (c2 + t * c3));
+      (f < 0.0 ? lo : hi) = t;
+      const double slope = c1 + t * (2.0 * c2 + t * 3.0 * c3);
+      const double next = t - f / slope;
+      t = (slope > 0.0 && next > lo && next < hi) ? next : 0.5 * (lo + hi);
+    }
+    return t;
+  }
+};
+
 struct VcoState {
   blep::Oscillator<blep::kAll> osc;
-  float lastSync = 0.0f; // the sync input's last frame, for the crossing's fraction
+  SyncEdge sync;
 };
 
 class VCO final : public ChannelModule<VCO, VcoState> {
@@ -29,7 +101,7 @@ public:
         "exponential FM and hard sync.",
         {{"pitch", true, "1 V/octave offset applied to freq"},
          {"fm", true, "frequency modulation source, scaled by fmLin and fmExp"},
-         {"sync", true, "hard sync: a rising edge through 0.5 resets the phase"}},
+         {"sync", true, "hard sync: a rising edge through 0.5 resets the phase, 6 samples later"}},
         {{"sine", true, "sine, +-1"},
          {"tri", true, "triangle, +-1"},
          {"saw", true, "rising sawtooth, +-1"},
@@ -53,11 +125,7 @@ public:
                         math::clamp(static_cast<double>(fmLin[i]), 0.0, 10000.0) * m;
       const double dt = blep::phaseIncrement(hz, invRate);
       const double width = math::clamp(static_cast<double>(pw[i]), 0.01, 0.99);
-      double syncAt = 0.0;
-      const float s = sync[i];
-      if (v.lastSync < 0.5f && s >= 0.5f) syncAt = math::clamp(static_cast<double>((0.5f - v.lastSync) / (s - v.lastSync)), 1e-6, 1.0);
-      v.lastSync = s;
-      const blep::Sample y = v.osc.tick(dt, width, syncAt);
+      const blep::Sample y = v.osc.tick(dt, width, v.sync.push(sync[i]));
       ySine[i] = y.sine;
       yTri[i] = y.triangle;
       ySaw[i] = y.saw;
