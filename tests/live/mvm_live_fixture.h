@@ -48,7 +48,7 @@ inline const char* kModest = R"({
     {"from": "lfo.out", "to": "a.pitch"},
     {"from": "a.out", "to": "flt.in"}, {"from": "b.out", "to": "flt.in"}, {"from": "c.out", "to": "flt.in"},
     {"from": "flt.out", "to": "cho.in"},
-    {"from": "cho.out", "to": "vca.in"},
+    {"from": "cho.left", "to": "vca.in"},
     {"from": "vca.out", "to": "out.left"}
   ]
 })";

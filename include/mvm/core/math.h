@@ -197,6 +197,15 @@ inline double pitchedHz(float hz, float pitch, double lo = 0.01, double hi = 200
 template <class V>
 inline V clampLanes(V x, float lo, float hi) noexcept { return simd::select(x >= lo, simd::clamp(x, lo, hi), V{} + lo); }
 
+// The equal-power pan law (Panner, Chorus): the gain of one side for a pan in [-1, 1], with
+// theta = (pan + 1) / 8 of a turn (0..90 degrees): sin(theta + side), side kPanLeft (a quarter
+// turn: cos theta) or kPanRight (sin theta). left^2 + right^2 = 1 at every pan; the centre gives
+// each side 1/sqrt(2), the same bits on both. For a float or four lanes of simd::f32x4.
+inline constexpr float kPanLeft = 0.25f;
+inline constexpr float kPanRight = 0.0f;
+template <class V>
+inline V panGain(V pan, float side) noexcept { return sin2piWrapped((pan + 1.0f) * 0.125f + side); }
+
 // Frequency in Hz of a 1 V/octave pitch (0 V = C4).
 inline float pitchToHz(float volts) noexcept { return static_cast<float>(kC4Hz) * exp2(volts); }
 

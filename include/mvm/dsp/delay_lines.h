@@ -2,9 +2,10 @@
 // Circular delay lines, one per channel: allocated on the control thread (prepare), read and
 // written on the audio thread. The one delay line of the modules that delay audio: Delay,
 // PingPongDelay, Chorus, Flanger, Comb, Allpass, Reverb's combs and all-passes and Limiter's
-// lookahead. Three reads: whole frames (at, oldest), linear interpolation (read: for a delay
-// that moves, as an LFO sweeps it) and first-order all-pass interpolation (readAllpass: for a
-// feedback loop whose delay moves slowly, as a tuned comb's).
+// lookahead. Four reads: whole frames (at, oldest), linear interpolation (read: for a delay
+// that moves, as an LFO sweeps it), cubic interpolation (readCubic: the same, with less of
+// linear's loss of treble) and first-order all-pass interpolation (readAllpass: for a feedback
+// loop whose delay moves slowly, as a tuned comb's).
 
 #include <cstddef>
 #include <vector>
@@ -45,6 +46,26 @@ public:
     return a + (buf[prev] - a) * frac;
   }
 
+  // `frac` of the way from the frame `whole` behind the next write to the one before it (2 <=
+  // whole <= length - 2), through the 4-point cubic Hermite (Catmull-Rom) interpolator over the
+  // frames whole - 1 .. whole + 2 behind. It has no memory, so a delay an LFO sweeps may move by
+  // any amount each frame (as with read), and it keeps more of the treble than linear
+  // interpolation, whose low-pass moves with the fraction and so puts a flutter on the highs of a
+  // swept read: halfway between frames its gain is 0.88 at fs/4 (linear: 0.71) and 0.94 at 10 kHz
+  // of 48 kHz (linear: 0.79). frac 0 reads at(c, whole) exactly. (Chorus.)
+  float readCubic(int c, int whole, float frac) const noexcept {
+    const float* buf = line(c);
+    const int p1 = behind(c, whole);
+    const int p0 = p1 + 1 == length_ ? 0 : p1 + 1;           // whole - 1 behind: newer
+    const int p2 = p1 == 0 ? length_ - 1 : p1 - 1;           // whole + 1 behind
+    const int p3 = p2 == 0 ? length_ - 1 : p2 - 1;           // whole + 2 behind
+    const float y0 = buf[p0], y1 = buf[p1], y2 = buf[p2], y3 = buf[p3];
+    const float c1 = 0.5f * (y2 - y0);
+    const float c2 = y0 - 2.5f * y1 + 2.0f * y2 - 0.5f * y3;
+    const float c3 = 0.5f * (y3 - y0) + 1.5f * (y1 - y2);
+    return ((c3 * frac + c2) * frac + c1) * frac + y1;
+  }
+
   // `delay` frames behind the next write (1.5 <= delay <= length() - 1) through a first-order
   // all-pass (Thiran) interpolator: the frames whole and whole + 1 behind, whole = floor(delay -
   // 0.5), filtered by (eta + z^-1) / (1 + eta z^-1), eta = (1 - f) / (1 + f), f = delay - whole
@@ -58,7 +79,7 @@ public:
   // caller keeps in its State (so it is carried over a hot swap) and resets when not finite. A
   // change of delay leaves that memory from the old coefficient, and a step of `whole` a small
   // transient: it suits a delay whose length moves slowly (a tuned comb, a diffuser), not one an
-  // LFO sweeps (Chorus, Flanger: read).
+  // LFO sweeps (Chorus: readCubic; Flanger: read).
   float readAllpass(int c, float delay, float& last) const noexcept {
     const int whole = static_cast<int>(delay - 0.5f);
     const float f = delay - static_cast<float>(whole);

@@ -1,7 +1,7 @@
 #pragma once
-// Panner: equal-power pan of a mono input. With theta = (pan + 1) / 8 of a turn (0..90 degrees),
-// left = in cos(theta), right = in sin(theta), so left^2 + right^2 = in^2 at every pan and the
-// centre gives -3 dB to each side.
+// Panner: equal-power pan of a mono input (math::panGain). With theta = (pan + 1) / 8 of a turn
+// (0..90 degrees), left = in cos(theta), right = in sin(theta), so left^2 + right^2 = in^2 at
+// every pan and the centre gives -3 dB to each side.
 
 #include "mvm/core/math.h"
 #include "mvm/dsp/module_kernel.h"
@@ -27,11 +27,11 @@ public:
     // theta + turn, for the sine (turn 0) and the cosine (a quarter turn on): in [0, 0.5], no wrapping needed
     const auto side = [&](int port, float turn) {
       mapFrames(ch.out(port), kBlockFrames, [turn](int, auto x, auto pan) {
-        return x * math::sin2piWrapped((math::clampLanes(pan, -1.0f, 1.0f) + 1.0f) * 0.125f + turn);
+        return x * math::panGain(math::clampLanes(pan, -1.0f, 1.0f), turn);
       }, ch.in(kIn), ch.param(kPan));
     };
-    side(kLeft, 0.25f);
-    side(kRight, 0.0f);
+    side(kLeft, math::kPanLeft);
+    side(kRight, math::kPanRight);
   }
 };
 
