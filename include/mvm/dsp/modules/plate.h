@@ -1,15 +1,14 @@
 #pragma once
 // Plate: Dattorro's plate reverb (J. Dattorro, "Effect Design Part 1", JAES 1997), his lengths
-// at 29761 Hz scaled to the sample rate. Per input side: pre-delay, a one-pole bandwidth
-// low-pass and four diffusing all-passes; then the figure-eight tank, two halves of
-// modulated all-pass, delay, damping low-pass, all-pass, delay, each half feeding the other. The
-// left input feeds the half whose first output tap is on the left, the right input the other
-// (right unconnected: the left feeds both, Dattorro's mono plate); the outputs are his taps.
-// Decay is an RT60: every frame of delay in the tank loses the same factor (updateLosses), so the
-// tail falls 60 dB in `decay` seconds. The tank's first all-passes are swept by
-// two 1 Hz LFOs in quadrature (the modes move, so they do not ring), read through the all-pass
-// interpolator, which keeps the loop's gain at every fractional delay. Polyphonic inputs are
-// summed; outputs are one stereo pair.
+// at 29761 Hz scaled to the rate. Per input side: pre-delay, bandwidth low-pass, four diffusing
+// all-passes; then the figure-eight tank, two halves of modulated all-pass, delay, damping
+// low-pass, all-pass, delay, each feeding the other, and his output taps. The left input feeds
+// the half whose first tap is on the left, the right input the other (right unconnected: the
+// left feeds both, his mono plate). Decay is an RT60: every frame of delay in the tank loses the
+// same factor (updateCoefficients). Two 1 Hz LFOs in quadrature sweep the tank's first
+// all-passes, so its modes move instead of ringing, read through the all-pass interpolator,
+// which keeps the loop's gain at every fractional delay. Polyphonic inputs are summed; outputs
+// are one stereo pair.
 
 #include <cmath>
 #include <cstddef>
@@ -70,9 +69,7 @@ public:
       float x[2] = {0.0f, 0.0f};
       for (int c = 0; c < chL; ++c) x[0] += in[kLeft][c * kBlockFrames + i];
       for (int c = 0; c < chR; ++c) x[1] += in[stereo ? kRight : kLeft][c * kBlockFrames + i];
-      updateLosses(math::clamp(p[kDecay][i], 0.1f, 30.0f), rate);
-      const float damp = lowpassPole(math::clamp(p[kDamping][i], 0.0f, 1.0f), rate);
-      const float bandwidth = lowpassPole(1.0f - math::clamp(p[kBandwidth][i], 0.0f, 1.0f), rate);
+      updateCoefficients(p[kDecay][i], p[kDamping][i], p[kBandwidth][i], rate);
       const int predelay = math::toIndex(math::clamp(p[kPredelay][i], 0.0f, kMaxPredelay) * rate + 0.5f, 0, maxPredelay - 1);
       const float depth = math::clamp(p[kMod][i], 0.0f, 1.0f) * excursion_;
       const float m = math::clamp(p[kMix][i], 0.0f, 1.0f);
@@ -91,21 +88,21 @@ public:
         DelayLines& pre = lines_[kPredelayLine + h];
         pre.write(0, math::limit(x[h], math::kMaxSignal));
         float& band = state_[kBandwidthState + h];
-        band = pre.at(0, predelay + 1) * (1.0f - bandwidth) + band * bandwidth;
-        float diffused = band;
-        for (int k = 0; k < kDiffusers; ++k) diffused = schroeder(lines_[kDiffuserLine + h * kDiffusers + k], diffused, kDiffusion[k], 1.0f);
+        band = pre.at(0, predelay + 1) * (1.0f - bandwidth_) + band * bandwidth_;
+        float v = band;
+        for (int k = 0; k < kDiffusers; ++k) {
+          DelayLines& diffuser = lines_[kDiffuserLine + h * kDiffusers + k];
+          v = schroeder(diffuser, diffuser.oldest(0), v, kDiffusion[k]);
+        }
         // Tank half h, fed by side h and the end of the other half.
-        float v = diffused + ends[1 - h] * loss_[1 - h][3];
         DelayLines& mod = tank(h, 0);
-        const float swept = mod.readAllpass(0, static_cast<float>(tankLength_[h][0]) + depth * lfo[h], state_[kModState + h]) * loss_[h][0];
-        const float into = v - kDecayDiffusion1 * swept;
-        mod.write(0, into);
-        v = swept + kDecayDiffusion1 * into;
+        const float swept = mod.readAllpass(0, static_cast<float>(tankLength_[h][0]) + depth * lfo[h], state_[kModState + h]);
+        v = schroeder(mod, swept * loss_[h][0], v + ends[1 - h] * loss_[1 - h][3], -kDecayDiffusion1);
         const float delayed = tank(h, 1).oldest(0) * loss_[h][1];
         tank(h, 1).write(0, v);
         float& lowpass = state_[kDampingState + h];
-        lowpass = delayed * (1.0f - damp) + lowpass * damp;
-        tank(h, 3).write(0, schroeder(tank(h, 2), lowpass, kDecayDiffusion2, loss_[h][2]));
+        lowpass = delayed * (1.0f - damp_) + lowpass * damp_;
+        tank(h, 3).write(0, schroeder(tank(h, 2), tank(h, 2).oldest(0) * loss_[h][2], lowpass, kDecayDiffusion2));
       }
       const float wet1 = m * (w * 0.5f + 0.5f), wet2 = m * ((1.0f - w) * 0.5f);
       y[0][i] = wet[0] * wet1 + wet[1] * wet2 + x[0] * (1.0f - m);
@@ -165,9 +162,9 @@ private:
 
   DelayLines& tank(int half, int stage) noexcept { return lines_[kTankLine + half * 4 + stage]; }
 
-  // A Schroeder all-pass on a line of its length, w = x + g d, y = d - g w, its line losing `loss`.
-  static float schroeder(DelayLines& line, float x, float g, float loss) noexcept {
-    const float d = line.oldest(0) * loss;
+  // A Schroeder all-pass: d, read from its line, delayed; w = x + g d written; y = d - g w. (The
+  // tank's first all-passes have Dattorro's opposite sign: g = -0.7.)
+  static float schroeder(DelayLines& line, float d, float x, float g) noexcept {
     const float w = x + g * d;
     line.write(0, w);
     return d - g * w;
@@ -179,15 +176,19 @@ private:
     return math::exp(-static_cast<float>(math::kTwoPi) * kDarkestHz / (amount * amount * rate + 1e-9f));
   }
 
-  // Each tank line of n frames loses 10^(-3 n / (fs RT60)) at its end, the all-passes' own lines
-  // included, and a tap n frames into a line its n frames' share: every frame of delay in the
-  // tank loses the same factor r, so the tank is the lossless one at z / r and every mode falls
-  // 60 dB in RT60. (Losses only at the ends of the halves left the energy circling inside the
-  // all-passes undamped: 0.70 s measured for 0.5 s set; taps without theirs, 0.44 s.)
-  void updateLosses(float rt60, float rate) noexcept {
-    if (rt60 == lossesFor_) return;
-    lossesFor_ = rt60;
-    const float perFrame = -3.0f * 3.32192809f / (rate * rt60); // log2 of the loss a frame
+  // The losses and poles, recomputed only when a parameter moves (exp2 is the costly part of a
+  // frame). Each tank line of n frames loses 10^(-3 n / (fs RT60)) at its end, the all-passes'
+  // own lines included, and a tap n frames into a line its n frames' share: every frame of delay
+  // in the tank loses the same factor r, so the tank is the lossless one at z / r and every mode
+  // falls 60 dB in RT60. (Losses only at the ends of the halves left the energy circling inside
+  // the all-passes undamped: 0.70 s measured for 0.5 s set; taps without theirs, 0.44 s.)
+  void updateCoefficients(float decay, float damping, float bandwidth, float rate) noexcept {
+    if (damping != dampingSet_) damp_ = lowpassPole(math::clamp(damping, 0.0f, 1.0f), rate);
+    if (bandwidth != bandwidthSet_) bandwidth_ = lowpassPole(1.0f - math::clamp(bandwidth, 0.0f, 1.0f), rate);
+    dampingSet_ = damping, bandwidthSet_ = bandwidth;
+    if (decay == decaySet_) return;
+    decaySet_ = decay;
+    const float perFrame = -3.0f * 3.32192809f / (rate * math::clamp(decay, 0.1f, 30.0f)); // log2 of the loss a frame
     for (int h = 0; h < 2; ++h)
       for (int s = 0; s < 4; ++s) loss_[h][s] = math::exp2(perFrame * static_cast<float>(tankLength_[h][s]));
     for (int side = 0; side < 2; ++side)
@@ -197,7 +198,8 @@ private:
   DelayLines lines_[kLines];
   float state_[kStates] = {};
   float lfoPhase_ = 0.0f;
-  float excursion_ = 0.0f, loss_[2][4] = {}, lossesFor_ = -1.0f;
+  float excursion_ = 0.0f, loss_[2][4] = {}, damp_ = 0.0f, bandwidth_ = 0.0f;
+  float decaySet_ = -1.0f, dampingSet_ = -1.0f, bandwidthSet_ = -1.0f; // the values the coefficients are for
   int tankLength_[2][4] = {}, tapAt_[2][kTaps] = {};
   float tapGain_[2][kTaps] = {};
 };
