@@ -1,6 +1,6 @@
 #pragma once
-// Measurements for tests: level, frequency, spectral power. Plain double-precision libm here:
-// this is the test's ruler, not the engine.
+// Measurements for tests: level, frequency, spectral power, reverberation time. Plain
+// double-precision libm here: this is the test's ruler, not the engine.
 
 #include <algorithm>
 #include <cmath>

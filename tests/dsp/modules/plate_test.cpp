@@ -148,6 +148,15 @@ TEST(Plate, MixZeroIsDry) {
   }
 }
 
+TEST(Plate, PolyphonicInputsAreSummed) {
+  ModuleHarness poly(builtinModules(), "Plate", {{"mix", 0.5f}});
+  poly.input("left", [](int c, std::uint64_t n) { return n == 0 ? (c == 0 ? 1.0f : 0.5f) : 0.0f; }, 2);
+  const auto summed = plateImpulse({{"mix", 0.5f}}, 0.5);
+  const auto got = poly.run(24000);
+  ASSERT_EQ(got.output(0).size(), summed.l.size());
+  for (std::size_t i = 0; i < summed.l.size(); ++i) ASSERT_NEAR(got.output(0)[i], 1.5f * summed.l[i], 1e-6f) << i; // one impulse of 1.5
+}
+
 TEST(Plate, HostileInputLeavesTheWetFiniteAndItRecovers) {
   // Noise, with a burst of NaN, infinities and 1e30 into both inputs and every parameter from 0.1 s to 0.12 s.
   auto noise = [](std::uint64_t n) { return static_cast<float>(std::sin(0.37 * static_cast<double>(n)) * std::sin(0.011 * static_cast<double>(n))); };

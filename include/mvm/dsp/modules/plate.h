@@ -33,7 +33,7 @@ public:
         {{"left", true, "left input (both sides when right is unconnected)"}, {"right", true, "right input"}},
         {{"left", false, "left output"}, {"right", false, "right output"}},
         {{"decay", "s", 0.1f, 30.0f, 2.5f, "RT60: time the tail takes to fall by 60 dB (damping shortens it for the highs)", 5.0f, {}, false},
-         {"predelay", "s", 0.0f, kMaxPredelay, 0.02f, "delay before the reverb starts", 5.0f, {}, false},
+         {"predelay", "s", 0.0f, kMaxPredelay, 0.02f, "delay before the reverb starts (rounded to whole frames)", 5.0f, {}, false},
          {"damping", "", 0.0f, 1.0f, 0.4f, "high-frequency damping in the tank (0: none, 1: low-pass at 1 kHz)", 5.0f, {}, false},
          {"bandwidth", "", 0.0f, 1.0f, 1.0f, "input bandwidth (1: full, 0: low-pass at 1 kHz)", 5.0f, {}, false},
          {"mod", "", 0.0f, 1.0f, 0.5f, "depth of the tank's modulation (1: Dattorro's 16 samples at 29761 Hz)", 5.0f, {}, false},
@@ -108,8 +108,7 @@ public:
       y[0][i] = wet[0] * wet1 + wet[1] * wet2 + x[0] * (1.0f - m);
       y[1][i] = wet[1] * wet1 + wet[0] * wet2 + x[1] * (1.0f - m);
     }
-    recoverStates(state_, kStates);
-    recoverState(lfoPhase_);
+    recoverStates(state_, kStates); // the phase needs none: wrap01 restarts a NaN at 0
   }
 
   void copyStateFrom(const DSPModule& previous) override {
