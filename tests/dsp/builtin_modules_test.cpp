@@ -81,7 +81,7 @@ TEST(BuiltinModules, TheLibraryIsComplete) {
         "SampleHold", "Random", "Bernoulli", "SVF", "Ladder", "OnePole", "Biquad", "Comb", "Allpass", "DCBlocker", "Formant",
         "ADSR", "AD", "AR", "LFO", "Slew", "EnvelopeFollower", "Gain", "VCA", "Mixer", "Crossfader", "Panner", "Attenuverter",
         "Constant", "Add", "Multiply", "Abs", "MinMax", "Clamp", "Quantizer", "Comparator", "Logic", "Switch",
-        "SequentialSwitch", "Merge", "Split", "Sum", "Octave", "PitchToHz", "Delay", "PingPongDelay", "Reverb", "Chorus",
+        "SequentialSwitch", "Merge", "Split", "Sum", "Octave", "PitchToHz", "Delay", "PingPongDelay", "Reverb", "Plate", "Chorus",
         "Flanger", "Phaser", "Waveshaper", "Bitcrusher", "Compressor", "Limiter", "Clock", "ClockDivider", "StepSequencer",
         "Euclidean", "TriggerToGate", "Counter", "GateDelay", "VoiceController", "AudioOut", "AudioIn", "Meter"})
     EXPECT_NE(r.find(t), nullptr) << t;

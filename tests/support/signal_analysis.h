@@ -1,6 +1,6 @@
 #pragma once
-// Measurements for tests: level, frequency, spectral power. Plain double-precision libm here:
-// this is the test's ruler, not the engine.
+// Measurements for tests: level, frequency, spectral power, reverberation time. Plain
+// double-precision libm here: this is the test's ruler, not the engine.
 
 #include <algorithm>
 #include <cmath>
@@ -85,6 +85,23 @@ inline double maxStep(const std::vector<float>& x, std::size_t from = 1, std::si
   for (std::size_t i = std::max<std::size_t>(from, 1); i < std::min(to, x.size()); ++i)
     m = std::max(m, std::fabs(static_cast<double>(x[i]) - x[i - 1]));
   return m;
+}
+
+// RT60 (s) of an impulse response: Schroeder's backward-integrated energy, a least-squares line
+// through the stretch where it lies between `fromDb` and `untilDb` (-5..-35: T30; -5..-25: T20),
+// extrapolated to -60 dB. The response must run well past the untilDb point.
+inline double rt60(const std::vector<float>& x, double sampleRate, double fromDb = -5.0, double untilDb = -35.0) {
+  std::vector<double> tail(x.size() + 1, 0.0);
+  for (std::size_t i = x.size(); i-- > 0;) tail[i] = tail[i + 1] + static_cast<double>(x[i]) * x[i];
+  double n = 0, st = 0, sd = 0, stt = 0, std_ = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double db = toDb(tail[i] / tail[0]);
+    if (db > fromDb || db < untilDb) continue;
+    const double t = static_cast<double>(i) / sampleRate;
+    n += 1, st += t, sd += db, stt += t * t, std_ += t * db;
+  }
+  const double slope = (n * std_ - st * sd) / (n * stt - st * st); // dB a second
+  return -60.0 / slope;
 }
 
 } // namespace mvm::test

@@ -43,6 +43,7 @@
 #include "mvm/dsp/modules/quantizer.h"
 #include "mvm/dsp/modules/random.h"
 #include "mvm/dsp/modules/reverb.h"
+#include "mvm/dsp/modules/plate.h"
 #include "mvm/dsp/modules/sample_hold.h"
 #include "mvm/dsp/modules/saw_osc.h"
 #include "mvm/dsp/modules/sine_gen.h"
@@ -117,6 +118,7 @@ inline ModuleRegistry makeBuiltinModules() {
   r.add<modules::Delay>();
   r.add<modules::PingPongDelay>();
   r.add<modules::Reverb>();
+  r.add<modules::Plate>();
   r.add<modules::Chorus>();
   r.add<modules::Flanger>();
   r.add<modules::Phaser>();

@@ -23,29 +23,12 @@ Ir reverbResponse(float size, float damping, float width = 1.0f, double seconds 
   return {out.output(0), out.output(1)};
 }
 
-// Time (s) at which the backward-integrated energy (Schroeder) has fallen by 30 dB, times 2: RT60.
-double rt60(const std::vector<float>& x) {
-  std::vector<double> tail(x.size() + 1, 0.0);
-  for (std::size_t i = x.size(); i-- > 0;) tail[i] = tail[i + 1] + static_cast<double>(x[i]) * x[i];
-  const double total = tail[0];
-  double t5 = -1, t35 = -1;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double db = 10 * std::log10(tail[i] / total + 1e-300);
-    if (t5 < 0 && db <= -5) t5 = static_cast<double>(i) / 48000.0;
-    if (t35 < 0 && db <= -35) {
-      t35 = static_cast<double>(i) / 48000.0;
-      break;
-    }
-  }
-  return 2.0 * (t35 - t5);
-}
-
 } // namespace
 
 TEST(Reverb, DecayGrowsWithSize) {
-  const double small = rt60(reverbResponse(0.2f, 0.5f).l);
-  const double medium = rt60(reverbResponse(0.6f, 0.5f).l);
-  const double large = rt60(reverbResponse(0.95f, 0.5f).l);
+  const double small = mvm::test::rt60(reverbResponse(0.2f, 0.5f).l, 48000);
+  const double medium = mvm::test::rt60(reverbResponse(0.6f, 0.5f).l, 48000);
+  const double large = mvm::test::rt60(reverbResponse(0.95f, 0.5f).l, 48000);
   std::printf("RT60: size 0.2 %.3f s, 0.6 %.3f s, 0.95 %.3f s\n", small, medium, large);
   EXPECT_GT(small, 0.1);
   EXPECT_GT(medium, small * 1.5);

@@ -2,6 +2,7 @@
 // Reverb: Freeverb (Jezar's public-domain design). Per side 8 parallel damped feedback combs
 // into 4 series allpasses, the standard tunings (at 44.1 kHz) scaled to the sample rate, the
 // right side's lines 23 samples longer. Polyphonic inputs are summed; outputs are one stereo pair.
+// For decay in seconds, pre-delay, stereo input and a modulated (not metallic) tail, use Plate.
 
 #include <cmath>
 #include <cstddef>
@@ -21,7 +22,7 @@ public:
 
   static const ModuleDescriptor& describe() {
     static const ModuleDescriptor d{
-        "Reverb", "Effects", "Freeverb stereo reverb (8 combs + 4 allpasses per side); polyphonic inputs are summed.",
+        "Reverb", "Effects", "Freeverb stereo reverb (8 combs + 4 allpasses per side); polyphonic inputs are summed. Plate is the modulated one with decay in seconds, pre-delay and stereo input.",
         {{"left", true, "left input (both sides when right is unconnected)"}, {"right", true, "right input"}},
         {{"left", false, "left output"}, {"right", false, "right output"}},
         {{"size", "", 0.0f, 1.0f, 0.5f, "room size: comb feedback 0.7..0.98", 5.0f, {}, false},
