@@ -113,10 +113,11 @@ TEST(VCO, WaveformsHaveTheirShapes) {
   const double s1 = test::powerAt(saw, 200, kHarnessRate, 480), s2 = test::powerAt(saw, 400, kHarnessRate, 480);
   EXPECT_NEAR(test::toDb(s2 / s1), -20.0 * std::log10(2.0), 0.1);
   EXPECT_NEAR(test::mean(saw, 480), 0.0, 2e-3);
-  // pulse: high for a quarter of the cycle
-  std::size_t high = 0;
-  for (std::size_t i = 480; i < sqr.size(); ++i) high += sqr[i] > 0.0f;
-  EXPECT_NEAR(static_cast<double>(high) / static_cast<double>(sqr.size() - 480), 0.25, 0.002);
+  // pulse: high for a quarter of the cycle. At 200 Hz the edges fall on samples, whose value is
+  // then the edge's midpoint (about 0): half high.
+  double high = 0;
+  for (std::size_t i = 480; i < sqr.size(); ++i) high += std::fabs(sqr[i]) < 0.1f ? 0.5 : (sqr[i] > 0.0f ? 1.0 : 0.0);
+  EXPECT_NEAR(high / static_cast<double>(sqr.size() - 480), 0.25, 0.002);
   EXPECT_NEAR(test::mean(sqr, 480), -0.5, 0.01);
 }
 
@@ -159,7 +160,7 @@ TEST(VCO, HardSyncResetsThePhaseOnEachRisingEdge) {
   EXPECT_LT(test::toDb(test::powerAt(saw, 330, kHarnessRate, 480)), -60.0);
   // after each edge (sync's latency, the outputs' 2 samples, the BLEP's span) the saw restarts from -1
   // and rises at 330 Hz
-  const std::size_t latency = modules::SyncEdge::kLatency + 2;
+  const std::size_t latency = modules::SyncEdge::kLatency + modules::blep::kLatency;
   for (std::size_t edge = 4800; edge < 48000 - 480; edge += 480) {
     const double expected = -1.0 + 2.0 * 330.0 / kHarnessRate * 10.5; // edge sits half a sample before `edge`
     EXPECT_NEAR(saw[edge + latency + 10], expected, 0.01) << edge;
@@ -169,9 +170,9 @@ TEST(VCO, HardSyncResetsThePhaseOnEachRisingEdge) {
 TEST(VCO, HardSyncFromEveryMasterWaveformLeavesNoInharmonicFloor) {
   // A master whose period is not a whole number of samples (65536 / 154 = 425.5 samples) presents
   // its edge at a different fraction of a sample each period; a crossing found with jitter spreads
-  // the slave's spectrum between the master's harmonics. The floor from a perfect sync is the
-  // slave saw's own aliasing (-47 dB here); a straight-line crossing on the master's band-limited
-  // square gave -39.3 dB.
+  // the slave's spectrum between the master's harmonics. Measured below 20 kHz (as the aliasing
+  // figures of polyblep.h): a perfect sync leaves the slave's own aliasing (-71 dB for its saw); a
+  // straight-line crossing on the master's band-limited square gave -39.3 dB over the whole band.
   const std::size_t n = 65536, bin = 154, from = 4096;
   const double master = kHarnessRate * bin / n;
   for (const char* wave : {"sqr", "saw", "tri", "sine"}) {
@@ -186,17 +187,19 @@ TEST(VCO, HardSyncFromEveryMasterWaveformLeavesNoInharmonicFloor) {
       for (std::size_t i = 0; i < n; ++i) a[i] = y[from + i];
       test::sources::fft(a);
       double harmonic = 0, other = 0;
-      for (std::size_t k = 1; k < n / 2; ++k) (k % bin == 0 ? harmonic : other) += std::norm(a[k]);
+      for (std::size_t k = 1; k < n * 20 / 48; ++k) (k % bin == 0 ? harmonic : other) += std::norm(a[k]); // below 20 kHz
       const double floorDb = test::toDb(other / harmonic);
-      std::printf("[ figures ] hard sync from a %s master, %s out: inharmonic floor %.1f dB\n", wave, port, floorDb);
-      EXPECT_LT(floorDb, std::string(port) == "saw" ? -45.0 : -60.0) << wave << " -> " << port;
+      std::printf("[ figures ] hard sync from a %s master, %s out: inharmonic floor below 20 kHz %.1f dB\n", wave, port, floorDb);
+      EXPECT_LT(floorDb, std::string(port) == "saw" ? -65.0 : -85.0) << wave << " -> " << port;
     }
   }
 }
 
 TEST(VCO, SyncEdgeTimesABandLimitedJumpAndARampExactly) {
   // The crossing SyncEdge reports, less its latency, is the same in every period: for a square (a
-  // jump) to 1e-6 sample, for a saw (a ramp) to the master's own rounding.
+  // jump) to 0.002 sample (the centroid is exact where the kernel's spectrum is 0 at multiples of
+  // the sample rate; the windowed sinc's is not quite: 1.1e-3 measured; a straight line: 0.15),
+  // for a saw (a ramp) to the master's own rounding.
   ModuleHarness m(builtinModules(), "VCO", {{"freq", 112.79f}});
   const auto out = m.run(48000);
   for (const char* wave : {"sqr", "saw"}) {
@@ -213,7 +216,7 @@ TEST(VCO, SyncEdgeTimesABandLimitedJumpAndARampExactly) {
       lo = std::min(lo, offset), hi = std::max(hi, offset);
     }
     std::printf("[ figures ] sync crossings of a %s master: spread %.2e sample\n", wave, hi - lo);
-    EXPECT_LT(hi - lo, std::string(wave) == "sqr" ? 1e-3 : 0.02) << wave;
+    EXPECT_LT(hi - lo, std::string(wave) == "sqr" ? 2e-3 : 1e-4) << wave;
   }
 }
 

@@ -1,75 +1,124 @@
 #pragma once
 // Band-limiting for the oscillators (VCO, SawOsc, PulseOsc, TriangleOsc, Supersaw, SubOsc).
 //
-// 4-point PolyBLEP / PolyBLAMP: each discontinuity of a naive waveform is replaced by the step
-// (or ramp) filtered with a cubic B-spline kernel spanning 4 samples (Välimäki et al.,
-// "Perceptually informed synthesis of bandlimited classical waveforms using integrated
-// polynomial interpolation", 2012). Its magnitude response is sinc^4, so aliases that fold back
-// from above Nyquist are attenuated roughly twice as much (in dB) as with the common 2-point BLEP.
+// Each discontinuity of a naive waveform (a jump, or a change of slope) is replaced by the same
+// discontinuity filtered by a Kaiser-windowed sinc kernel (cutoff 0.44 fs, beta 4) spanning
+// kTaps = 8 samples: BLEP and BLAMP residuals (Brandt, "Hard sync without aliasing", 2001),
+// read from a table of 128 fractional positions with linear interpolation between them. The
+// kernel is flat within 0.43 dB up to 15 kHz at 48 kHz (the 4-point B-spline it replaces rolled
+// off 5.8 dB there), and what folds below 20 kHz is -65 dBc for a 2.5 kHz saw, -56 dBc for a
+// 10 kHz saw (B-spline: -47 and -33).
 //
 // Corrections are applied event-wise: a discontinuity at fractional time d before sample n
-// (0 < d <= 1) touches samples n-2 .. n+1, so the corrected output is delayed by two samples.
-// This also handles discontinuities whose position is known only when they happen (hard sync).
+// (0 < d <= 1) touches samples n-4 .. n+3, so the corrected output is delayed by kLatency = 4
+// samples. This also handles discontinuities whose position is known only when they happen
+// (hard sync).
+
+#include <array>
+#include <cmath>
+#include <vector>
 
 #include "mvm/core/math.h"
 
 namespace mvm::modules::blep {
 
-// Residual of a unit upward step at distance d (0 < d <= 1) before sample n, for samples n-2 .. n+1.
-inline void stepResidual(float d, float r[4]) noexcept {
-  const float d2 = d * d, d3 = d2 * d, d4 = d2 * d2;
-  const float e = 1.0f - d, e2 = e * e;
-  r[0] = d4 * (1.0f / 24.0f);
-  r[1] = -d4 * (1.0f / 8.0f) + d3 * (1.0f / 6.0f) + d2 * 0.25f + d * (1.0f / 6.0f) + 1.0f / 24.0f;
-  r[2] = d4 * (1.0f / 8.0f) - d3 * (1.0f / 3.0f) + d * (2.0f / 3.0f) - 0.5f;
-  r[3] = -e2 * e2 * (1.0f / 24.0f);
-}
+inline constexpr int kLatency = 4;          // samples the corrected output lags the phase
+inline constexpr int kTaps = 2 * kLatency;  // samples one discontinuity touches
+inline constexpr int kPhases = 128;         // table rows over the fraction d in [0, 1]
 
-// Residual of a unit slope change (1 per sample) at distance d before sample n, samples n-2 .. n+1.
-inline void rampResidual(float d, float r[4]) noexcept {
-  const float d2 = d * d, d3 = d2 * d, d4 = d2 * d2, d5 = d4 * d;
-  r[0] = d5 * (1.0f / 120.0f);
-  r[1] = -d5 * (1.0f / 40.0f) + d4 * (1.0f / 24.0f) + d3 * (1.0f / 12.0f) + d2 * (1.0f / 12.0f) + d * (1.0f / 24.0f) + 1.0f / 120.0f;
-  r[2] = d5 * (1.0f / 40.0f) - d4 * (1.0f / 12.0f) + d2 * (1.0f / 3.0f) - d * 0.5f + 7.0f / 30.0f;
-  r[3] = -d5 * (1.0f / 120.0f) + d4 * (1.0f / 24.0f) - d3 * (1.0f / 12.0f) + d2 * (1.0f / 12.0f) - d * (1.0f / 24.0f) + 1.0f / 120.0f;
-}
+// The residuals (band-limited minus naive) of a unit jump and of a unit change of slope (1 per
+// sample), for samples n-4 .. n+3 of a discontinuity at d = row / kPhases before sample n.
+struct Residuals {
+  std::array<std::array<float, kTaps>, kPhases + 1> step{}, ramp{};
 
-// Two-sample delay line that collects the corrections of one waveform: one channel's (V = float)
-// or four lanes' (SawOsc, which adds its corrections to the taps lane by lane).
+  // Built once, before main(): integrals of the kernel on a grid of 1/2048 sample (trapezoids), in
+  // double with mvm::math, so every build computes the same table.
+  static Residuals build() {
+    constexpr int kSub = 16, kPerSample = kPhases * kSub, kGrid = kTaps * kPerSample;
+    constexpr double kCutoff = 0.44, kBeta = 4.0;
+    const auto besselI0 = [](double x) {
+      double sum = 1.0, term = 1.0;
+      for (int k = 1; k < 40; ++k) {
+        const double h = x / (2.0 * k);
+        term *= h * h;
+        sum += term;
+      }
+      return sum;
+    };
+    const auto kernel = [&](double x) { // x in samples, in [-kLatency, kLatency]
+      const double u = x / kLatency, w = besselI0(kBeta * std::sqrt(math::clamp(1.0 - u * u, 0.0, 1.0))) / besselI0(kBeta);
+      return x == 0.0 ? 2.0 * kCutoff * w : math::sin2pi(kCutoff * x) / (math::kPi * x) * w;
+    };
+    std::vector<double> jump(kGrid + 1), slope(kGrid + 1); // the band-limited jump and its integral
+    const double h = 1.0 / kPerSample;
+    double prev = kernel(-kLatency);
+    jump[0] = slope[0] = 0.0;
+    for (int i = 1; i <= kGrid; ++i) {
+      const double k = kernel(-kLatency + i * h);
+      jump[static_cast<std::size_t>(i)] = jump[static_cast<std::size_t>(i - 1)] + 0.5 * h * (prev + k);
+      slope[static_cast<std::size_t>(i)] = slope[static_cast<std::size_t>(i - 1)] + 0.5 * h * (jump[static_cast<std::size_t>(i - 1)] + jump[static_cast<std::size_t>(i)]);
+      prev = k;
+    }
+    const double area = jump.back();
+    Residuals r;
+    for (int row = 0; row <= kPhases; ++row)
+      for (int t = 0; t < kTaps; ++t) {
+        const int i = t * kPerSample + row * kSub; // x = t - kLatency + d
+        const double x = (t - kLatency) + static_cast<double>(row) / kPhases;
+        const bool after = t >= kLatency; // samples n and later follow the discontinuity
+        r.step[row][t] = static_cast<float>(jump[static_cast<std::size_t>(i)] / area - (after ? 1.0 : 0.0));
+        r.ramp[row][t] = static_cast<float>(slope[static_cast<std::size_t>(i)] / area - (after ? x : 0.0));
+      }
+    return r;
+  }
+};
+
+inline const Residuals kResiduals = Residuals::build();
+
+// The residual row for d in (0, 1], interpolated between the table's rows.
+inline void residual(const std::array<std::array<float, kTaps>, kPhases + 1>& table, float d, float r[kTaps]) noexcept {
+  const float at = math::clamp(d, 0.0f, 1.0f) * kPhases;
+  const int row = math::clamp(static_cast<int>(at), 0, kPhases - 1);
+  const float f = at - static_cast<float>(row);
+  const auto &a = table[static_cast<std::size_t>(row)], &b = table[static_cast<std::size_t>(row + 1)];
+  for (int t = 0; t < kTaps; ++t) r[t] = a[static_cast<std::size_t>(t)] + f * (b[static_cast<std::size_t>(t)] - a[static_cast<std::size_t>(t)]);
+}
+inline void stepResidual(float d, float r[kTaps]) noexcept { residual(kResiduals.step, d, r); }
+inline void rampResidual(float d, float r[kTaps]) noexcept { residual(kResiduals.ramp, d, r); }
+
+// The delay line that collects the corrections of one waveform: one channel's (V = float) or
+// four lanes' (SawOsc, which adds its corrections lane by lane): samples n-4 .. n+3. It shifts
+// rather than rotates: a ring's position would differ between channels started at different
+// times, and four channels share one position when they run as lanes.
 template <class V = float>
 struct Corrector {
-  V prev2{}; // sample n-2, next out
-  V prev1{}; // sample n-1
-  V cur{};   // corrections for sample n
-  V next{};  // corrections for sample n+1
+  std::array<V, kTaps> taps{};
 
   void step(float height, float d) noexcept {
-    float r[4];
+    float r[kTaps];
     stepResidual(d, r);
-    add(height, r);
+    for (int t = 0; t < kTaps; ++t) at(t) += height * r[t];
   }
   void ramp(float slopeChange, float d) noexcept {
-    float r[4];
+    float r[kTaps];
     rampResidual(d, r);
-    add(slopeChange, r);
+    for (int t = 0; t < kTaps; ++t) at(t) += slopeChange * r[t];
   }
-  // Push the naive value of sample n, return the corrected sample n-2.
+  // Corrections already scaled, one per sample n-4 .. n+3.
+  void add(const V r[kTaps]) noexcept {
+    for (int t = 0; t < kTaps; ++t) at(t) += r[t];
+  }
+  // Push the naive value of sample n, return the corrected sample n-4.
   V push(V naive) noexcept {
-    const V y = prev2;
-    prev2 = prev1;
-    prev1 = cur + naive;
-    cur = next;
-    next = V{};
+    at(kLatency) += naive;
+    const V y = taps[0];
+    for (int t = 0; t + 1 < kTaps; ++t) at(t) = at(t + 1);
+    at(kTaps - 1) = V{};
     return y;
   }
 
 private:
-  void add(float a, const float r[4]) noexcept {
-    prev2 += a * r[0];
-    prev1 += a * r[1];
-    cur += a * r[2];
-    next += a * r[3];
-  }
+  V& at(int t) noexcept { return taps[static_cast<std::size_t>(t)]; }
 };
 
 // Naive waveforms of a phase in [0, 1). The sine and triangle start at 0 rising.
@@ -85,7 +134,7 @@ enum Wave : unsigned { kSine = 1u, kTriangle = 2u, kSaw = 4u, kSquare = 8u, kAll
 struct Sample { float sine = 0.0f, triangle = 0.0f, saw = 0.0f, square = 0.0f; };
 
 // A phase accumulator with band-limited sine (unchanged except at sync), triangle, saw and
-// variable-width square outputs, delayed by two samples. `Waves` selects what is computed.
+// variable-width square outputs, delayed by kLatency samples. `Waves` selects what is computed.
 template <unsigned Waves = kAll>
 struct Oscillator {
   double phase = 0.0;

@@ -1,6 +1,6 @@
 #pragma once
 // PulseOsc: band-limited pulse oscillator with pulse-width modulation.
-// f = freq * 2^pitch; band-limited with the 4-point PolyBLEP of polyblep.h (two samples of latency).
+// f = freq * 2^pitch; band-limited with the BLEP of polyblep.h (blep::kLatency samples of latency).
 
 #include "mvm/core/math.h"
 #include "mvm/dsp/module_kernel.h"

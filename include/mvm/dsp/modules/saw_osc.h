@@ -1,6 +1,6 @@
 #pragma once
-// SawOsc: band-limited rising sawtooth oscillator, f = freq * 2^pitch; the 4-point PolyBLEP of
-// polyblep.h (two samples of latency), each channel's phase in double.
+// SawOsc: band-limited rising sawtooth oscillator, f = freq * 2^pitch; the BLEP of polyblep.h
+// (blep::kLatency samples of latency), each channel's phase in double.
 
 #include <algorithm>
 
@@ -12,7 +12,7 @@ namespace mvm::modules {
 template <class V>
 struct SawOscState {
   simd::DoubleOf<V> phase{};
-  blep::Corrector<V> taps; // samples n-2 .. n+1
+  blep::Corrector<V> taps; // samples n-4 .. n+3
   PhaseIncrement<V> inc;
 };
 
@@ -67,15 +67,15 @@ public:
       const D pb = s.phase + d;
       const auto crossed = pb >= 1.0;
       if (simd::any(crossed)) [[unlikely]] { // a wrap, once a period: its PolyBLEP correction, lane by lane
-        V r[4] = {};
+        V r[blep::kTaps] = {};
         for (int j = 0; j < simd::kWidth<V>; ++j)
           if (simd::lane(crossed, j)) {
             const double at = 1.0 - (0.0 + (1.0 - simd::lane(s.phase, j)) / simd::lane(d, j));
-            float taps[4];
+            float taps[blep::kTaps];
             blep::stepResidual(math::clamp(static_cast<float>(at), 1e-7f, 1.0f), taps);
-            for (int t = 0; t < 4; ++t) simd::setLane(r[t], j, -2.0f * taps[t]);
+            for (int t = 0; t < blep::kTaps; ++t) simd::setLane(r[t], j, -2.0f * taps[t]);
           }
-        s.taps.prev2 += r[0], s.taps.prev1 += r[1], s.taps.cur += r[2], s.taps.next += r[3];
+        s.taps.add(r);
       }
       s.phase = simd::select(crossed, pb - 1.0, pb + 0.0); // wrap01 of a phase below 2
       y[i] = s.taps.push(simd::toFloat(2.0 * s.phase - 1.0));

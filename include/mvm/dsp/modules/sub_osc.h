@@ -1,6 +1,6 @@
 #pragma once
 // SubOsc: square and sine waves one and two octaves below freq * 2^pitch (band-limited squares
-// from polyblep.h, two samples of latency). `out` is the chosen octave, crossfaded from square
+// from polyblep.h, blep::kLatency samples of latency). `out` is the chosen octave, crossfaded from square
 // (shape 0) to sine (shape 1). Both octaves start in phase and stay locked.
 
 #include "mvm/core/math.h"

@@ -1,6 +1,6 @@
 #pragma once
-// TriangleOsc: band-limited triangle oscillator, f = freq * 2^pitch; the 4-point PolyBLAMP of
-// polyblep.h (two samples of latency).
+// TriangleOsc: band-limited triangle oscillator, f = freq * 2^pitch; the BLAMP of
+// polyblep.h (blep::kLatency samples of latency).
 
 #include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/single_shape_osc.h"

@@ -2,9 +2,9 @@
 // VCO: band-limited analogue-style oscillator with sine, triangle, saw and pulse outputs at once.
 // f = freq * 2^(pitch + fmExp * fm) + fmLin * fm, limited to [0, 0.45 * sample rate]. A rising
 // edge of `sync` through 0.5 resets the phase (hard sync) at the crossing time, found to a small
-// fraction of a sample (SyncEdge), one sample late.
-// Saw, pulse and triangle (and the sync jumps) are band-limited with the 4-point PolyBLEP /
-// PolyBLAMP of polyblep.h; outputs are delayed by two samples.
+// fraction of a sample (SyncEdge), SyncEdge::kLatency samples late.
+// Saw, pulse and triangle (and the sync jumps) are band-limited with the BLEP /
+// BLAMP of polyblep.h; outputs are delayed by blep::kLatency samples.
 
 #include <cmath>
 
@@ -18,21 +18,27 @@ namespace mvm::modules {
 // every period. A straight line between the two samples either side of 0.5 times a ramp exactly but
 // misplaces the S-shaped edge of a band-limited jump (a VCO's sqr) by up to 0.15 sample, differently
 // each period: an inharmonic floor at -34..-39 dB. So a jump is timed by the centroid of its first
-// differences above the ramp they sit on, which is exact for the B-spline edges of polyblep.h (a
-// B-spline reproduces linear functions); anything else by the cubic through four samples. The window
-// is nine differences around the crossing, so sync acts kLatency samples late, a constant delay.
+// differences above the ramp they sit on: the centroid of a band-limited edge's differences is its
+// centre wherever it falls between samples (exactly so for a kernel whose spectrum is 0 at the
+// multiples of the sample rate; polyblep.h's is within 1.1e-3 sample). Anything else is timed by the
+// cubic through four samples. The window is 2 kHalf + 1 differences around the crossing, so sync
+// acts kLatency samples late, a constant delay.
 struct SyncEdge {
-  static constexpr int kLatency = 6;
-  float x[10] = {}; // the input at m-9 .. m; the crossing looked for lies between x[4] and x[5]
+  // Differences either side of the crossing's: a band-limited edge spans kTaps + 1 of them, and its
+  // centre may sit 1.5 samples from the crossing (0.5 is 3/4 of the way up a square's edge).
+  static constexpr int kHalf = blep::kLatency + 2;
+  static constexpr int kSamples = 2 * kHalf + 2;
+  static constexpr int kLatency = kHalf + 2;
   static constexpr double kNone = -2.0;
-  double due = kNone; // a detected reset: its time minus the end of this sample (> -1), or kNone
+  float x[kSamples] = {}; // the input at m-kSamples+1 .. m; the crossing looked for lies between x[kHalf] and x[kHalf+1]
+  double due = kNone;     // a detected reset: its time minus the end of this sample (> -1), or kNone
 
   // Push the input of sample m; the time within this sample at which the delayed reset falls, in
   // (0, 1], or 0.
   double push(float next) noexcept {
-    for (int k = 0; k < 9; ++k) x[k] = x[k + 1];
-    x[9] = next;
-    if (x[4] < 0.5f && x[5] >= 0.5f) due = crossing() + kLatency;
+    for (int k = 0; k + 1 < kSamples; ++k) x[k] = x[k + 1];
+    x[kSamples - 1] = next;
+    if (x[kHalf] < 0.5f && x[kHalf + 1] >= 0.5f) due = crossing() + kLatency;
     if (due == kNone) return 0.0;
     if (due > 0.0) {
       due -= 1.0;
@@ -44,26 +50,28 @@ struct SyncEdge {
   }
 
 private:
-  // The crossing's time relative to sample m, in (-6, -3).
+  // The crossing's time relative to sample m, in (-kHalf - 2, -kHalf + 1).
   double crossing() const noexcept {
-    const double p0 = x[3], p1 = x[4], p2 = x[5], p3 = x[6];
-    double t = (0.5 - p1) / (p2 - p1); // within (m-5, m-4]
+    const double p0 = x[kHalf - 1], p1 = x[kHalf], p2 = x[kHalf + 1], p3 = x[kHalf + 2];
+    const double start = -kHalf - 1.0; // the crossing's sample interval is (m + start, m + start + 1]
+    double t = (0.5 - p1) / (p2 - p1);
     bool finite = true;
     for (float v : x) finite = finite && std::isfinite(v);
-    if (!finite) return -5.0 + t;
-    double d[9], rise = 0.0;
-    for (int k = 0; k < 9; ++k) rise += (d[k] = static_cast<double>(x[k + 1]) - x[k]);
+    if (!finite) return start + t;
+    constexpr int kDiffs = 2 * kHalf + 1;
+    double d[kDiffs], rise = 0.0;
+    for (int k = 0; k < kDiffs; ++k) rise += (d[k] = static_cast<double>(x[k + 1]) - x[k]);
     double jump = 0.0, moment = 0.0;
-    for (int k = 0; k < 9; ++k) {
-      const double excess = d[k] - (d[0] + (d[8] - d[0]) * k / 8.0);
+    for (int k = 0; k < kDiffs; ++k) {
+      const double excess = d[k] - (d[0] + (d[kDiffs - 1] - d[0]) * k / (kDiffs - 1.0));
       jump += excess;
-      moment += excess * (k - 8.5); // difference k sits at m - 8.5 + k
+      moment += excess * (k + 0.5 - kDiffs); // difference k sits at m - kDiffs + k + 0.5
     }
     if (jump > 0.5 * rise) {
       const double c = moment / jump;
-      if (c > -6.0 && c < -3.0) return c;
+      if (c > start - 1.0 && c < start + 2.0) return c;
     }
-    return -5.0 + cubicCrossing(p0, p1, p2, p3, t);
+    return start + cubicCrossing(p0, p1, p2, p3, t);
   }
 
   // The root in [0, 1] of the Lagrange cubic through (-1, p0) (0, p1) (1, p2) (2, p3) minus 0.5:
@@ -74,10 +82,11 @@ private:
     double lo = 0.0, hi = 1.0;
     for (int k = 0; k < 8; ++k) {
       const double f = c0 + t * (c1 + t * (c2 + t * c3));
+      if (f == 0.0) break;
       (f < 0.0 ? lo : hi) = t;
       const double slope = c1 + t * (2.0 * c2 + t * 3.0 * c3);
       const double next = t - f / slope;
-      t = (slope > 0.0 && next > lo && next < hi) ? next : 0.5 * (lo + hi);
+      t = (slope > 0.0 && next >= lo && next <= hi) ? next : 0.5 * (lo + hi);
     }
     return t;
   }
