@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -146,17 +147,29 @@ TEST(JackMidi, NotesLandAtTheFramesTheyWereSentAtWhateverThePeriod) {
     while (first < notes.size() && !(notes[first].frame >= 24000 && notes[first].type == mvm::EventType::NoteOn && notes[first].key == 60))
       ++first;
     ASSERT_LT(first, notes.size());
-    std::size_t checked = 0;
+    // An xrun loses whole periods of the stream's frames against JACK's: events on either side of
+    // one are as many periods closer in the recording (under load, at 64 frames). Only that offset
+    // is allowed, and only as many periods as there were xruns.
+    const auto xruns = static_cast<std::int64_t>(number(out, R"(xruns (\d+))"));
+    std::size_t checked = 0, shifted = 0;
     for (std::size_t i = first; i < notes.size(); ++i) {
       const mvm::Event& e = notes[i];
       const std::uint64_t at = (e.frame - notes[first].frame) % kLoop;
-      const bool expected = std::any_of(sent.begin(), sent.end(), [&](const Sent& s) { return s.at == at && s.type == e.type && s.key == e.key; });
-      EXPECT_TRUE(expected) << (e.type == mvm::EventType::NoteOn ? "note on " : "note off ") << int(e.key) << " at frame " << e.frame
-                            << ": " << at << " frames into the loop";
+      bool exact = false, acrossAnXrun = false;
+      for (const Sent& s : sent) {
+        if (s.type != e.type || s.key != e.key) continue;
+        auto off = static_cast<std::int64_t>((at + kLoop - s.at) % kLoop);
+        if (off > static_cast<std::int64_t>(kLoop / 2)) off -= static_cast<std::int64_t>(kLoop);
+        exact = exact || off == 0;
+        acrossAnXrun = acrossAnXrun || (off % period == 0 && std::abs(off) <= xruns * period);
+      }
+      EXPECT_TRUE(exact || acrossAnXrun) << (e.type == mvm::EventType::NoteOn ? "note on " : "note off ") << int(e.key) << " at frame " << e.frame
+                                         << ": " << at << " frames into the loop\n" << out;
       ++checked;
+      shifted += !exact && acrossAnXrun;
     }
-    std::printf("[ figures ] JACK MIDI at %d frames: %zu note events, each at the frame it was sent (loop %llu frames)\n", period, checked,
-                static_cast<unsigned long long>(kLoop));
+    std::printf("[ figures ] JACK MIDI at %d frames: %zu note events, each at the frame it was sent (loop %llu frames); %zu shifted by %lld xruns\n",
+                period, checked, static_cast<unsigned long long>(kLoop), shifted, static_cast<long long>(xruns));
     EXPECT_EQ(jack.stop(), 0) << jack.log();
   }
 }
