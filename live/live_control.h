@@ -50,13 +50,15 @@ struct LiveControl {
     if (oscServer) oscServer->stop();
   }
 
-  // The summary's account of MIDI and OSC ("MIDI N messages -> M events (L lost), OSC …"); empty
+  // The summary's account of MIDI and OSC ("MIDI N messages -> M events (L lost), K malformed, S
+  // system, OSC …"); empty
   // when neither is on.
   std::string summary() const {
     std::string control;
     if (midiIn)
       control += "MIDI " + std::to_string(midiIn->counters().received.load()) + " messages -> " + std::to_string(midiIn->counters().events.load()) +
-                 " events (" + std::to_string(midiIn->counters().rejected.load() + midiIn->counters().dropped.load()) + " lost)";
+                 " events (" + std::to_string(midiIn->counters().rejected.load() + midiIn->counters().dropped.load()) + " lost), " +
+                 std::to_string(midiIn->counters().malformed.load()) + " malformed, " + std::to_string(midiIn->counters().system.load()) + " system";
     if (oscServer) {
       const OscCounters& c = oscDispatcher->counters();
       control += std::string(control.empty() ? "" : ", ") + "OSC " + std::to_string(oscServer->counters().packets.load()) + " packets, " +

@@ -31,6 +31,7 @@
 
 #include "audio_clock.h"
 #include "mvm/control/midi_mapper.h"
+#include "mvm/core/rt_context.h"
 #include "mvm/rt/lock_free_queue.h"
 #include "mvm/vm/vm.h"
 
@@ -38,10 +39,27 @@ namespace mvm::live {
 
 struct MidiInputCounters {
   std::atomic<std::uint64_t> received{0};  // channel messages from the port
+  std::atomic<std::uint64_t> system{0};    // system messages (clock, SysEx, ...): not carried
+  std::atomic<std::uint64_t> malformed{0}; // neither: a wrong length, a data byte >= 0x80, no status
   std::atomic<std::uint64_t> dropped{0};   // the arrival queue was full
   std::atomic<std::uint64_t> events{0};    // engine events posted
   std::atomic<std::uint64_t> rejected{0};  // the VM's queue was full
 };
+
+// One message as a port delivers it (RtMidi and JACK hand over whole messages: no running
+// status): a channel message is its status byte and exactly the data bytes its kind has, each
+// below 0x80. Anything else from a peer is counted and dropped, never read past its end.
+enum class PortMessage { kChannel, kSystem, kMalformed };
+inline PortMessage parsePortMessage(const std::uint8_t* bytes, std::size_t size, MidiMessage& out) noexcept {
+  if (size == 0 || bytes[0] < 0x80) return PortMessage::kMalformed;
+  if (bytes[0] >= 0xF0) return PortMessage::kSystem;
+  const auto data = static_cast<std::size_t>(MidiMessage::dataBytes(bytes[0]));
+  if (size != 1 + data) return PortMessage::kMalformed;
+  for (std::size_t i = 1; i <= data; ++i)
+    if (bytes[i] >= 0x80) return PortMessage::kMalformed;
+  out = {bytes[0], bytes[1], data == 2 ? bytes[2] : std::uint8_t{0}};
+  return PortMessage::kChannel;
+}
 
 // "jack" | "alsa" → the RtMidi API; nullopt otherwise.
 inline std::optional<RtMidi::Api> midiApiByName(const std::string& name) {
@@ -176,11 +194,21 @@ private:
   // RtMidi's thread (with JACK: its process callback), wait-free.
   static void onMessage(double, std::vector<unsigned char>* bytes, void* user) {
     auto* self = static_cast<MidiInput*>(user);
-    const std::uint64_t ns = steadyNowNs();
-    if (!bytes || bytes->empty() || (*bytes)[0] < 0x80 || (*bytes)[0] >= 0xF0) return;
-    Arrival a{ns, {(*bytes)[0], bytes->size() > 1 ? (*bytes)[1] : std::uint8_t{0}, bytes->size() > 2 ? (*bytes)[2] : std::uint8_t{0}}};
-    self->counters_.received.fetch_add(1, std::memory_order_relaxed);
-    if (!self->arrivals_.tryPush(a)) self->counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+    Arrival a{steadyNowNs(), {}};
+    if (bytes && self->accept(bytes->data(), bytes->size(), a.message)) self->push(a);
+  }
+
+  // Any thread delivering messages, wait-free: counts what the bytes are; true for a channel message.
+  bool accept(const std::uint8_t* bytes, std::size_t size, MidiMessage& out) noexcept {
+    switch (parsePortMessage(bytes, size, out)) {
+    case PortMessage::kChannel: counters_.received.fetch_add(1, std::memory_order_relaxed); return true;
+    case PortMessage::kSystem: counters_.system.fetch_add(1, std::memory_order_relaxed); return false;
+    case PortMessage::kMalformed: counters_.malformed.fetch_add(1, std::memory_order_relaxed); return false;
+    }
+    return false;
+  }
+  void push(const Arrival& a) noexcept {
+    if (!arrivals_.tryPush(a)) counters_.dropped.fetch_add(1, std::memory_order_relaxed);
   }
 
 #ifdef MVM_LIVE_HAVE_JACK
@@ -207,7 +235,9 @@ private:
   }
 
   // JACK's process thread, wait-free: each channel message with the JACK frame it was sent at.
+  // A real-time thread of JACK's: under the allocation probe of test builds, as the audio callback.
   static int onJackProcess(jack_nframes_t frames, void* user) noexcept {
+    AudioThreadScope realtime;
     auto* self = static_cast<MidiInput*>(user);
     void* buffer = jack_port_get_buffer(self->jackPort_, frames);
     const std::uint64_t ns = steadyNowNs();
@@ -215,11 +245,9 @@ private:
     const std::uint32_t count = jack_midi_get_event_count(buffer);
     for (std::uint32_t i = 0; i < count; ++i) {
       jack_midi_event_t e;
-      if (jack_midi_event_get(&e, buffer, i) != 0 || e.size == 0 || e.buffer[0] < 0x80 || e.buffer[0] >= 0xF0) continue;
-      Arrival a{ns, {e.buffer[0], e.size > 1 ? e.buffer[1] : std::uint8_t{0}, e.size > 2 ? e.buffer[2] : std::uint8_t{0}}, self->exactFrames_,
-                periodStart + e.time};
-      self->counters_.received.fetch_add(1, std::memory_order_relaxed);
-      if (!self->arrivals_.tryPush(a)) self->counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+      if (jack_midi_event_get(&e, buffer, i) != 0) continue;
+      Arrival a{ns, {}, self->exactFrames_, periodStart + e.time};
+      if (self->accept(e.buffer, e.size, a.message)) self->push(a);
     }
     return 0;
   }

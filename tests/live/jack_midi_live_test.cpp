@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -58,6 +59,11 @@ public:
     return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(sentNs_.load()));
   }
 
+  // While on, every cycle also writes one of each kind of hostile message a peer can send.
+  void flood(bool on) { flooding_.store(on, std::memory_order_release); }
+  std::uint64_t malformedSent() const { return malformed_.load(); }
+  std::uint64_t systemSent() const { return system_.load(); }
+
 private:
   static int process(jack_nframes_t frames, void* self) {
     auto& s = *static_cast<JackMidiSender*>(self);
@@ -68,6 +74,22 @@ private:
       s.sentNs_.store(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
       s.pending_.store(false, std::memory_order_release);
     }
+    if (s.flooding_.load(std::memory_order_acquire)) {
+      static const std::vector<std::vector<std::uint8_t>> malformed{
+          {0x90, 60},            // a note on cut short
+          {0x90, 60, 100, 7},    // one byte too many
+          {0x3C, 0x40},          // data without a status (running status is a file's, not a port's)
+          {0x90, 0xFF, 0x40},    // a data byte >= 0x80
+          {0xC0},                // a program change without its program
+          {0xE0, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00}};
+      static const std::vector<std::vector<std::uint8_t>> system{
+          {0xF8}, {0xFE}, {0xF0, 0x7E, 0x7F, 0x09, 0x01, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0xF7}};
+      jack_nframes_t at = 1;
+      for (const auto& m : malformed)
+        if (jack_midi_event_write(buf, at++ % frames, m.data(), m.size()) == 0) s.malformed_.fetch_add(1);
+      for (const auto& m : system)
+        if (jack_midi_event_write(buf, at++ % frames, m.data(), m.size()) == 0) s.system_.fetch_add(1);
+    }
     return 0;
   }
   jack_client_t* client_ = nullptr;
@@ -75,6 +97,8 @@ private:
   std::uint8_t msg_[3] = {};
   std::atomic<bool> pending_{false};
   std::atomic<std::uint64_t> sentNs_{0};
+  std::atomic<bool> flooding_{false};
+  std::atomic<std::uint64_t> malformed_{0}, system_{0};
 };
 
 } // namespace
@@ -201,6 +225,42 @@ TEST_F(JackMidiRig, JackMidiFromAnotherClientPlaysNotesAndMapsControllers) {
   EXPECT_EQ(number(out, R"(messages -> (\d+) events)"), 4u) << out;
   EXPECT_EQ(number(out, R"(events \((\d+) lost\))"), 0u) << out;
   EXPECT_EQ(number(out, R"(late events (\d+))"), 0u) << out;
+}
+
+// A hostile peer: a flood of malformed and system messages on mvm-live's JACK MIDI input, every
+// period, between two real notes, while the probed build counts what its real-time threads (the
+// audio callback and the JACK MIDI client's process callback) allocate, lock or block on. Each
+// message is counted for what it is, none is read past its end, the notes still play.
+TEST_F(JackMidiRig, MalformedAndSystemMessagesAreCountedAndDroppedWithoutTouchingTheAudio) {
+  TempDir dir;
+  std::ofstream(dir / "keys.json") << kKeys;
+  ChildProcess live({"timeout", "30", kProbed, dir / "keys.json", "--midi-in", "mvmtest_midi", "--seconds", "4", "--no-meter"}, {server->env()});
+  ASSERT_TRUE(live.waitForLine("MIDI in: mvmtest_midi:out (JACK)", 10s)) << live.output();
+  ASSERT_TRUE(live.waitForLine("playing", 10s)) << live.output();
+  ASSERT_TRUE(listener->listenTo("mvm-live:outport 0", 5s));
+  std::this_thread::sleep_for(200ms);
+  midi->flood(true);
+  std::this_thread::sleep_for(1s);
+  const auto sent = midi->send(0x90, 69, 127); // mid-flood: a real note
+  EXPECT_TRUE(listener->waitFor(sent, true, 0.05f, 2s)) << "the note never sounded";
+  std::this_thread::sleep_for(500ms);
+  midi->send(0x80, 69, 0);
+  midi->flood(false);
+  EXPECT_TRUE(listener->waitFor(std::chrono::steady_clock::now() + 50ms, false, 1e-4f, 2s)) << "the note never stopped";
+
+  EXPECT_EQ(live.wait(20s), 0) << live.output();
+  const std::string out = live.readAll(2s);
+  const std::uint64_t malformed = midi->malformedSent(), system = midi->systemSent();
+  std::printf("[ figures ] JACK MIDI flood: %llu malformed and %llu system messages in 1.5 s\n", static_cast<unsigned long long>(malformed),
+              static_cast<unsigned long long>(system));
+  ASSERT_GT(malformed, 500u) << "the flood ran every period";
+  EXPECT_EQ(number(out, R"(MIDI (\d+) messages)"), 2u) << out;
+  EXPECT_EQ(number(out, R"((\d+) malformed, \d+ system)"), malformed) << out;
+  EXPECT_EQ(number(out, R"(malformed, (\d+) system)"), system) << out;
+  EXPECT_EQ(number(out, R"(events \((\d+) lost\))"), 0u) << out;
+  EXPECT_EQ(number(out, R"(audio-thread allocations (\d+))"), 0u) << out;
+  EXPECT_EQ(number(out, R"(locks (\d+))"), 0u) << out;
+  EXPECT_EQ(number(out, R"(blocking calls (\d+))"), 0u) << out;
 }
 
 // The console's `learn` against a real peer: mvm-live reads `learn g.gain 0 1` on its stdin, the

@@ -86,39 +86,36 @@ inline void residual(const std::array<std::array<float, kTaps>, kPhases + 1>& ta
 inline void stepResidual(float d, float r[kTaps]) noexcept { residual(kResiduals.step, d, r); }
 inline void rampResidual(float d, float r[kTaps]) noexcept { residual(kResiduals.ramp, d, r); }
 
-// The delay line that collects the corrections of one waveform: one channel's (V = float) or
-// four lanes' (SawOsc, which adds its corrections lane by lane): samples n-4 .. n+3. It shifts
-// rather than rotates: a ring's position would differ between channels started at different
-// times, and four channels share one position when they run as lanes.
-template <class V = float>
+// The delay line that collects the corrections of one waveform of one channel: samples n-4 ..
+// n+3, a ring. (SawOsc, four channels in the lanes of one vector, adds into a block instead.)
 struct Corrector {
-  std::array<V, kTaps> taps{};
+  std::array<float, kTaps> ring{};
+  int head = 0; // sample n-4
 
   void step(float height, float d) noexcept {
     float r[kTaps];
     stepResidual(d, r);
-    for (int t = 0; t < kTaps; ++t) at(t) += height * r[t];
+    add(height, r);
   }
   void ramp(float slopeChange, float d) noexcept {
     float r[kTaps];
     rampResidual(d, r);
-    for (int t = 0; t < kTaps; ++t) at(t) += slopeChange * r[t];
-  }
-  // Corrections already scaled, one per sample n-4 .. n+3.
-  void add(const V r[kTaps]) noexcept {
-    for (int t = 0; t < kTaps; ++t) at(t) += r[t];
+    add(slopeChange, r);
   }
   // Push the naive value of sample n, return the corrected sample n-4.
-  V push(V naive) noexcept {
+  float push(float naive) noexcept {
     at(kLatency) += naive;
-    const V y = taps[0];
-    for (int t = 0; t + 1 < kTaps; ++t) at(t) = at(t + 1);
-    at(kTaps - 1) = V{};
+    const float y = at(0);
+    at(0) = 0.0f;
+    head = (head + 1) & (kTaps - 1);
     return y;
   }
 
 private:
-  V& at(int t) noexcept { return taps[static_cast<std::size_t>(t)]; }
+  float& at(int t) noexcept { return ring[static_cast<std::size_t>((head + t) & (kTaps - 1))]; }
+  void add(float a, const float r[kTaps]) noexcept {
+    for (int t = 0; t < kTaps; ++t) at(t) += a * r[t];
+  }
 };
 
 // Naive waveforms of a phase in [0, 1). The sine and triangle start at 0 rising.
@@ -138,7 +135,7 @@ struct Sample { float sine = 0.0f, triangle = 0.0f, saw = 0.0f, square = 0.0f; }
 template <unsigned Waves = kAll>
 struct Oscillator {
   double phase = 0.0;
-  Corrector<> sine, tri, saw, sqr;
+  Corrector sine, tri, saw, sqr;
 
   // One sample. dt = frequency / sample rate, in [0, 0.5]; pw in (0, 1), the square's width; syncAt
   // in (0, 1] is the fractional time within this sample at which the phase resets to 0 (<= 0: no sync).

@@ -3,6 +3,7 @@
 // (blep::kLatency samples of latency), each channel's phase in double.
 
 #include <algorithm>
+#include <array>
 
 #include "mvm/dsp/module_kernel.h"
 #include "mvm/dsp/modules/single_shape_osc.h"
@@ -12,7 +13,7 @@ namespace mvm::modules {
 template <class V>
 struct SawOscState {
   simd::DoubleOf<V> phase{};
-  blep::Corrector<V> taps; // samples n-4 .. n+3
+  std::array<V, blep::kTaps> taps{}; // corrections already due to the block's samples -4 .. 3 (blep::Corrector's ring)
   PhaseIncrement<V> inc;
 };
 
@@ -45,7 +46,12 @@ public:
         dt[i] = s.inc.dt;
       }
     }
-    V* y = ch.out(kOut);
+    // The corrected output's samples -4 .. 67 of this block, summed as blep::Corrector sums them, in
+    // its order: frame i adds its naive value at i + 4 and a wrap its residual over i .. i + 7. The
+    // output is -4 .. 59; the rest is carried over.
+    V acc[blep::kTaps + kBlockFrames];
+    for (int t = 0; t < blep::kTaps; ++t) acc[t] = s.taps[static_cast<std::size_t>(t)];
+    for (int t = blep::kTaps; t < blep::kTaps + kBlockFrames; ++t) acc[t] = V{};
     D d = s.inc.dt;
     for (int i = 0; i < kBlockFrames; ++i) {
       if (steady) {
@@ -58,7 +64,7 @@ public:
         }
         for (const int end = i + std::max(safe, 0); i < end; ++i) {
           s.phase = s.phase + d + 0.0;
-          y[i] = s.taps.push(simd::toFloat(2.0 * s.phase - 1.0));
+          acc[i + blep::kLatency] += simd::toFloat(2.0 * s.phase - 1.0);
         }
         if (i == kBlockFrames) break;
       } else {
@@ -66,7 +72,7 @@ public:
       }
       const D pb = s.phase + d;
       const auto crossed = pb >= 1.0;
-      if (simd::any(crossed)) [[unlikely]] { // a wrap, once a period: its PolyBLEP correction, lane by lane
+      if (simd::any(crossed)) [[unlikely]] { // a wrap, once a period: its BLEP correction, lane by lane
         V r[blep::kTaps] = {};
         for (int j = 0; j < simd::kWidth<V>; ++j)
           if (simd::lane(crossed, j)) {
@@ -75,11 +81,14 @@ public:
             blep::stepResidual(math::clamp(static_cast<float>(at), 1e-7f, 1.0f), taps);
             for (int t = 0; t < blep::kTaps; ++t) simd::setLane(r[t], j, -2.0f * taps[t]);
           }
-        s.taps.add(r);
+        for (int t = 0; t < blep::kTaps; ++t) acc[i + t] += r[t];
       }
       s.phase = simd::select(crossed, pb - 1.0, pb + 0.0); // wrap01 of a phase below 2
-      y[i] = s.taps.push(simd::toFloat(2.0 * s.phase - 1.0));
+      acc[i + blep::kLatency] += simd::toFloat(2.0 * s.phase - 1.0);
     }
+    V* y = ch.out(kOut);
+    for (int i = 0; i < kBlockFrames; ++i) y[i] = acc[i];
+    for (int t = 0; t < blep::kTaps; ++t) s.taps[static_cast<std::size_t>(t)] = acc[kBlockFrames + t];
     state = s;
   }
 };
