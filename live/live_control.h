@@ -51,8 +51,7 @@ struct LiveControl {
   }
 
   // The summary's account of MIDI and OSC ("MIDI N messages -> M events (L lost), K malformed, S
-  // system, OSC …"); empty
-  // when neither is on.
+  // system, OSC …"); empty when neither is on.
   std::string summary() const {
     std::string control;
     if (midiIn)

@@ -191,7 +191,7 @@ private:
     Learn target;
   };
 
-  // RtMidi's thread (with JACK: its process callback), wait-free.
+  // RtMidi's thread (ALSA; JACK goes through onJackProcess), wait-free.
   static void onMessage(double, std::vector<unsigned char>* bytes, void* user) {
     auto* self = static_cast<MidiInput*>(user);
     Arrival a{steadyNowNs(), {}};

@@ -45,8 +45,9 @@ struct Residuals {
       }
       return sum;
     };
+    const double windowScale = besselI0(kBeta);
     const auto kernel = [&](double x) { // x in samples, in [-kLatency, kLatency]
-      const double u = x / kLatency, w = besselI0(kBeta * std::sqrt(math::clamp(1.0 - u * u, 0.0, 1.0))) / besselI0(kBeta);
+      const double u = x / kLatency, w = besselI0(kBeta * std::sqrt(math::clamp(1.0 - u * u, 0.0, 1.0))) / windowScale;
       return x == 0.0 ? 2.0 * kCutoff * w : math::sin2pi(kCutoff * x) / (math::kPi * x) * w;
     };
     std::vector<double> jump(kGrid + 1), slope(kGrid + 1); // the band-limited jump and its integral

@@ -33,6 +33,15 @@ struct SyncEdge {
   float x[kSamples] = {}; // the input at m-kSamples+1 .. m; the crossing looked for lies between x[kHalf] and x[kHalf+1]
   double due = kNone;     // a detected reset: its time minus the end of this sample (> -1), or kNone
 
+  // Whether pushing 0 would change nothing: no reset due and only zeros in the window. (Then an
+  // unconnected input, all zeros, need not be pushed.)
+  bool atRest() const noexcept {
+    if (due != kNone) return false;
+    for (float v : x)
+      if (v != 0.0f) return false;
+    return true;
+  }
+
   // Push the input of sample m; the time within this sample at which the delayed reset falls, in
   // (0, 1], or 0.
   double push(float next) noexcept {
@@ -127,6 +136,8 @@ public:
     const float *pitch = ch.in(kPitch), *fm = ch.in(kFm), *sync = ch.in(kSync), *freq = ch.param(kFreq), *pw = ch.param(kPw),
                 *fmLin = ch.param(kFmLin), *fmExp = ch.param(kFmExp);
     float *ySine = ch.out(kSine), *yTri = ch.out(kTri), *ySaw = ch.out(kSaw), *ySqr = ch.out(kSqr);
+    // Most VCOs are not synced: their SyncEdge stays at rest, and its window need not shift each frame.
+    const bool synced = isInputConnected(kSync) || !v.sync.atRest();
     for (int i = 0; i < kBlockFrames; ++i) {
       const double m = math::clamp(static_cast<double>(fm[i]), -10.0, 10.0);
       const double oct = math::clamp(static_cast<double>(pitch[i]), -10.0, 10.0) + math::clamp(static_cast<double>(fmExp[i]), 0.0, 8.0) * m;
@@ -134,7 +145,7 @@ public:
                         math::clamp(static_cast<double>(fmLin[i]), 0.0, 10000.0) * m;
       const double dt = blep::phaseIncrement(hz, invRate);
       const double width = math::clamp(static_cast<double>(pw[i]), 0.01, 0.99);
-      const blep::Sample y = v.osc.tick(dt, width, v.sync.push(sync[i]));
+      const blep::Sample y = v.osc.tick(dt, width, synced ? v.sync.push(sync[i]) : 0.0);
       ySine[i] = y.sine;
       yTri[i] = y.triangle;
       ySaw[i] = y.saw;
