@@ -42,8 +42,8 @@ struct Workload {
 
 std::vector<Workload> workloads() {
   static PatchGraph compileGraphs[4];
-  static PatchGraph sines, subtractive16, subtractive64;
-  static Score score16, score64;
+  static PatchGraph sines, subtractive16, subtractive64, subtractive16x4, subtractive4;
+  static Score score16, score64, score4;
   static std::string dispatchJson;
   std::vector<Workload> w;
   const int sizes[] = {10, 100, 1000, 10000};
@@ -72,6 +72,19 @@ std::vector<Workload> workloads() {
                  score16 = bench::subtractiveScore(16, 1.0);
                },
                [] { render(subtractive16, &score16, 1.0); }});
+  // Silent voices are free (compiler/voice_gates.h): the same four notes through patch (b) built
+  // with 16 voices and built with 4; the ratio of the two is the cost of twelve silent voices.
+  w.push_back({"silent12of16", "render 1 s of patch (b) with 16 voices, 4 of them played",
+               [] {
+                 subtractive16x4 = bench::subtractivePatch(16);
+                 score4 = bench::subtractiveScore(4, 1.0);
+               },
+               [] { render(subtractive16x4, &score4, 1.0); }});
+  w.push_back({"voices4", "render 1 s of patch (b) with 4 voices, all played", [] {
+                 subtractive4 = bench::subtractivePatch(4);
+                 score4 = bench::subtractiveScore(4, 1.0);
+               },
+               [] { render(subtractive4, &score4, 1.0); }});
   w.push_back({"subtractive64", "render 0.5 s of patch (b) widened to 64 voices",
                [] {
                  subtractive64 = bench::subtractivePatch(64);

@@ -3,8 +3,9 @@
 // same bytecode, layout and output. Passes, in order:
 //   1. instantiate modules; 2. resolve cables to ports; 3. break cycles (strongly connected
 //   components, lowest edge first, one-block delay); 4. order modules (Kahn, ties by patch order);
-//   5. resolve channel counts; 6. lay out buffers (reuse by liveness: optimizeForRealTime) and
-//   emit bytecode; 7. bind pointers and parameter slots.
+//   5. resolve channel counts; 6. plan voice gates (compiler/voice_gates.h: each gate's envelope
+//   is ordered before its voice chain); 7. lay out buffers (reuse by liveness:
+//   optimizeForRealTime) and emit bytecode; 8. bind pointers and parameter slots.
 
 #include <algorithm>
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "mvm/compiler/cycle_breaker.h"
 #include "mvm/compiler/opcodes.h"
 #include "mvm/compiler/program.h"
+#include "mvm/compiler/voice_gates.h"
 #include "mvm/core/hash.h"
 #include "mvm/dsp/module_registry.h"
 #include "mvm/dsp/module_setup.h"
@@ -68,6 +70,7 @@ public:
     b.breakCycles();
     b.order();
     b.resolveChannels();
+    b.planGates();
     b.layoutAndEmit();
     b.bind();
     if (options.keepPatchJson) b.prog->patchJson = patchToJson(g, b.patchSeed()).dump();
@@ -102,6 +105,8 @@ private:
     std::vector<std::uint32_t> paramSlotOf;     // first slot of each module
     std::size_t bump = 0;                       // arena floats handed out so far
     std::vector<std::pair<std::uint32_t, std::uint32_t>> freeList; // (offset, floats)
+    std::vector<VoiceGatePlan> gates;
+    std::vector<std::vector<std::uint32_t>> gatesAfter; // per module: the gates whose envelope it is
 
     Build(const PatchGraph& graph, const CompileOptions& o, const ModuleRegistry& r) : g(graph), opt(o), registry(r) {}
 
@@ -209,16 +214,20 @@ private:
                                     " more cables delayed by one block to break cycles (" + std::to_string(delayed) + " in all)");
     }
 
-    // Kahn's algorithm; among ready modules the earliest in the patch goes first.
-    void order() {
+    // Kahn's algorithm; among ready modules the earliest in the patch goes first. `after`: more
+    // (before, after) pairs to respect than the cables.
+    void order(const std::vector<std::pair<int, int>>& after = {}) {
       const std::size_t n = g.modules.size();
       std::vector<int> indegree(n, 0);
       std::vector<std::vector<int>> succ(n);
+      auto precede = [&](int from, int to) {
+        succ[static_cast<std::size_t>(from)].push_back(to);
+        ++indegree[static_cast<std::size_t>(to)];
+      };
       for (const Edge& e : edges)
-        if (!e.delayed) {
-          succ[static_cast<std::size_t>(e.from)].push_back(e.to);
-          ++indegree[static_cast<std::size_t>(e.to)];
-        }
+        if (!e.delayed) precede(e.from, e.to);
+      for (auto [before, later] : after) precede(before, later);
+      topo.clear();
       std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
       for (std::size_t m = 0; m < n; ++m)
         if (indegree[m] == 0) ready.push(static_cast<int>(m));
@@ -257,6 +266,30 @@ private:
           if (out != outCh[um]) { outCh[um] = out; changed = true; }
         }
         if (!changed) return;
+      }
+    }
+
+    // The GATE instruction reads the envelope's block before its voice chain runs: the chain is
+    // ordered after the envelope (no cycle: the chain feeds only itself and the gate, which the
+    // envelope feeds by a cable that is not delayed).
+    void planGates() {
+      std::vector<const DSPModule*> instances;
+      for (const CompiledModule& cm : prog->modules) instances.push_back(cm.instance.get());
+      gates = planVoiceGates(topo, edges, outCh, instances);
+      if (gates.empty()) return;
+      std::vector<std::pair<int, int>> after;
+      for (const VoiceGatePlan& plan : gates)
+        for (int m : plan.members) after.push_back({plan.envelope, m});
+      order(after);
+      gatesAfter.resize(g.modules.size());
+      for (const VoiceGatePlan& plan : gates) {
+        gatesAfter[static_cast<std::size_t>(plan.envelope)].push_back(static_cast<std::uint32_t>(prog->voiceGates.size()));
+        VoiceGate gate;
+        gate.envelopeChannels = static_cast<std::uint32_t>(outCh[static_cast<std::size_t>(plan.envelope)][static_cast<std::size_t>(plan.envelopePort)]);
+        gate.channels = static_cast<std::uint32_t>(outCh[static_cast<std::size_t>(plan.gate)][0]);
+        gate.gate = static_cast<std::uint32_t>(plan.gate);
+        for (int m : plan.members) gate.members.push_back(static_cast<std::uint32_t>(m));
+        prog->voiceGates.push_back(std::move(gate));
       }
     }
 
@@ -392,6 +425,14 @@ private:
           const auto floats = static_cast<std::uint32_t>(outCh[um][static_cast<std::size_t>(e->fromPort)] * kBlockFrames);
           emit(Op::Delay, {e->delayBuffer, outBuf[um][static_cast<std::size_t>(e->fromPort)], floats}, [&] { return "feedback " + edgeName(*e); });
         }
+        if (!gatesAfter.empty())
+          for (std::uint32_t k : gatesAfter[um]) {
+            prog->voiceGates[k].envelope = outBuf[um][static_cast<std::size_t>(gates[k].envelopePort)];
+            emit(Op::Gate, {k}, [&] {
+              return "voice gate of " + g.modules[static_cast<std::size_t>(gates[k].gate)].id + ": " +
+                     std::to_string(gates[k].members.size()) + " modules skip its silent channels";
+            });
+          }
         for (auto [buf, floats] : scratch) release(buf, floats);
         for (std::size_t i : into[um]) {
           const Edge* e = &edges[i];
@@ -412,7 +453,8 @@ private:
 
     void emitMix(const Edge& e, std::uint32_t dst, int dstCh, int m, int p) {
       const int srcCh = outCh[static_cast<std::size_t>(e.from)][static_cast<std::size_t>(e.fromPort)];
-      emit(Op::Mix, {dst, static_cast<std::uint32_t>(dstCh), sourceBuffer(e), static_cast<std::uint32_t>(srcCh), bits(e.amount)}, [&] {
+      emit(Op::Mix, {dst, static_cast<std::uint32_t>(dstCh), sourceBuffer(e), static_cast<std::uint32_t>(srcCh), bits(e.amount),
+                     static_cast<std::uint32_t>(m)}, [&] {
         std::ostringstream note;
         note << g.connections[e.index].from.str() << " -> " << portName(m, p);
         if (e.amount != 1.0f) note << " * " << e.amount;

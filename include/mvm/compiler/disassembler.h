@@ -37,12 +37,17 @@ inline std::string disassemble(const Program& p) {
     case Op::Mix: {
       float amount;
       std::memcpy(&amount, &a[4], sizeof amount);
-      line << "@" << a[0] << "[" << a[1] << "ch] += @" << a[2] << "[" << a[3] << "ch] * " << amount;
+      line << "@" << a[0] << "[" << a[1] << "ch] += @" << a[2] << "[" << a[3] << "ch] * " << amount << " for module " << a[5];
       break;
     }
     case Op::Param: line << "slot " << a[0] << " -> @" << p.params[a[0]].buffer << "[" << p.params[a[0]].channels << "ch]"; break;
     case Op::Process: line << "module " << a[0]; break;
     case Op::Delay: line << "@" << a[0] << " <- @" << a[1] << " x" << a[2]; break;
+    case Op::Gate: {
+      const VoiceGate& g = p.voiceGates[a[0]];
+      line << "gate " << a[0] << ": @" << g.envelope << "[" << g.envelopeChannels << "ch] -> " << g.members.size() << " modules";
+      break;
+    }
     default: break;
     }
     std::string text = line.str();

@@ -53,6 +53,16 @@ struct FeedbackDelay {
   std::uint32_t floats = 0;
 };
 
+// A voice gate (compiler/voice_gates.h): a channel of `members` runs a block only when the
+// envelope's channel is not zero through it.
+struct VoiceGate {
+  std::uint32_t envelope = 0;         // arena offset of the envelope's output
+  std::uint32_t envelopeChannels = 1; // 1 (every voice follows channel 0) or `channels`
+  std::uint32_t channels = 1;
+  std::uint32_t gate = 0;             // the module it silences, which skips those channels too
+  std::vector<std::uint32_t> members;
+};
+
 // Counts every Program alive, so tests and soak runs can prove programs are freed.
 inline std::atomic<long> gLiveProgramCount{0};
 
@@ -73,6 +83,7 @@ public:
   std::vector<std::pair<std::uint64_t, std::uint32_t>> moduleIndex; // (key, module), sorted: carry-over lookups
   std::vector<std::uint32_t> noteListeners;  // modules receiving note events
   std::vector<FeedbackDelay> feedback;      // sorted by keyHash: carry-over lookups
+  std::vector<VoiceGate> voiceGates;
   HostBus bus;
   std::uint32_t busOutputOffset = 0, busInputOffset = 0;
 

@@ -6,6 +6,7 @@
 // Input index space: the descriptor's inputs first, then one input per parameter carrying that
 // parameter's effective value per sample (smoothed set value + modulation cables x amount).
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -85,6 +86,15 @@ public:
   // replaces in a hot swap (same id, same type; channel counts may differ).
   virtual void copyStateFrom(const DSPModule& previous) { (void)previous; }
 
+  // control thread: an input whose channel, zero through a block, makes the channel of every
+  // output zero whatever the other inputs hold (a VCA's cv), or -1. What a voice is heard
+  // through (compiler/voice_gates.h).
+  virtual int silencingInput() const noexcept { return -1; }
+  // control thread: whether a channel may skip blocks no one hears, keeping its state and writing
+  // silence, to resume unheard where it stopped (compiler/voice_gates.h). Only ChannelModule and
+  // LaneModule skip channels (their Self declares kPausesWhenUnheard).
+  virtual bool pausesWhenUnheard() const noexcept { return false; }
+
   // ---- set by the compiler (control thread) ----
   void attach(const ModuleDescriptor& descriptor, ProcessSetup setup) {
     descriptor_ = &descriptor;
@@ -103,6 +113,9 @@ public:
   }
   // audio thread: the note events of the current block, frames relative to the block start
   void setBlockEvents(std::span<const Event> events) noexcept { blockEvents_ = events; }
+  // audio thread: the channels that run this block (bit c: channel c), set by the VM's GATE
+  // instruction for a module that pauses when unheard; every channel otherwise.
+  void setActiveChannels(std::uint32_t channels) noexcept { activeChannels_ = channels; }
 
   // ---- for implementations ----
   const ModuleDescriptor& descriptor() const noexcept { return *descriptor_; }
@@ -120,6 +133,13 @@ public:
   bool isOutputConnected(int port) const noexcept { return (outputsUnread_ >> port & 1) == 0; }
   [[gnu::always_inline]] int paramPort(int param) const noexcept { return static_cast<int>(descriptor_->inputs.size()) + param; }
   std::span<const Event> blockEvents() const noexcept { return blockEvents_; }
+  std::uint32_t activeChannels() const noexcept { return activeChannels_; }
+  bool isChannelActive(int c) const noexcept { return (activeChannels_ >> c & 1) != 0; }
+  // audio thread: channel c of every output a cable reads, silent (a channel that skips a block).
+  void silenceChannel(float** outputs, int c) const noexcept {
+    for (int o = 0; o < numOutputs(); ++o)
+      if (isOutputConnected(o) && c < outputChannels(o)) std::fill_n(channelOf(outputs[o], c), kBlockFrames, 0.0f);
+  }
 
   // Forced inline, as Channel's (module_kernel.h): called for every buffer of every channel.
   // Channel c of input `port`, mono inputs broadcast.
@@ -139,6 +159,7 @@ private:
   std::vector<char> inputConnected_;
   std::uint64_t outputsUnread_ = 0; // bit o: no cable reads output o
   std::span<const Event> blockEvents_;
+  std::uint32_t activeChannels_ = ~std::uint32_t{0};
 };
 
 } // namespace mvm

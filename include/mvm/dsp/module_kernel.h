@@ -60,9 +60,10 @@ private:
 // The view most modules are written against: one channel at a time.
 using Channel = Lanes<float>;
 
-// Four channels side by side: an input is interleaved into frames of four lanes when the math
-// asks for it, an output is formed in frames of lanes and written back to its channels when the
-// block is done (and only if a cable reads it).
+// Four channels side by side (any four: the channels that run, when some skip the block): an
+// input is interleaved into frames of four lanes when the math asks for it, an output is formed
+// in frames of lanes and written back to its channels when the block is done (and only if a
+// cable reads it).
 template <>
 class Lanes<simd::f32x4> {
   using V = simd::f32x4;
@@ -79,8 +80,9 @@ public:
     int outputBuffer[kBuffers];
   };
 
-  [[gnu::always_inline]] Lanes(const DSPModule& module, const float** inputs, float** outputs, int first, Scratch& scratch) noexcept
-      : module_(module), inputs_(inputs), outputs_(outputs), first_(first), scratch_(scratch) {}
+  // `channels`: the four channels, lane j holding channels[j]
+  [[gnu::always_inline]] Lanes(const DSPModule& module, const float** inputs, float** outputs, const int* channels, Scratch& scratch) noexcept
+      : module_(module), inputs_(inputs), outputs_(outputs), channels_(channels), scratch_(scratch) {}
 
   const V* in(int port) const noexcept { return interleaved(port); }
   const V* param(int param) const noexcept { return interleaved(module_.paramPort(param)); }
@@ -95,7 +97,7 @@ public:
   V firstParam(int param) const noexcept { return first(module_.paramPort(param)); }
   bool steadyIn(int port) const noexcept { return steady(port); }
   bool steadyParam(int param) const noexcept { return steady(module_.paramPort(param)); }
-  int index() const noexcept { return first_; }
+  int index() const noexcept { return channels_[0]; }
 
   // The outputs formed this block, back to their channels.
   void writeBack() const noexcept {
@@ -103,7 +105,7 @@ public:
       const int port = scratch_.outputPort[k];
       if (!module_.isOutputConnected(port)) continue; // nobody reads it
       float* dst[kWidth];
-      for (int j = 0; j < kWidth; ++j) dst[j] = DSPModule::out(outputs_, port, first_ + j);
+      for (int j = 0; j < kWidth; ++j) dst[j] = DSPModule::out(outputs_, port, channels_[j]);
       simd::deinterleave(scratch_.frames[scratch_.outputBuffer[k]], dst, kBlockFrames);
     }
   }
@@ -113,7 +115,7 @@ private:
     assert(scratch_.used < Scratch::kBuffers && "a lane-generic module asks for at most Scratch::kBuffers buffers a block");
     return scratch_.used++;
   }
-  const float* channel(int port, int j) const noexcept { return module_.in(inputs_, port, first_ + j); }
+  const float* channel(int port, int j) const noexcept { return module_.in(inputs_, port, channels_[j]); }
   const V* interleaved(int port) const noexcept {
     const float* ch[kWidth];
     for (int j = 0; j < kWidth; ++j) ch[j] = channel(port, j);
@@ -135,7 +137,7 @@ private:
   const DSPModule& module_;
   const float** inputs_;
   float** outputs_;
-  int first_;
+  const int* channels_;
   Scratch& scratch_;
 };
 
@@ -158,16 +160,32 @@ protected:
   State state_ = State();
 };
 
+// Whether a module may skip the blocks of a channel no one hears (compiler/voice_gates.h): its
+// Self declares `static constexpr bool kPausesWhenUnheard = true;` when its channels are
+// independent and nothing but its output would notice a pause (oscillators, filters, shapers,
+// channel-wise arithmetic; not envelopes, clocks, sequencers or delays).
+template <class Self>
+constexpr bool pausesWhenUnheard() noexcept {
+  if constexpr (requires { Self::kPausesWhenUnheard; }) return Self::kPausesWhenUnheard;
+  else return false;
+}
+
 template <class Self, class State>
 class ChannelModule : public StatefulModule<std::array<State, kMaxChannels>> {
 public:
   // Flattened: each module's math inlined into its channel loop, as when it was written by hand
-  // (a call per channel otherwise costs a 64-sine patch 1.7 % of its instructions).
+  // (a call per channel otherwise costs a 64-sine patch 1.7 % of its instructions). A channel
+  // that skips the block keeps its state and writes silence.
   [[gnu::flatten]] void process(const float** inputs, float** outputs) override {
     Self& self = static_cast<Self&>(*this);
     const int channels = self.channels();
-    for (int c = 0; c < channels; ++c) self.processChannel(Channel(*this, inputs, outputs, c), this->state_[static_cast<std::size_t>(c)]);
+    for (int c = 0; c < channels; ++c) {
+      if (!mvm::pausesWhenUnheard<Self>() || this->isChannelActive(c)) self.processChannel(Channel(*this, inputs, outputs, c), this->state_[static_cast<std::size_t>(c)]);
+      else this->silenceChannel(outputs, c);
+    }
   }
+
+  bool pausesWhenUnheard() const noexcept override { return mvm::pausesWhenUnheard<Self>(); }
 
   // The channels that run: those of the first output. A module whose count is set otherwise
   // declares its own channels().
@@ -182,7 +200,8 @@ public:
 //   };
 //
 // The framework runs the channels four at a time with V = simd::f32x4 and the rest one at a time
-// with V = float. Every lane operation is the IEEE operation of the scalar code and nothing
+// with V = float (of the channels that run this block, in order: a channel's bits do not depend
+// on which channels share its lanes). Every lane operation is the IEEE operation of the scalar code and nothing
 // contracts into FMA (DESIGN.md decision 9), so a channel gives the same bits whichever way it
 // runs. A branch the math takes for a whole block (a steady parameter) must give the same bits as
 // the frame-by-frame way, since it is taken for four channels at once. The state is kept per
@@ -194,18 +213,26 @@ public:
   [[gnu::flatten]] void process(const float** inputs, float** outputs) override {
     Self& self = static_cast<Self&>(*this);
     const int channels = self.channels();
-    int c = 0;
-    for (; c + simd::kLanes <= channels; c += simd::kLanes) {
+    int run[kMaxChannels]; // the channels that run this block
+    int count = 0;
+    for (int c = 0; c < channels; ++c) {
+      if (!mvm::pausesWhenUnheard<Self>() || this->isChannelActive(c)) run[count++] = c; // only members of a voice gate pause
+      else this->silenceChannel(outputs, c);
+    }
+    int k = 0;
+    for (; k + simd::kLanes <= count; k += simd::kLanes) {
       typename Lanes<simd::f32x4>::Scratch scratch;
-      const Lanes<simd::f32x4> lanes(*this, inputs, outputs, c, scratch);
+      const Lanes<simd::f32x4> lanes(*this, inputs, outputs, run + k, scratch);
       State<simd::f32x4> s;
-      for (int j = 0; j < simd::kLanes; ++j) toLane(s, this->state_[static_cast<std::size_t>(c + j)], j);
+      for (int j = 0; j < simd::kLanes; ++j) toLane(s, this->state_[static_cast<std::size_t>(run[k + j])], j);
       self.processLanes(lanes, s);
-      for (int j = 0; j < simd::kLanes; ++j) fromLane(s, this->state_[static_cast<std::size_t>(c + j)], j);
+      for (int j = 0; j < simd::kLanes; ++j) fromLane(s, this->state_[static_cast<std::size_t>(run[k + j])], j);
       lanes.writeBack();
     }
-    for (; c < channels; ++c) self.processLanes(Lanes<float>(*this, inputs, outputs, c), this->state_[static_cast<std::size_t>(c)]);
+    for (; k < count; ++k) self.processLanes(Lanes<float>(*this, inputs, outputs, run[k]), this->state_[static_cast<std::size_t>(run[k])]);
   }
+
+  bool pausesWhenUnheard() const noexcept override { return mvm::pausesWhenUnheard<Self>(); }
 
   int channels() const noexcept { return this->outputChannels(0); }
 

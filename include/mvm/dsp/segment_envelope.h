@@ -110,6 +110,12 @@ inline void followGate(SegmentEnvelope& state, const float* gate, const float* a
                        const float* release, const float* curve, float rate, float* y) noexcept {
   using Stage = SegmentEnvelope::Stage;
   using Curve = SegmentEnvelope::Curve;
+  if (state.stage == Stage::Idle && !state.gateHigh && gate[0] < 0.5f && sameSideRunEnd(gate, 0, 0.5f) == kBlockFrames) {
+    fillFrames(y, kBlockFrames, 0.0f); // a silent voice, what the loop below comes to: one scan, no run
+    state.level = 0.0f;
+    recoverState(state.level, state.from);
+    return;
+  }
   SegmentEnvelope v = state; // a local copy: y could alias the state, forcing reloads
   // In runs of frames over which the gate stays on one side: only a run's first frame can
   // start a stage from the gate, and a held or idle level is then a plain copy.

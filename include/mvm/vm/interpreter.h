@@ -58,8 +58,10 @@ public:
         const float* src = arena + pc[3];
         float amount;
         std::memcpy(&amount, &pc[5], sizeof amount);
+        const std::uint32_t runs = p.modules[pc[6]].instance->activeChannels(); // a skipped channel's input is not read
         for (std::uint32_t c = 0; c < dstCh; ++c) {
           if (srcCh != 1 && c >= srcCh) break;
+          if ((runs >> c & 1) == 0) continue;
           const float* s = src + (srcCh == 1 ? 0 : c) * kBlockFrames;
           mixBlock(dst + c * kBlockFrames, s, amount);
         }
@@ -83,7 +85,10 @@ public:
           frame = static_cast<int>(refs_[ref].frame);
         }
         slot.smoother.fill(buf, frame, kBlockFrames);
-        for (std::uint32_t c = 1; c < slot.channels; ++c) std::memcpy(buf + c * kBlockFrames, buf, sizeof(float) * kBlockFrames);
+        // A modulated slot is filled every block: the channels its module skips can wait.
+        const std::uint32_t runs = slot.modulated ? p.modules[slot.module].instance->activeChannels() : ~std::uint32_t{0};
+        for (std::uint32_t c = 1; c < slot.channels; ++c)
+          if (runs >> c & 1) std::memcpy(buf + c * kBlockFrames, buf, sizeof(float) * kBlockFrames);
         slot.filled = false;
         break;
       }
@@ -95,6 +100,17 @@ public:
       case Op::Delay:
         std::memcpy(arena + pc[1], arena + pc[2], sizeof(float) * pc[3]);
         break;
+      case Op::Gate: {
+        const VoiceGate& gate = p.voiceGates[pc[1]];
+        std::uint32_t active = 0;
+        for (std::uint32_t c = 0; c < gate.channels; ++c) {
+          const float* env = arena + gate.envelope + (gate.envelopeChannels == 1 ? 0 : c) * kBlockFrames;
+          if (!(isSteadyBlock(env) && env[0] == 0.0f)) active |= std::uint32_t{1} << c; // a NaN is not silence
+        }
+        for (std::uint32_t m : gate.members) p.modules[m].instance->setActiveChannels(active);
+        p.modules[gate.gate].instance->setActiveChannels(active);
+        break;
+      }
       case Op::Count: return;
       }
       pc += 1 + kOperandCount[*pc];

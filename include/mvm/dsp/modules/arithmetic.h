@@ -13,6 +13,7 @@ namespace mvm::modules {
 // Attenuverter: out = in * scale + offset.
 class Attenuverter final : public ChannelModule<Attenuverter, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kScale, kOffset };
   enum Outputs { kOut };
@@ -62,6 +63,7 @@ public:
 // Add: out = a + b + c + d (unconnected inputs are 0).
 class Add final : public ChannelModule<Add, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kA, kB, kC, kD };
   enum Outputs { kOut };
 
@@ -83,6 +85,7 @@ public:
 // unconnected a reads as 0.
 class Multiply final : public ChannelModule<Multiply, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kA, kB };
   enum Outputs { kOut };
 
@@ -104,6 +107,7 @@ public:
 // Abs: full-wave |x| and half-wave max(x, 0) rectifiers.
 class Abs final : public ChannelModule<Abs, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Outputs { kAbs, kHalf };
 
@@ -127,6 +131,7 @@ public:
 // MinMax: min(a, b) and max(a, b).
 class MinMax final : public ChannelModule<MinMax, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kA, kB };
   enum Outputs { kMin, kMax };
 
@@ -152,6 +157,7 @@ public:
 // Clamp: in limited to [min, max] (the bounds are swapped if min > max).
 class Clamp final : public ChannelModule<Clamp, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kMinimum, kMaximum };
   enum Outputs { kOut };

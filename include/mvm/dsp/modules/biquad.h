@@ -20,6 +20,7 @@ struct BiquadState {
 
 class Biquad final : public ChannelModule<Biquad, BiquadState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kMode, kCutoff, kQ, kGain };
   enum Outputs { kOut };

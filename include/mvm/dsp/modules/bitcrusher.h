@@ -17,6 +17,7 @@ struct BitcrusherState {
 
 class Bitcrusher final : public ChannelModule<Bitcrusher, BitcrusherState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kBits, kRate, kMix };
   enum Outputs { kOut };

@@ -9,6 +9,7 @@ namespace mvm::modules {
 
 class Crossfader final : public ChannelModule<Crossfader, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kA, kB };
   enum Params { kMix, kCurve };
   enum Outputs { kOut };

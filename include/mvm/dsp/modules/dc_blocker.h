@@ -13,6 +13,7 @@ struct DCBlockerState {
 
 class DCBlocker final : public ChannelModule<DCBlocker, DCBlockerState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kCutoff };
   enum Outputs { kOut };

@@ -16,6 +16,7 @@ struct FmOperatorState {
 
 class FMOperator final : public ChannelModule<FMOperator, FmOperatorState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch, kPm };
   enum Params { kFreq, kRatio, kIndex, kFeedback };
   enum Outputs { kOut };

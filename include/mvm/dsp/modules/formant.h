@@ -19,6 +19,7 @@ struct FormantState {
 
 class Formant final : public ChannelModule<Formant, FormantState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kVowel, kShift, kQ };
   enum Outputs { kOut };

@@ -7,6 +7,7 @@ namespace mvm::modules {
 
 class Gain final : public ChannelModule<Gain, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kGain };
   enum Outputs { kOut };

@@ -18,6 +18,7 @@ struct LadderState {
 
 class Ladder final : public ChannelModule<Ladder, LadderState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn, kPitch };
   enum Params { kCutoff, kResonance, kDrive };
   enum Outputs { kLp };

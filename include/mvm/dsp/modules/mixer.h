@@ -9,6 +9,7 @@ namespace mvm::modules {
 
 class Mixer final : public ChannelModule<Mixer, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   static constexpr int kInputs = 8;
   enum Outputs { kOut };
   static constexpr int kMaster = kInputs; // params: g1..g8, then master

@@ -20,6 +20,7 @@ struct NoiseState {
 
 class Noise final : public ChannelModule<Noise, NoiseState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Params { kAmp };
   enum Outputs { kWhite, kPink, kBrown };
 

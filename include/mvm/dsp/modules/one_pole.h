@@ -13,6 +13,7 @@ struct OnePoleState {
 
 class OnePole final : public ChannelModule<OnePole, OnePoleState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kCutoff };
   enum Outputs { kLp, kHp };

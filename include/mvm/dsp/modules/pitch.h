@@ -13,6 +13,7 @@ namespace mvm::modules {
 
 class Octave final : public ChannelModule<Octave, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kOctave, kSemitone, kFine };
   enum Outputs { kOut };
@@ -40,6 +41,7 @@ public:
 
 class PitchToHz final : public ChannelModule<PitchToHz, Stateless> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch, kHz };
   enum Outputs { kHzOut, kPitchOut };
 

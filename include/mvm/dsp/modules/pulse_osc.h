@@ -10,6 +10,7 @@ namespace mvm::modules {
 
 class PulseOsc final : public ChannelModule<PulseOsc, blep::Oscillator<blep::kSquare>> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch };
   enum Params { kFreq, kPw };
   enum Outputs { kOut };

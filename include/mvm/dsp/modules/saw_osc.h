@@ -19,6 +19,7 @@ struct SawOscState {
 
 class SawOsc final : public LaneModule<SawOsc, SawOscState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch };
   enum Params { kFreq };
   enum Outputs { kOut };

@@ -9,6 +9,7 @@ namespace mvm::modules {
 
 class SineGen final : public ChannelModule<SineGen, double> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch };
   enum Params { kFreq, kAmp };
   enum Outputs { kOut };

@@ -15,6 +15,7 @@ struct SubOscState {
 
 class SubOsc final : public ChannelModule<SubOsc, SubOscState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch };
   enum Params { kFreq, kOctave, kShape };
   enum Outputs { kOut, kSqr1, kSqr2, kSine1, kSine2 };

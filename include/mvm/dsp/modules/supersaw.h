@@ -26,6 +26,7 @@ struct SupersawState {
 
 class Supersaw final : public ChannelModule<Supersaw, SupersawState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch };
   enum Params { kFreq, kDetune, kMix };
   enum Outputs { kOut };

@@ -63,6 +63,7 @@ struct SvfCore : SvfState<float> {
 
 class SVF final : public LaneModule<SVF, SvfState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn, kPitch };
   enum Params { kCutoff, kResonance };
   enum Outputs { kLp, kBp, kHp, kNotch };

@@ -14,6 +14,7 @@ struct TriangleOscState {
 
 class TriangleOsc final : public ChannelModule<TriangleOsc, TriangleOscState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch };
   enum Params { kFreq };
   enum Outputs { kOut };

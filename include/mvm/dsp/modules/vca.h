@@ -39,12 +39,19 @@ public:
     return std::fmax(0.0f, (math::exp2(k3Log2Ten * (x - 1.0f)) - kFloor) * (1.0f / (1.0f - kFloor)));
   }
 
+  // cv = 0 gives g = 0 in both responses: a voice's amplifier is what it is heard through.
+  int silencingInput() const noexcept override { return isInputConnected(kCv) ? kCv : -1; }
+
   void process(const float** in, float** out) override {
     const int channels = outputChannels(kOut);
     const bool hasCv = isInputConnected(kCv);
     const float* response = param(in, kResponse, 0);
     const bool linear = !hasCv || (isSteadyBlock(response) && response[0] < 0.5f);
     for (int c = 0; c < channels; ++c) {
+      if (!isChannelActive(c)) { // its cv is zero all block (a silent voice): so is the output
+        silenceChannel(out, c);
+        continue;
+      }
       const float* x = this->in(in, kIn, c);
       const float* cv = this->in(in, kCv, c);
       const float* level = param(in, kLevel, c);

@@ -108,6 +108,7 @@ struct VcoState {
 
 class VCO final : public ChannelModule<VCO, VcoState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch, kFm, kSync };
   enum Params { kFreq, kPw, kFmLin, kFmExp };
   enum Outputs { kSine, kTri, kSaw, kSqr };

@@ -56,6 +56,7 @@ struct WaveshaperState {
 
 class Waveshaper final : public ChannelModule<Waveshaper, WaveshaperState> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn };
   enum Params { kMode, kDrive, kFold, kMix };
   enum Outputs { kOut };

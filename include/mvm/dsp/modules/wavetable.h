@@ -17,6 +17,7 @@ namespace mvm::modules {
 
 class Wavetable final : public ChannelModule<Wavetable, double> {
 public:
+  static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kPitch };
   enum Params { kFreq, kMorph, kPosition };
   enum Outputs { kOut };
