@@ -25,7 +25,7 @@ struct AudioState {
   CallbackMetrics* metrics = nullptr;
   int channels = 0; // output channels, at most kMaxHostChannels
   bool scheduleRecorded = false; // audio thread only
-  OverloadPolicy* overload = nullptr; // optional: fed every callback's load, sets the VM's voice limit
+  OverloadPolicy* overload = nullptr; // optional: fed every callback's load, sets the VM's voice limit and mute
   std::uint64_t (*clock)() noexcept = &steadyNowNs; // the callback's clock (tests drive their own)
   AudioClock* audioClock = nullptr; // optional: where MIDI and OSC arrivals are stamped against (audio_clock.h)
   // optional, with JACK: the JACK frame this period starts at (jack_last_frame_time of `jackClient`)
@@ -67,8 +67,9 @@ inline int audioCallback(void* outputBuffer, void*, unsigned int nFrames, double
   }
   const double load = s.metrics->record(start, s.clock(), frames, (status & kOutputUnderflow) != 0);
   if (s.overload) {
-    const int limit = s.overload->update(load);
-    if (limit != s.vm->voiceLimit()) s.vm->setVoiceLimit(limit);
+    const OverloadLevers levers = s.overload->update(load, s.vm->counters().generation.load(std::memory_order_relaxed));
+    if (levers.voiceLimit != s.vm->voiceLimit()) s.vm->setVoiceLimit(levers.voiceLimit);
+    if (levers.mute != s.vm->muted()) s.vm->setMuted(levers.mute);
   }
   return 0;
 }

@@ -197,6 +197,7 @@ private:
     overloadConfig.mode = o.overloadMode;
     overloadConfig.voices = o.overloadVoices;
     overloadConfig.recoverBlocks = static_cast<int>(std::ceil(static_cast<double>(stream->rate) / stream->frames)); // about a second
+    overloadConfig.fallbackBlocks = overloadConfig.recoverBlocks; // a second for stolen voices to release
     overload.emplace(overloadConfig);
     state.vm = &*vm;
     state.metrics = &*metrics;

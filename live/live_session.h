@@ -275,6 +275,19 @@ private:
       std::fprintf(stderr, "mvm-live: overload over: load under %.0f%% for %d callbacks%s\n", oc.recoverPercent, oc.recoverBlocks,
                    oc.mode == OverloadMode::StealVoices ? "; voice limit lifted" : "");
     }
+    if (const std::uint64_t m = rig_.overload->mutes(); m != seenMutes_) {
+      seenMutes_ = m;
+      meter_.clear();
+      std::fprintf(stderr, "mvm-live: overload: still over budget (max %.1f%%) %d callbacks after stealing voices (%d sounding): "
+                   "the patch is too heavy without its notes; muted until a new patch plays (a lighter one: edit it, or load one over OSC)\n",
+                   rig_.metrics->load().maxPercent(), oc.fallbackBlocks, rig_.vm->counters().activeVoices.load(std::memory_order_relaxed));
+    }
+    if (const std::uint64_t u = rig_.overload->unmutes(); u != seenUnmutes_) {
+      seenUnmutes_ = u;
+      meter_.clear();
+      std::fprintf(stderr, "mvm-live: overload over: a new patch plays (generation %llu); unmuted, voice limit lifted\n",
+                   static_cast<unsigned long long>(rig_.vm->counters().generation.load(std::memory_order_relaxed)));
+    }
   }
 
   // Once a second: memory, and whatever the observer samples. `last`: the part of a second before
@@ -321,6 +334,7 @@ private:
     totals.loadMax = metrics.load().maxPercent();
     totals.peak = metrics.peak();
     totals.overloads = rig_.overload->engagements();
+    totals.overloadMutes = rig_.overload->mutes();
     if (const auto locked = lockedBytes()) totals.lockedMb = bytesToMb(*locked);
     if (const auto jack = residentBytesOf("/dev/shm/jack"); jack && *jack > 0) totals.jackSharedMb = bytesToMb(*jack);
     if (const auto faults = threadPageFaults(rig_.metrics->audioThreadId()); faults && faultsAfterFirstSecond_)
@@ -345,6 +359,7 @@ private:
     std::string extra;
     if (totals.audioThreadPageFaults >= 0) extra += ", audio-thread page faults " + std::to_string(totals.audioThreadPageFaults);
     if (totals.serverXruns >= 0) extra += ", server's xruns " + std::to_string(totals.serverXruns);
+    if (totals.overloadMutes > 0) extra += ", muted by the overload fallback " + std::to_string(totals.overloadMutes) + " times";
 #ifdef MVM_LIVE_RT_PROBE
     const mvm::test::RtCounts rt = mvm::test::rtCounts();
     extra += ", audio-thread allocations " + std::to_string(totals.audioThreadAllocations) + ", locks " + std::to_string(rt.locks) +
@@ -382,7 +397,7 @@ private:
   std::uint64_t lastCallbacks_ = 0, limitNs_ = 0, nextSampleNs_ = 0, nextSwapNs_ = 0;
   std::size_t swapIndex_ = 0;
   std::optional<std::uint64_t> faultsAfterFirstSecond_; // the audio thread's, at the first sample
-  std::uint64_t seenEngagements_ = 0, seenRecoveries_ = 0;
+  std::uint64_t seenEngagements_ = 0, seenRecoveries_ = 0, seenMutes_ = 0, seenUnmutes_ = 0;
 };
 
 } // namespace mvm::live

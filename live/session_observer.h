@@ -23,6 +23,7 @@ struct RunTotals {
   double loadP50 = 0, loadP99 = 0, loadMax = 0; // % of the budget, every callback
   float peak = 0;
   std::uint64_t overloads = 0;
+  std::uint64_t overloadMutes = 0; // times the overload fallback muted the patch
   double lockedMb = -1; // resident and locked; -1: /proc does not say
   double jackSharedMb = -1; // resident in the JACK server's shared memory; -1: not on JACK
   std::int64_t audioThreadPageFaults = -1; // after the first second; -1: not measured

@@ -93,6 +93,7 @@ private:
     report_.xrunsSystem = totals.xrunsSystem;
     report_.serverXruns = totals.serverXruns;
     report_.overloads = totals.overloads;
+    report_.overloadMutes = totals.overloadMutes;
     report_.loadP50 = totals.loadP50;
     report_.loadP99 = totals.loadP99;
     report_.loadMax = totals.loadMax;

@@ -57,7 +57,7 @@ struct SoakReport {
   // what happened
   std::vector<SoakSample> samples;
   std::vector<SwapRecord> swaps;
-  std::uint64_t callbacks = 0, xrunsOurs = 0, xrunsSystem = 0, overloads = 0;
+  std::uint64_t callbacks = 0, xrunsOurs = 0, xrunsSystem = 0, overloads = 0, overloadMutes = 0;
   std::int64_t serverXruns = -1;
   std::int64_t audioThreadAllocations = -1; // test builds only
   LiveDrops dropped;                         // lost to a full queue or a limit (live_drops.h)
@@ -158,6 +158,7 @@ inline nlohmann::json soakJson(const SoakReport& r) {
                  {"xruns_system", r.xrunsSystem},
                  {"server_xruns", r.serverXruns},
                  {"overloads", r.overloads},
+                 {"overload_mutes", r.overloadMutes},
                  {"load_p50", r.loadP50},
                  {"load_p99", r.loadP99},
                  {"load_max", r.loadMax},

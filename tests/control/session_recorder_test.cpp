@@ -150,9 +150,14 @@ TEST(SessionRecorder, ReplayOfALiveLikeSessionIsBitIdentical) {
   SwapHandle broken = pm.loadPatchFromString(R"({"modules": [{"id": "x", "type": "NoSuchModule"}]})", "broken.json");
   EXPECT_EQ(broken.wait(), SwapState::Failed);
   // Another patch (seeded randomness), a hard switch, then a rollback with a fade.
+  // Muted meanwhile, as by the overload fallback: silence, and the swap starts the patch afresh.
   vm.setCrossfade(0.0, FadeCurve::EqualPower);
+  vm.setMuted(true);
+  std::this_thread::sleep_for(40ms);
   SwapHandle third = pm.loadPatchFromString(patchText("generative.json"), "generative.json");
   EXPECT_EQ(third.wait(), SwapState::Faded) << third.error();
+  std::this_thread::sleep_for(20ms);
+  vm.setMuted(false);
   std::this_thread::sleep_for(150ms);
   vm.setCrossfade(15.0, FadeCurve::EqualPower);
   SwapHandle back = pm.rollback();

@@ -20,8 +20,9 @@ Session sample() {
   s.patches.push_back({R"({"format":"mvm-patch","version":1,"seed":5,"modules":[{"id":"out","type":"AudioOut"}],"connections":[]})", true, 2});
   s.swaps.push_back({0, 0, 1, 960, FadeCurve::Linear, false});
   s.swaps.push_back({640, 0, 2, 0, FadeCurve::EqualPower, false});
-  s.crossfades.push_back({0, 960, FadeCurve::Linear, 0});
-  s.voiceLimits.push_back({128, 0, FadeCurve::EqualPower, 3});
+  s.crossfades.push_back({0, 960, FadeCurve::Linear, 0, false});
+  s.voiceLimits.push_back({128, 0, FadeCurve::EqualPower, 3, false});
+  s.mutes.push_back({192, 0, FadeCurve::EqualPower, 0, true});
   Event n;
   n.frame = 70;
   n.type = EventType::NoteOn;
@@ -65,6 +66,9 @@ TEST(Session, RoundTripsThroughJsonExactly) {
   EXPECT_EQ(b.swaps[0].curve, FadeCurve::Linear);
   ASSERT_EQ(b.voiceLimits.size(), 1u);
   EXPECT_EQ(b.voiceLimits[0].voiceLimit, 3);
+  ASSERT_EQ(b.mutes.size(), 1u);
+  EXPECT_EQ(b.mutes[0].frame, 192u);
+  EXPECT_TRUE(b.mutes[0].muted);
   ASSERT_EQ(b.events.size(), 2u);
   EXPECT_EQ(b.events[0].value, 0.1f);
   EXPECT_EQ(b.events[0].key, 61);
@@ -74,6 +78,16 @@ TEST(Session, RoundTripsThroughJsonExactly) {
   EXPECT_EQ(b.events[1].value, 1.0f / 3.0f);
   EXPECT_EQ(b.events[1].rampFrames, 17);
   EXPECT_EQ(b.events[1].curve, RampCurve::Exponential);
+}
+
+TEST(Session, ASessionFromBeforeMutesExistedReadsAsNeverMuted) {
+  nlohmann::json j = sessionToJson(sample());
+  j.erase("mutes");
+  EXPECT_TRUE(parseSession(j.dump(), "x").mutes.empty());
+  j["mutes"] = nlohmann::json::array({{{"frame", 100}, {"muted", true}}});
+  EXPECT_NE(errorOf(j).find("mutes[0] frame"), std::string::npos) << errorOf(j); // not a block boundary
+  j["mutes"] = nlohmann::json::array({{{"frame", 128}, {"muted", 1}}});
+  EXPECT_NE(errorOf(j).find("mutes[0] muted"), std::string::npos) << errorOf(j);
 }
 
 TEST(Session, ANewerFormatVersionIsAClearError) {

@@ -58,6 +58,7 @@ struct SessionSetting {
   std::uint32_t crossfadeFrames = 0;
   FadeCurve curve = FadeCurve::EqualPower;
   int voiceLimit = 0;
+  bool muted = false;
 };
 
 struct Session {
@@ -72,6 +73,7 @@ struct Session {
   std::vector<SessionSwap> swaps;           // in frame order
   std::vector<SessionSetting> crossfades;   // changes of the crossfade setting, in frame order
   std::vector<SessionSetting> voiceLimits;  // changes of the voice limit, in frame order
+  std::vector<SessionSetting> mutes;        // changes of VM::setMuted (an overload's fallback), in frame order
   std::vector<Event> events;                // in the order applied; Event::frame = applied frame
 };
 
@@ -207,6 +209,9 @@ inline nlohmann::json sessionToJson(const Session& s) {
   json limits = json::array();
   for (const SessionSetting& v : s.voiceLimits) limits.push_back({{"frame", v.frame}, {"voices", v.voiceLimit}});
   root["voiceLimits"] = std::move(limits);
+  json mutes = json::array();
+  for (const SessionSetting& m : s.mutes) mutes.push_back({{"frame", m.frame}, {"muted", m.muted}});
+  root["mutes"] = std::move(mutes);
   json events = json::array();
   for (const Event& e : s.events) {
     json je = {{"frame", e.frame}, {"type", eventTypeName(e.type)}, {"value", static_cast<double>(e.value)}};
@@ -307,6 +312,17 @@ inline Session parseSession(const std::string& text, const std::string& source) 
     v.frame = blockFrame(limits[i], place, s.voiceLimits.empty() ? 0 : s.voiceLimits.back().frame);
     v.voiceLimit = static_cast<int>(r.integer(limits[i], "voices", place, 0, std::numeric_limits<int>::max()));
     s.voiceLimits.push_back(v);
+  }
+  if (root.contains("mutes")) { // absent in sessions recorded before the overload fallback existed
+    const json& mutes = r.array(root, "mutes", "");
+    for (std::size_t i = 0; i < mutes.size(); ++i) {
+      const std::string place = "mutes[" + std::to_string(i) + "]";
+      if (!mutes[i].is_object()) r.fail(place, "expected an object");
+      SessionSetting m;
+      m.frame = blockFrame(mutes[i], place, s.mutes.empty() ? 0 : s.mutes.back().frame);
+      m.muted = r.boolean(mutes[i], "muted", place);
+      s.mutes.push_back(m);
+    }
   }
   const json& events = r.array(root, "events", "");
   std::uint64_t previous = 0;

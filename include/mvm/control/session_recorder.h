@@ -107,8 +107,9 @@ public:
     for (const SessionRecord& r : records_) {
       switch (r.kind) {
       case SessionRecord::Kind::Event: s.events.push_back(r.event); break;
-      case SessionRecord::Kind::Crossfade: s.crossfades.push_back({r.frame, r.fadeFrames, r.curve, 0}); break;
-      case SessionRecord::Kind::VoiceLimit: s.voiceLimits.push_back({r.frame, 0, FadeCurve::EqualPower, r.voiceLimit}); break;
+      case SessionRecord::Kind::Crossfade: s.crossfades.push_back({r.frame, r.fadeFrames, r.curve, 0, false}); break;
+      case SessionRecord::Kind::VoiceLimit: s.voiceLimits.push_back({r.frame, 0, FadeCurve::EqualPower, r.voiceLimit, false}); break;
+      case SessionRecord::Kind::Mute: s.mutes.push_back({r.frame, 0, FadeCurve::EqualPower, 0, r.muted}); break;
       case SessionRecord::Kind::Swap: {
         TappedProgram p;
         if (!tap_->program(r.patch, p)) {

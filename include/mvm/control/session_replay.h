@@ -59,11 +59,12 @@ inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const
   for (auto& b : buffers) out.push_back(b.data());
 
   ReplayStats stats;
-  std::size_t swap = 0, fade = 0, limit = 0, event = 0;
+  std::size_t swap = 0, fade = 0, limit = 0, mute = 0, event = 0;
   for (std::uint64_t frame = 0; frame < s.frames; frame += kBlockFrames) {
     for (; fade < s.crossfades.size() && s.crossfades[fade].frame <= frame; ++fade)
       vm.setCrossfadeFrames(s.crossfades[fade].crossfadeFrames, s.crossfades[fade].curve);
     for (; limit < s.voiceLimits.size() && s.voiceLimits[limit].frame <= frame; ++limit) vm.setVoiceLimit(s.voiceLimits[limit].voiceLimit);
+    for (; mute < s.mutes.size() && s.mutes[mute].frame <= frame; ++mute) vm.setMuted(s.mutes[mute].muted);
     const Program* expected = nullptr;
     for (; swap < s.swaps.size() && s.swaps[swap].frame <= frame; ++swap) {
       const SessionSwap& w = s.swaps[swap];

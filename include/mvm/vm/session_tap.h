@@ -27,13 +27,14 @@
 namespace mvm {
 
 struct SessionRecord {
-  enum class Kind : std::uint8_t { Event, Swap, Crossfade, VoiceLimit };
+  enum class Kind : std::uint8_t { Event, Swap, Crossfade, VoiceLimit, Mute };
   Kind kind = Kind::Event;
   FadeCurve curve = FadeCurve::EqualPower; // Swap, Crossfade: the crossfade curve in force
   bool loaded = false;                     // Swap: installed with loadProgram before the first block
   std::uint32_t patch = 0;                 // Swap: the program's index in the tap (0: unregistered)
   std::uint32_t fadeFrames = 0;            // Swap, Crossfade: the crossfade length in force
   std::int32_t voiceLimit = 0;             // VoiceLimit
+  bool muted = false;                      // Mute
   std::uint64_t frame = 0;                 // absolute frame of the stream it applied at
   std::uint64_t generation = 0;            // Swap
   Event event;                             // Event: as applied (event.frame == frame)
@@ -102,6 +103,14 @@ public:
       r.kind = SessionRecord::Kind::VoiceLimit;
       r.frame = b.frame;
       r.voiceLimit = b.voiceLimit;
+      record(r);
+    }
+    if (b.muted != muted_) {
+      muted_ = b.muted;
+      SessionRecord r;
+      r.kind = SessionRecord::Kind::Mute;
+      r.frame = b.frame;
+      r.muted = b.muted;
       record(r);
     }
   }
@@ -187,6 +196,7 @@ private:
   std::uint32_t fade_ = ~std::uint32_t{0};
   FadeCurve curve_ = FadeCurve::EqualPower;
   int voiceLimit_ = 0;
+  bool muted_ = false;
   std::atomic<std::uint64_t> droppedRecords_{0}, droppedFrames_{0}, framesSeen_{0};
   mutable std::mutex programsMutex_;
   std::vector<TappedProgram> programs_;

@@ -183,6 +183,13 @@ public:
   // block on (0 = no limit). Above it, they release their oldest notes (an overload policy's lever).
   void setVoiceLimit(int voices) noexcept { voiceLimit_.store(voices < 0 ? 0 : voices, std::memory_order_relaxed); }
   int voiceLimit() const noexcept { return voiceLimit_.load(std::memory_order_relaxed); }
+  // any thread, wait-free: muted, the VM stops running its program from the next block on and
+  // plays silence (the block where it starts fades out, the block where it ends fades in), an
+  // overload policy's last lever. Events applied while muted reach no module, so a program
+  // swapped in while muted starts afresh, without a crossfade and without the old state
+  // (whose notes may have lost their note-offs).
+  void setMuted(bool muted) noexcept { muted_.store(muted, std::memory_order_relaxed); }
+  bool muted() const noexcept { return muted_.load(std::memory_order_relaxed); }
   // any thread: the levels Meter modules publish, by their id's key (fnv1a64(id))
   const MeterBoard& meters() const noexcept { return meters_; }
 
@@ -192,10 +199,11 @@ private:
   // audio thread: one block, swapping first when a program is waiting
   void computeBlock() noexcept {
     blockVoiceLimit_ = voiceLimit_.load(std::memory_order_relaxed); // one value per block (and per reported block)
+    const bool muted = blockMuted_ = muted_.load(std::memory_order_relaxed);
     blockObserver_ = observer_.load(std::memory_order_acquire);
     if (blockObserver_)
       blockObserver_->blockStarted({blocks_ * kBlockFrames, current(), fadeFramesSetting_.load(std::memory_order_relaxed),
-                                    fadeCurveSetting_.load(std::memory_order_relaxed), blockVoiceLimit_});
+                                    fadeCurveSetting_.load(std::memory_order_relaxed), blockVoiceLimit_, muted});
     swapIfPending();
     const std::uint64_t start = blocks_ * kBlockFrames;
     pending_.gather(events_, start, counters_, [&](const Event& e) noexcept {
@@ -205,8 +213,10 @@ private:
       blockObserver_->eventApplied(applied);
     });
     Program* cur = current();
-    if (!cur) {
+    if (!cur || (muted && wasMuted_)) {
       std::memset(outBlock_, 0, sizeof outBlock_);
+      if (fadingOut_) endFade(); // nothing runs while muted: the fade is over
+      counters_.activeVoices.store(0, std::memory_order_relaxed);
     } else if (!fadingOut_) {
       runProgram(*cur);
       copyBus(*cur, outBlock_);
@@ -217,7 +227,18 @@ private:
       copyBus(*cur, outBlock_);
       mixFade();
     }
+    if (cur && muted != wasMuted_) rampBlock(muted);
+    wasMuted_ = muted;
     finishBlock();
+  }
+
+  // outBlock_ faded out over the block (muting) or in (unmuting), linearly: 1.3 ms, no click
+  void rampBlock(bool out) noexcept {
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const float up = static_cast<float>(i + 1) * (1.0f / kBlockFrames);
+      const float g = out ? 1.0f - up : up;
+      for (int c = 0; c < config_.numOutputs; ++c) outBlock_[c][i] *= g;
+    }
   }
 
   // audio thread, wait-free: take a waiting program at this block boundary. Returns true when a
@@ -231,8 +252,9 @@ private:
     Program* prev = slot_.maybeSwap();
     Program* next = current();
     const std::uint64_t now = steadyNowNs();
-    if (prev) carryOver(*next, *prev);
-    const std::uint32_t fade = fadeFramesSetting_.load(std::memory_order_relaxed);
+    const bool silent = blockMuted_ && wasMuted_; // see setMuted
+    if (prev && !silent) carryOver(*next, *prev);
+    const std::uint32_t fade = silent ? 0 : fadeFramesSetting_.load(std::memory_order_relaxed);
     if (prev && fade > 0) {
       fadingOut_ = prev;
       fadeLength_ = fade;
@@ -282,12 +304,14 @@ private:
       for (int c = 0; c < config_.numOutputs; ++c) outBlock_[c][i] = fadeOld_[c][i] * g.oldGain + outBlock_[c][i] * g.newGain;
     }
     fadePos_ += kBlockFrames;
-    if (fadePos_ >= fadeLength_) {
-      retire(fadingOut_);
-      fadingOut_ = nullptr;
-      fading_.store(false, std::memory_order_relaxed);
-      report(SwapStatus::Kind::FadeDone, *current(), steadyNowNs(), fadeStartFrame_ + fadeLength_);
-    }
+    if (fadePos_ >= fadeLength_) endFade();
+  }
+
+  void endFade() noexcept {
+    retire(fadingOut_);
+    fadingOut_ = nullptr;
+    fading_.store(false, std::memory_order_relaxed);
+    report(SwapStatus::Kind::FadeDone, *current(), steadyNowNs(), fadeStartFrame_ + std::min(fadePos_, fadeLength_));
   }
 
   // audio thread: finish a block in outBlock_ (guarded) and advance the clock
@@ -336,12 +360,14 @@ private:
   std::atomic<std::uint32_t> fadeFramesSetting_{0};
   std::atomic<FadeCurve> fadeCurveSetting_{FadeCurve::EqualPower};
   std::atomic<int> voiceLimit_{0};
+  std::atomic<bool> muted_{false};
   std::atomic<VMObserver*> observer_{nullptr};
 
   // audio thread
   PendingEvents pending_;
   Interpreter interpreter_;
   int blockVoiceLimit_ = 0;               // voiceLimit_ as read at the start of the block
+  bool blockMuted_ = false, wasMuted_ = false; // muted_ as read for this block and for the previous one
   VMObserver* blockObserver_ = nullptr;   // observer_ as read at the start of the block
   Program* fadingOut_ = nullptr;
   std::uint32_t fadeLength_ = 0, fadePos_ = 0;

@@ -23,6 +23,7 @@ struct BlockStart {
   std::uint32_t fadeFrames = 0;     // the crossfade setting (VM::setCrossfade)
   FadeCurve curve = FadeCurve::EqualPower;
   int voiceLimit = 0;               // VM::setVoiceLimit, as read for this block
+  bool muted = false;               // VM::setMuted, as read for this block
 };
 
 // A program the audio thread starts running.
