@@ -6,11 +6,23 @@
 // in a static buffer), writes one fixed line and calls _exit, all async-signal-safe. The path is
 // published and withdrawn with the signals held, and the final rename runs with them held, so a
 // signal never races the creation or the commit of the output.
+//
+// Batches (batch_renderer.h) write several outputs at once from worker threads, and a handler
+// cannot safely walk a list that other threads change. So a batch holds the stopping signals in
+// every thread and one thread of its own waits for them (BatchSignalWatcher): ordinary code,
+// which may take a lock. While it runs, temporary files are kept in a list under a mutex, and
+// SignalsHeld takes that mutex, so a worker's create-and-publish and check-and-rename stay whole
+// against the watcher as they do against the handler.
 
+#include <atomic>
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <ctime>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <signal.h>
 #include <unistd.h>
@@ -31,6 +43,17 @@ inline char gTempPath[PATH_MAX + 1] = {};      // the temporary file to remove, 
 inline char gMessage[PATH_MAX + 128] = {};     // the one line written on a signal
 inline std::size_t gMessageLength = 0;
 inline constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+// A batch's temporary files (one per worker at most), while gListTempFiles is set.
+inline std::atomic<bool> gListTempFiles{false};
+inline std::recursive_mutex gTempFilesMutex; // recursive: publish and withdraw run inside SignalsHeld
+inline std::vector<std::string> gTempFiles;
+
+inline sigset_t stoppingSignals() noexcept {
+  sigset_t set;
+  ::sigemptyset(&set);
+  for (int s : kSignals) ::sigaddset(&set, s);
+  return set;
+}
 
 inline void onSignal(int) {
 #ifdef MVM_RENDER_UNDER_RTSAN
@@ -47,30 +70,31 @@ inline void onSignal(int) {
 }
 } // namespace interrupt_detail
 
-// Holds the stopping signals for its lifetime (this thread); a signal that arrives
-// meanwhile is delivered when it ends.
+// Holds the stopping signals for its lifetime (this thread; in a batch, the watcher thread too);
+// a signal that arrives meanwhile is delivered when it ends.
 class SignalsHeld {
 public:
-  SignalsHeld() noexcept {
-    sigset_t set;
-    ::sigemptyset(&set);
-    for (int s : interrupt_detail::kSignals) ::sigaddset(&set, s);
+  SignalsHeld() : listed_(interrupt_detail::gListTempFiles.load()) {
+    const sigset_t set = interrupt_detail::stoppingSignals();
     ::pthread_sigmask(SIG_BLOCK, &set, &previous_);
+    if (listed_) interrupt_detail::gTempFilesMutex.lock();
   }
-  ~SignalsHeld() { ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  ~SignalsHeld() {
+    if (listed_) interrupt_detail::gTempFilesMutex.unlock();
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
   SignalsHeld(const SignalsHeld&) = delete;
   SignalsHeld& operator=(const SignalsHeld&) = delete;
 
 private:
+  bool listed_;
   sigset_t previous_;
 };
 
 // Once the output is in place the run is complete: from then on a signal waits for the exit (and
 // dies with the process), so it can neither undo the output nor turn its exit code into 130.
 inline void holdSignalsUntilExit() noexcept {
-  sigset_t set;
-  ::sigemptyset(&set);
-  for (int s : interrupt_detail::kSignals) ::sigaddset(&set, s);
+  const sigset_t set = interrupt_detail::stoppingSignals();
   ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
@@ -104,14 +128,85 @@ inline void installInterruptHandlers() {
   }
 }
 
-// A temporary file a signal removes (one at a time); call with the signals held.
+// A temporary file a signal removes (one at a time, or one per worker of a batch); call with the
+// signals held.
 inline void publishTempFile(const char* path) noexcept {
+  if (interrupt_detail::gListTempFiles.load()) {
+    std::lock_guard lock(interrupt_detail::gTempFilesMutex);
+    try {
+      interrupt_detail::gTempFiles.emplace_back(path);
+    } catch (...) { // out of memory: a signal would leave this one file; the render itself goes on
+    }
+    return;
+  }
   const std::size_t n = std::strlen(path);
   if (n >= sizeof interrupt_detail::gTempPath) return; // cannot happen: the path was created, so it fits PATH_MAX
   std::memcpy(interrupt_detail::gTempPath, path, n + 1);
 }
 inline void withdrawTempFile(const char* path) noexcept {
+  if (interrupt_detail::gListTempFiles.load()) {
+    std::lock_guard lock(interrupt_detail::gTempFilesMutex);
+    auto& files = interrupt_detail::gTempFiles;
+    for (std::size_t i = 0; i < files.size(); ++i)
+      if (files[i] == path) {
+        files[i].swap(files.back()); // no allocation: the strings move, the list keeps its capacity
+        files.pop_back();
+        break;
+      }
+    return;
+  }
   if (std::strcmp(interrupt_detail::gTempPath, path) == 0) interrupt_detail::gTempPath[0] = '\0';
 }
+
+// For the life of a batch: holds the stopping signals in this thread and every thread it starts
+// afterwards, and waits for them on a thread of its own. One ends the process as the handler
+// would: the temporary files of every worker are removed (finished outputs stay), one line, exit 130.
+class BatchSignalWatcher {
+public:
+  // `workers`: how many temporary files can exist at once.
+  explicit BatchSignalWatcher(std::size_t workers) {
+    {
+      std::lock_guard lock(interrupt_detail::gTempFilesMutex);
+      interrupt_detail::gTempFiles.clear();
+      interrupt_detail::gTempFiles.reserve(workers); // one at a time per worker: the list never grows further
+    }
+    const sigset_t set = interrupt_detail::stoppingSignals();
+    ::pthread_sigmask(SIG_BLOCK, &set, &previous_);
+    interrupt_detail::gListTempFiles.store(true);
+    watcher_ = std::thread([this] { watch(); });
+  }
+  ~BatchSignalWatcher() {
+    stop_.store(true);
+    watcher_.join();
+    interrupt_detail::gListTempFiles.store(false);
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); // a signal that came meanwhile is delivered now
+  }
+  BatchSignalWatcher(const BatchSignalWatcher&) = delete;
+  BatchSignalWatcher& operator=(const BatchSignalWatcher&) = delete;
+
+private:
+  void watch() {
+    const sigset_t set = interrupt_detail::stoppingSignals();
+    // How soon the destructor's stop is seen: the batch's end waits for it (a one-job batch of a
+    // farm task would spend most of its time here at 50 ms), and 200 wake-ups a second cost nothing.
+    const timespec poll{0, 5'000'000};
+    while (!stop_.load()) {
+      if (::sigtimedwait(&set, nullptr, &poll) < 0) continue; // timeout or EINTR
+      // Held to the exit: a worker creating or committing its output finishes that step first,
+      // and none starts another.
+      interrupt_detail::gTempFilesMutex.lock();
+      for (const std::string& path : interrupt_detail::gTempFiles) ::unlink(path.c_str());
+      if (interrupt_detail::gMessageLength > 0) {
+        const ssize_t n = ::write(STDERR_FILENO, interrupt_detail::gMessage, interrupt_detail::gMessageLength);
+        (void)n; // nothing to do if stderr is gone
+      }
+      ::_exit(kInterruptedExit);
+    }
+  }
+
+  sigset_t previous_{};
+  std::atomic<bool> stop_{false};
+  std::thread watcher_;
+};
 
 } // namespace mvm::render

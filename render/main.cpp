@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -21,6 +22,8 @@
 #include "offline_renderer.h"
 #include "output_file.h"
 #include "render_errors.h"
+#include "batch_renderer.h"
+#include "render_job.h"
 #include "render_summary.h"
 #include "replay_command.h"
 #include "wav_file.h"
@@ -37,9 +40,18 @@ const char* kUsageText = R"(Usage: mvm-render PATCH.json -o OUT.wav [options]
        mvm-render PATCH.json --disasm
        mvm-render PATCH.json --midi SONG.mid -o OUT.wav
        mvm-render --replay SESSION_DIR -o OUT.wav
+       mvm-render --batch JOBS.jsonl [--jobs N] [--summary SUMMARY.json]
 
 Renders a Madrona VM patch offline to a WAV file. Same patch, score, rate and seed
 give the same samples, bit for bit, whatever --block is.
+
+--batch renders every line of JOBS.jsonl, one JSON object a line with the options' long
+names as keys ("patch" and "output" required; "score", "midi", "input", "seconds", "rate",
+"format", "block", "seed", "swap": ["TIME=PATCH.json", ...], "crossfade-ms",
+"crossfade-curve") and "params": {"MODULE": {"PARAMETER": VALUE}} set over the patch's
+values; relative paths are relative to JOBS.jsonl's directory. Each output equals the
+single render of the same job, bit for bit. A failed job (its line and cause) does not stop
+the others; the summary has a record per job (docs/farm.md).
 )";
 
 class ProgressLine {
@@ -74,6 +86,8 @@ struct RenderArgs {
   int block = 512;
   std::vector<std::string> swapArgs;
   std::string curveName = "equal-power";
+  std::string batchPath, summaryPath;
+  unsigned batchWorkers = std::max(1u, std::thread::hardware_concurrency());
 };
 
 void describeOptions(po::options_description& visible, RenderArgs& a) {
@@ -94,7 +108,10 @@ void describeOptions(po::options_description& visible, RenderArgs& a) {
       ("list-modules", "list module types with their ports and parameters")
       ("markdown", "with --list-modules: print docs/modules.md")
       ("disasm", "print the compiled bytecode and exit")
-      ("replay", po::value<std::string>(), "SESSION_DIR: render a session recorded by mvm-live --record again, bit for bit (docs/session-format.md)");
+      ("replay", po::value<std::string>(), "SESSION_DIR: render a session recorded by mvm-live --record again, bit for bit (docs/session-format.md)")
+      ("batch", po::value(&a.batchPath), "JOBS.jsonl: render each line's job (see above), several at once")
+      ("jobs,j", po::value(&a.batchWorkers), "with --batch: how many jobs render at once (default: the number of CPUs)")
+      ("summary", po::value(&a.summaryPath), "with --batch: write a JSON record of every job here");
 }
 
 // Reads the command line into `a`; an exit status when the run ends here (a parse error, --help,
@@ -111,7 +128,9 @@ std::optional<int> parseArgs(int argc, char** argv, RenderArgs& a) {
               << "\nExit status: 0 ok, 1 bad patch, score, MIDI file, input WAV or session (or a length over 86400 s),\n"
                  "2 usage (also: -o naming an input of the run), 3 file error (a missing, unreadable or non-regular\n"
                  "file, a file over its size limit, an output that cannot be written or is not a regular file),\n"
-                 "4 out of memory or internal error, 130 interrupted (SIGINT, SIGTERM, SIGHUP: nothing is written).\n";
+                 "4 out of memory or internal error, 130 interrupted (SIGINT, SIGTERM, SIGHUP: nothing is written).\n"
+                 "With --batch: 0 every job rendered, 1 one or more failed (each named on stderr and in the summary);\n"
+                 "2, 3, 4 and 130 as above for the batch itself (its options, jobs file and summary).\n";
     return kOk;
   }
   if (a.options.count("list-modules")) {
@@ -121,131 +140,46 @@ std::optional<int> parseArgs(int argc, char** argv, RenderArgs& a) {
   return std::nullopt;
 }
 
-// A render's settings once every option has passed its check.
-struct RenderPlan {
-  std::string patchPath;
-  bool disasm = false;
-  FadeCurve curve = FadeCurve::EqualPower;
-  bool haveSeed = false;
-  std::uint64_t seed = 0;
-  std::vector<std::pair<double, std::string>> swapSpecs; // (seconds, patch path)
-};
-
-// Throws UsageError for the first option that cannot be used, in the order a user reads them.
-RenderPlan checkArgs(const RenderArgs& a) {
-  RenderPlan plan;
-  plan.patchPath = a.options["patch"].as<std::string>();
-  plan.disasm = a.options.count("disasm") > 0;
-  if (!plan.disasm && a.output.empty()) throw UsageError("no output file: give -o OUT.wav");
-  cli::requireSampleRate(a.rate);
-  cli::requireRange("--block", a.block, 1, 65536, "frames");
-  if (a.options.count("seconds") && !(a.seconds > 0 && a.seconds <= kMaxRenderSeconds))
-    throw UsageError("--seconds " + cli::numberText(a.seconds) + ": expected a length within (0, 86400]");
-  plan.curve = cli::parseCrossfadeCurve(a.curveName);
-  cli::requireCrossfadeMs(a.crossfadeMs);
-  plan.haveSeed = a.options.count("seed") > 0;
-  plan.seed = plan.haveSeed ? cli::parseSeed(a.seedText) : 0;
-  for (const std::string& s : a.swapArgs) {
-    const auto eq = s.find('=');
-    char* end = nullptr;
-    const double t = eq == std::string::npos ? -1 : std::strtod(s.c_str(), &end);
-    if (eq == std::string::npos || end != s.c_str() + eq || !(t >= 0 && t <= kMaxRenderSeconds) || eq + 1 == s.size())
-      throw UsageError("--swap " + s + ": expected TIME=PATCH.json with TIME in seconds");
-    plan.swapSpecs.push_back({t, s.substr(eq + 1)});
-  }
-  return plan;
+// The render the options describe, once every option has passed its check. Throws UsageError for
+// the first option that cannot be used, in the order a user reads them.
+RenderJob checkArgs(const RenderArgs& a, SampleFormat format) {
+  RenderJob job;
+  job.patchPath = a.options["patch"].as<std::string>();
+  job.output = a.output;
+  job.scorePath = a.score;
+  job.midiPath = a.midiPath;
+  job.inputPath = a.inputPath;
+  job.format = format;
+  if (a.options.count("seconds")) job.seconds = a.seconds;
+  job.rate = a.rate;
+  job.block = a.block;
+  job.curve = cli::parseCrossfadeCurve(a.curveName);
+  job.crossfadeMs = a.crossfadeMs;
+  job.haveSeed = a.options.count("seed") > 0;
+  job.seed = job.haveSeed ? cli::parseSeed(a.seedText) : 0;
+  for (const std::string& s : a.swapArgs) job.swapSpecs.push_back(parseSwapSpec(s));
+  checkRenderJob(job, !a.options.count("disasm"));
+  return job;
 }
 
-// A patch given for many swaps is parsed once: 300 swaps to one large patch hold one graph (and,
-// compiled as they land, at most two programs).
-std::vector<ScheduledSwap> parseSwapPatches(const std::vector<std::pair<double, std::string>>& swapSpecs) {
-  std::vector<ScheduledSwap> swaps;
-  std::vector<std::pair<InputFile, std::shared_ptr<const PatchGraph>>> parsed;
-  for (const auto& [t, path] : swapSpecs) {
-    const InputFile id = identify(path);
-    std::shared_ptr<const PatchGraph> graph;
-    for (const auto& [known, g] : parsed)
-      if (id.inode != 0 && known.device == id.device && known.inode == id.inode) graph = g;
-    if (!graph) {
-      graph = std::make_shared<const PatchGraph>(PatchParser(builtinModules()).parseFromFile(path));
-      parsed.push_back({id, graph});
-    }
-    swaps.push_back({t, graph});
-  }
-  return swaps;
-}
-
-int printDisassembly(const PatchGraph& patch, const RenderArgs& a, const RenderPlan& plan) {
+int printDisassembly(const RenderJob& job) {
+  const PatchGraph patch = readJobPatch(job);
+  parseSwapPatches(job.swapSpecs); // their errors, as a render would report them
   CompileOptions co;
-  co.sampleRate = a.rate;
-  co.overrideSeed = plan.haveSeed;
-  co.seed = plan.seed;
+  co.sampleRate = job.rate;
+  co.overrideSeed = job.haveSeed;
+  co.seed = job.seed;
   co.annotate = true;
   std::cout << disassemble(*Compiler(builtinModules()).compile(patch, co));
   return kOk;
 }
 
-// The events of --score and --midi together (empty when neither is given).
-Score readScore(const PatchGraph& patch, const std::vector<ScheduledSwap>& swaps, const RenderArgs& a) {
-  Score parsedScore;
-  if (!a.score.empty()) {
-    std::vector<const PatchGraph*> all{&patch};
-    for (const auto& s : swaps) all.push_back(s.patch.get());
-    parsedScore = ScoreParser(builtinModules()).parseFromFile(a.score, all, a.rate);
-  }
-  if (!a.midiPath.empty()) {
-    const MidiSong song = SmfReader::readFile(a.midiPath);
-    // Each swapped-in patch's MIDI mapping applies from the frame its swap lands on.
-    std::vector<TimedMidiMapper> mappers{{0, MidiMapper(patch.midi, a.rate)}};
-    for (const auto& s : swaps) mappers.push_back({swapFrame(s.seconds, a.rate), MidiMapper(s.patch->midi, a.rate)});
-    const Score fromMidi = scoreFromMidiSong(song, std::move(mappers), static_cast<std::uint32_t>(a.rate), kScoreTailSeconds);
-    parsedScore = a.score.empty() ? fromMidi : mergeScores(std::move(parsedScore), fromMidi);
-  }
-  return parsedScore;
-}
-
-// --input, checked against the render it feeds (no resampling, no more channels than a host has).
-WavData readInputWav(const RenderArgs& a) {
-  WavData input;
-  if (a.inputPath.empty()) return input;
-  input = readWav(a.inputPath);
-  if (input.sampleRate != static_cast<int>(a.rate))
-    throw UsageError("--input " + a.inputPath + " is " + std::to_string(input.sampleRate) + " Hz; render at --rate " +
-                     std::to_string(input.sampleRate) + " or convert it (no resampling)");
-  if (input.channels.size() > static_cast<std::size_t>(kMaxHostChannels))
-    throw UsageError("--input " + a.inputPath + " has " + std::to_string(input.channels.size()) + " channels; at most " +
-                     std::to_string(kMaxHostChannels));
-  return input;
-}
-
-int renderToFile(const PatchGraph& patch, std::vector<ScheduledSwap> swaps, const RenderArgs& a, const RenderPlan& plan,
-                 const RunInputs& inputs, SampleFormat format) {
-  Score parsedScore = readScore(patch, swaps, a);
-  const bool haveScore = !a.score.empty() || !a.midiPath.empty();
-  const WavData input = readInputWav(a);
-  RenderOptions ro;
-  ro.input = a.inputPath.empty() ? nullptr : &input.channels;
-  ro.sampleRate = a.rate;
-  ro.hostBlock = a.block;
-  ro.seconds = a.seconds;
-  ro.overrideSeed = plan.haveSeed;
-  ro.seed = plan.seed;
-  ro.swaps = std::move(swaps);
-  ro.crossfadeMs = a.crossfadeMs;
-  ro.crossfadeCurve = plan.curve;
-  ro.diagnose = [](const std::string& d) { std::cerr << "mvm-render: note: " << printableLine(d) << "\n"; };
-  ro.scoreSource = a.score.empty() ? a.midiPath : a.midiPath.empty() ? a.score : a.score + " with " + a.midiPath;
-  renderFrames(ro, haveScore ? &parsedScore : nullptr); // a length over the limit is refused before anything is written
-  const std::uint64_t ditherSeed = ro.overrideSeed ? ro.seed : patch.seed;
-
-  WavWriter writer(a.output, static_cast<int>(a.rate), ro.channels, format, ditherSeed);
-  writer.keepInputs(inputs);
-  ProgressLine progress(a.rate);
-  const RenderStats st = renderPatch(
-      patch, haveScore ? &parsedScore : nullptr, ro, [&](const float* const* ch, int n) { writer.write(ch, n); }, std::ref(progress));
-  holdSignalsUntilExit();
-  writer.commit();
-  printSummary(a.output, st, a.rate, render::formatName(format));
+int renderToFile(const RenderJob& job) {
+  setInterruptNotice(job.output);
+  ProgressLine progress(job.rate);
+  const auto diagnose = [](const std::string& d) { std::cerr << "mvm-render: note: " << printableLine(d) << "\n"; };
+  const RenderStats st = renderJob(job, jobInputs(job), diagnose, std::ref(progress));
+  printSummary(job.output, st, job.rate, render::formatName(job.format));
   if (st.lateEvents > 0) std::fprintf(stderr, "mvm-render: warning: %llu events applied late\n", static_cast<unsigned long long>(st.lateEvents));
   return kOk;
 }
@@ -267,28 +201,19 @@ int run(int argc, char** argv) {
     setInterruptNotice(a.output);
     return replayCommand(a.options["replay"].as<std::string>(), a.output, format);
   }
+  if (a.options.count("batch")) {
+    for (const auto& [name, value] : a.options)
+      if (!value.defaulted() && name != "batch" && name != "jobs" && name != "summary")
+        throw UsageError("--batch takes no " + (name == "patch" ? std::string("patch") : "--" + name) + ": each line of " + a.batchPath + " gives its own");
+    return batchCommand(a.batchPath, a.batchWorkers, a.summaryPath);
+  }
+  if (a.options.count("jobs") || a.options.count("summary")) throw UsageError("--jobs and --summary go with --batch");
   if (!a.options.count("patch")) {
     std::cerr << "mvm-render: no patch given\n" << kUsageText << "Try 'mvm-render --help'.\n";
     return kUsage;
   }
-  const RenderPlan plan = checkArgs(a);
-
-  // Everything this run reads, so that -o can never replace it.
-  RunInputs inputs;
-  inputs.add(plan.patchPath);
-  for (const auto& spec : plan.swapSpecs) inputs.add(spec.second);
-  if (!a.score.empty()) inputs.add(a.score);
-  if (!a.midiPath.empty()) inputs.add(a.midiPath);
-  if (!a.inputPath.empty()) inputs.add(a.inputPath);
-  if (!plan.disasm) {
-    checkOutputTarget(a.output, inputs);
-    setInterruptNotice(a.output);
-  }
-
-  const PatchGraph patch = PatchParser(builtinModules()).parseFromFile(plan.patchPath);
-  std::vector<ScheduledSwap> swaps = parseSwapPatches(plan.swapSpecs);
-  if (plan.disasm) return printDisassembly(patch, a, plan);
-  return renderToFile(patch, std::move(swaps), a, plan, inputs, format);
+  const RenderJob job = checkArgs(a, format);
+  return a.options.count("disasm") ? printDisassembly(job) : renderToFile(job);
 }
 
 } // namespace

@@ -40,45 +40,52 @@ using cli::printableLine;
 
 inline void printError(const std::string& message) { std::fprintf(stderr, "mvm-render: %s\n", printableLine(message).c_str()); }
 
-// Call inside a catch block: prints the exception being handled as one line, returns its exit code.
-inline int reportCurrentException() noexcept {
+// What went wrong, as its exit code and its one line (without the "mvm-render: " prefix).
+struct Failure {
+  int exitCode = kInternal;
+  std::string message;
+};
+
+// Call inside a catch block: the exception being handled as a Failure. A batch records it per job;
+// reportCurrentException prints it.
+inline Failure describeCurrentException() noexcept {
   try {
     try {
       throw;
     } catch (const UsageError& e) {
-      printError(e.what());
-      return kUsage;
+      return {kUsage, e.what()};
     } catch (const FileError& e) {
-      printError(e.what());
-      return kIoError;
+      return {kIoError, e.what()};
     } catch (const OutputError& e) {
-      printError(e.what());
-      return kIoError;
+      return {kIoError, e.what()};
     } catch (const PatchFileError& e) { // a patch or score file that cannot be read
-      printError(e.what());
-      return kIoError;
+      return {kIoError, e.what()};
     } catch (const PatchError& e) { // patches, scores, sessions and the lengths they ask for
-      printError(e.what());
-      return kBadInput;
+      return {kBadInput, e.what()};
     } catch (const WavError& e) {
-      printError(e.what());
-      return kBadInput;
+      return {kBadInput, e.what()};
     } catch (const SmfError& e) {
-      printError(e.what());
-      return kBadInput;
+      return {kBadInput, e.what()};
     } catch (const std::bad_alloc&) {
-      printError("out of memory");
-      return kInternal;
+      return {kInternal, "out of memory"};
     } catch (const std::exception& e) {
-      printError(std::string("internal error: ") + e.what());
-      return kInternal;
+      return {kInternal, std::string("internal error: ") + e.what()};
     } catch (...) {
-      printError("internal error: unknown exception");
-      return kInternal;
+      return {kInternal, "internal error: unknown exception"};
     }
-  } catch (...) { // printing itself failed (out of memory)
-    return kInternal;
+  } catch (...) { // building the message itself failed (out of memory)
+    return {kInternal, {}};
   }
+}
+
+// Call inside a catch block: prints the exception being handled as one line, returns its exit code.
+inline int reportCurrentException() noexcept {
+  const Failure f = describeCurrentException();
+  try {
+    if (!f.message.empty()) printError(f.message);
+  } catch (...) { // printing itself failed (out of memory)
+  }
+  return f.exitCode;
 }
 
 } // namespace mvm::render
