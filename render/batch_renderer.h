@@ -25,7 +25,6 @@
 #include <thread>
 #include <vector>
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -286,39 +285,18 @@ inline nlohmann::ordered_json batchSummary(const std::string& jobsPath, unsigned
           {"failed", failed},      {"seconds", std::round(wallSeconds * 1e3) / 1e3}, {"jobs", std::move(jobs)}};
 }
 
-// Writes `text` to `path` through a temporary file beside it, renamed into place: a failed or
-// interrupted write leaves the old file or none. Throws OutputError.
-inline void writeFileAtomically(const std::string& path, const std::string& text) {
-  const std::filesystem::path target(path);
-  const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  std::string temp = (dir / ".mvm-XXXXXX.tmp").string();
-  int fd;
-  {
-    SignalsHeld hold;
-    fd = ::mkstemps(temp.data(), 4);
-    if (fd >= 0) publishTempFile(temp.c_str());
-  }
-  if (fd < 0) throw OutputError(path + ": cannot create a temporary file in " + dir.string() + " (" + std::strerror(errno) + ")");
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask); // as a plain create would: mkstemp makes it private
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n <= 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+// Writes `text` to `path` through a temporary file beside it, moved into place (unless `path` has
+// become an input or something other than a regular file): a failed or interrupted write leaves
+// the old file or none. Throws OutputError.
+inline void writeFileAtomically(const std::string& path, const std::string& text, const RunInputs& inputs) {
+  TempOutputFile file(path);
+  for (std::size_t written = 0; written < text.size();) {
+    const ssize_t n = ::write(file.fd(), text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw OutputError(path + ": cannot write: " + std::strerror(n < 0 ? errno : ENOSPC)); // file removes the temporary file
     written += static_cast<std::size_t>(n);
   }
-  const int writeErrno = errno;
-  const bool closed = ::close(fd) == 0;
-  SignalsHeld hold;
-  if (written != text.size() || !closed || ::rename(temp.c_str(), path.c_str()) != 0) {
-    const int e = written != text.size() ? writeErrno : errno;
-    ::unlink(temp.c_str());
-    withdrawTempFile(temp.c_str());
-    throw OutputError(path + ": cannot write: " + std::strerror(e));
-  }
-  withdrawTempFile(temp.c_str());
+  file.commit(inputs);
 }
 
 // mvm-render --batch JOBS.jsonl [--jobs N] [--summary SUMMARY.json]. Prints each failed job as it
@@ -326,11 +304,9 @@ inline void writeFileAtomically(const std::string& path, const std::string& text
 // Errors of the batch itself (its jobs file, --jobs, the summary) are thrown for main to report.
 inline int batchCommand(const std::string& jobsPath, unsigned workers, const std::string& summaryPath) {
   cli::requireRange("--jobs", workers, 1u, kMaxBatchWorkers);
-  if (!summaryPath.empty()) {
-    RunInputs inputs;
-    inputs.add(jobsPath);
-    checkOutputTarget(summaryPath, inputs); // refused before an hour of renders, not after
-  }
+  RunInputs batchInputs;
+  batchInputs.add(jobsPath);
+  if (!summaryPath.empty()) checkOutputTarget(summaryPath, batchInputs); // refused before an hour of renders, not after
   setInterruptNotice(summaryPath.empty() ? "batch not finished" : "batch not finished, " + summaryPath);
   const std::vector<PlannedJob> plan = planJobs(jobsPath, summaryPath);
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
@@ -350,7 +326,7 @@ inline int batchCommand(const std::string& jobsPath, unsigned workers, const std
   }
   const double wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const nlohmann::ordered_json summary = batchSummary(jobsPath, workers, records, wallSeconds);
-  if (!summaryPath.empty()) writeFileAtomically(summaryPath, summary.dump(2) + "\n");
+  if (!summaryPath.empty()) writeFileAtomically(summaryPath, summary.dump(2) + "\n", batchInputs);
   const std::size_t failed = summary["failed"].get<std::size_t>();
   std::printf("%s: %zu jobs, %zu rendered, %zu failed, %.2f s on %u workers%s\n", printableLine(jobsPath).c_str(), records.size(),
               records.size() - failed, failed, wallSeconds, workers, summaryPath.empty() ? "" : ("; summary " + printableLine(summaryPath)).c_str());

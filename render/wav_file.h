@@ -1,6 +1,7 @@
 #pragma once
 // WAV files through libsndfile. The writer writes to a temporary file beside the target and
-// renames it on commit, so a failed or interrupted render never leaves a partial file. The reader
+// renames it on commit (TempOutputFile, output_file.h), so a failed or interrupted render never
+// leaves a partial file. The reader
 // reads regular files only, within their cap (core/file_reader.h).
 
 #include <sndfile.h>
@@ -44,33 +45,16 @@ class WavWriter {
 public:
   // control thread. pcm16 gets TPDF dither from a generator seeded with `ditherSeed`.
   WavWriter(std::string path, int sampleRate, int channels, SampleFormat format, std::uint64_t ditherSeed)
-      : path_(std::move(path)), channels_(channels), format_(format), dither_(ditherSeed ^ 0x6469746865720000ull) {
-    const auto target = std::filesystem::path(path_);
-    const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) throw OutputError(path_ + ": directory " + dir.string() + " does not exist");
-    // A short fixed-length name: it fits wherever the output's own name fits.
-    temp_ = (dir / ".mvm-XXXXXX.tmp").string();
-    {
-      SignalsHeld hold; // created and published as one step: a signal removes it or finds none
-      fd_ = ::mkstemps(temp_.data(), 4);
-      if (fd_ >= 0) publishTempFile(temp_.c_str());
-    }
-    if (fd_ < 0) throw OutputError(path_ + ": cannot create a temporary file in " + dir.string() + " (" + std::strerror(errno) + ")");
-    ::fchmod(fd_, 0666 & ~processUmask()); // as a plain create would: mkstemp makes it private
+      : file_(std::move(path)), channels_(channels), format_(format), dither_(ditherSeed ^ 0x6469746865720000ull) {
     SF_INFO info{};
     info.samplerate = sampleRate;
     info.channels = channels;
     info.format = SF_FORMAT_WAV | (format == SampleFormat::Float32 ? SF_FORMAT_FLOAT
                                    : format == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24 : SF_FORMAT_PCM_16);
-    file_ = sf_open_fd(fd_, SFM_WRITE, &info, SF_FALSE);
-    if (!file_) {
-      const std::string why = sf_strerror(nullptr);
-      removeTemp();
-      throw OutputError(path_ + ": cannot write: " + why);
-    }
+    sndfile_ = sf_open_fd(file_.fd(), SFM_WRITE, &info, SF_FALSE);
+    if (!sndfile_) throw OutputError(file_.path() + ": cannot write: " + sf_strerror(nullptr)); // file_ removes the temporary file
     // No PEAK chunk: it carries a timestamp, and identical audio must give identical files.
-    sf_command(file_, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
+    sf_command(sndfile_, SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
   }
   ~WavWriter() { abandon(); }
   WavWriter(const WavWriter&) = delete;
@@ -82,7 +66,7 @@ public:
       interleavedF_.resize(static_cast<std::size_t>(frames * channels_));
       for (int i = 0; i < frames; ++i)
         for (int c = 0; c < channels_; ++c) interleavedF_[static_cast<std::size_t>(i * channels_ + c)] = data[c][i];
-      check(sf_writef_float(file_, interleavedF_.data(), frames), frames);
+      check(sf_writef_float(sndfile_, interleavedF_.data(), frames), frames);
       return;
     }
     // Integer formats through the int API: exact 24/16-bit values (the float API is not, for 24 bit).
@@ -98,7 +82,7 @@ public:
         x = x > top ? top : (x < -scale ? -scale : x);
         interleavedI_[static_cast<std::size_t>(i * channels_ + c)] = static_cast<int>(x) * (pcm16 ? 65536 : 256);
       }
-    check(sf_writef_int(file_, interleavedI_.data(), frames), frames);
+    check(sf_writef_int(sndfile_, interleavedI_.data(), frames), frames);
   }
 
   // The inputs of the run, which commit() refuses to replace (output_file.h).
@@ -107,71 +91,34 @@ public:
   // control thread: close and move into place, unless the target has become something the
   // output may not replace. Signals are held from the check to the rename.
   void commit() {
-    if (!file_) return;
-    const int err = sf_close(file_);
-    file_ = nullptr;
+    if (!sndfile_) return;
+    const int err = sf_close(sndfile_);
+    sndfile_ = nullptr;
     if (err != 0) {
-      removeTemp();
-      throw OutputError(path_ + ": closing failed: " + sf_error_number(err));
+      file_.remove();
+      throw OutputError(file_.path() + ": closing failed: " + sf_error_number(err));
     }
-    SignalsHeld hold;
-    try {
-      checkOutputTarget(path_, inputs_);
-    } catch (...) {
-      removeTemp();
-      throw;
-    }
-    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
-      const int e = errno;
-      removeTemp();
-      throw OutputError(path_ + ": cannot move into place: " + std::strerror(e));
-    }
-    closeFd();
-    withdrawTempFile(temp_.c_str());
-    temp_.clear();
+    file_.commit(inputs_);
   }
 
   // control thread: drop the partial file (also on destruction without commit)
   void abandon() noexcept {
-    if (file_) sf_close(file_);
-    file_ = nullptr;
-    removeTemp();
+    if (sndfile_) sf_close(sndfile_);
+    sndfile_ = nullptr;
+    file_.remove();
   }
-
-  const std::string& tempPath() const noexcept { return temp_; }
 
 private:
   void check(sf_count_t written, int frames) {
-    if (written != frames) throw OutputError(path_ + ": write failed: " + sf_strerror(file_));
-  }
-  void closeFd() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  void removeTemp() noexcept {
-    closeFd();
-    if (temp_.empty()) return;
-    SignalsHeld hold;
-    ::unlink(temp_.c_str());
-    withdrawTempFile(temp_.c_str());
-    temp_.clear();
-  }
-  static mode_t processUmask() noexcept {
-    static const mode_t mask = [] {
-      const mode_t m = ::umask(0);
-      ::umask(m);
-      return m;
-    }();
-    return mask;
+    if (written != frames) throw OutputError(file_.path() + ": write failed: " + sf_strerror(sndfile_));
   }
 
-  std::string path_, temp_;
-  int fd_ = -1;
+  TempOutputFile file_;
   RunInputs inputs_;
   int channels_;
   SampleFormat format_;
   Random dither_;
-  SNDFILE* file_ = nullptr;
+  SNDFILE* sndfile_ = nullptr;
   std::vector<float> interleavedF_;
   std::vector<int> interleavedI_;
 };

@@ -269,13 +269,17 @@ private:
       }
     }
 
+    std::vector<const DSPModule*> instances() const {
+      std::vector<const DSPModule*> list;
+      for (const CompiledModule& cm : prog->modules) list.push_back(cm.instance.get());
+      return list;
+    }
+
     // The GATE instruction reads the envelope's block before its voice chain runs: the chain is
     // ordered after the envelope (no cycle: the chain feeds only itself and the gate, which the
     // envelope feeds by a cable that is not delayed).
     void planGates() {
-      std::vector<const DSPModule*> instances;
-      for (const CompiledModule& cm : prog->modules) instances.push_back(cm.instance.get());
-      gates = planVoiceGates(topo, edges, outCh, instances);
+      gates = planVoiceGates(topo, edges, outCh, instances());
       if (gates.empty()) return;
       std::vector<std::pair<int, int>> after;
       for (const VoiceGatePlan& plan : gates)
@@ -488,9 +492,7 @@ private:
         if (desc[m]->receivesNoteEvents) prog->noteListeners.push_back(static_cast<std::uint32_t>(m));
       }
       // What the modules will allocate, counted before any of it is (a patch over the limit is refused, not std::bad_alloc).
-      std::vector<const DSPModule*> instances;
-      for (const CompiledModule& cm : prog->modules) instances.push_back(cm.instance.get());
-      validateModuleMemory(g, instances);
+      validateModuleMemory(g, instances());
       for (CompiledModule& cm : prog->modules) cm.instance->prepare();
       for (std::uint32_t m = 0; m < prog->modules.size(); ++m) prog->moduleIndex.push_back({prog->modules[m].key, m});
       std::sort(prog->moduleIndex.begin(), prog->moduleIndex.end());

@@ -6,7 +6,6 @@
 // Input index space: the descriptor's inputs first, then one input per parameter carrying that
 // parameter's effective value per sample (smoothed set value + modulation cables x amount).
 
-#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -138,7 +137,7 @@ public:
   // audio thread: channel c of every output a cable reads, silent (a channel that skips a block).
   void silenceChannel(float** outputs, int c) const noexcept {
     for (int o = 0; o < numOutputs(); ++o)
-      if (isOutputConnected(o) && c < outputChannels(o)) std::fill_n(channelOf(outputs[o], c), kBlockFrames, 0.0f);
+      if (isOutputConnected(o) && c < outputChannels(o)) fillFrames(channelOf(outputs[o], c), kBlockFrames, 0.0f);
   }
 
   // Forced inline, as Channel's (module_kernel.h): called for every buffer of every channel.
