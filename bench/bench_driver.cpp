@@ -42,7 +42,7 @@ struct Workload {
 
 std::vector<Workload> workloads() {
   static PatchGraph compileGraphs[4];
-  static PatchGraph sines, subtractive16, subtractive64, subtractive16x4, subtractive4;
+  static PatchGraph sines, subtractive16, subtractive64, subtractive16x4, subtractive4, ladder16;
   static Score score16, score64, score4;
   static std::string dispatchJson;
   std::vector<Workload> w;
@@ -72,6 +72,12 @@ std::vector<Workload> workloads() {
                  score16 = bench::subtractiveScore(16, 1.0);
                },
                [] { render(subtractive16, &score16, 1.0); }});
+  w.push_back({"ladder16", "render 1 s of patch (c), (b) through the 4-pole Ladder, with (b)'s score",
+               [] {
+                 ladder16 = PatchParser(builtinModules()).parseFromFile(bench::benchPatchPath("ladder16.json"));
+                 score16 = bench::subtractiveScore(16, 1.0);
+               },
+               [] { render(ladder16, &score16, 1.0); }});
   // Silent voices are free (compiler/voice_gates.h): the same four notes through patch (b) built
   // with 16 voices and built with 4; the ratio of the two is the cost of twelve silent voices.
   w.push_back({"silent12of16", "render 1 s of patch (b) with 16 voices, 4 of them played",

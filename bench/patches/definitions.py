@@ -1,4 +1,4 @@
-"""The two benchmark patches, defined once: bench/patches/generate writes them as mvm patches and
+"""The benchmark patches, defined once: bench/patches/generate writes them as mvm patches and
 scores, and bench/peers/run writes the same patches for Faust, SuperCollider, Pure Data and Csound
 from these numbers. Change a number here, run bench/patches/generate, and every engine follows."""
 
@@ -21,6 +21,9 @@ FILTER_HZ = 200.0
 FILTER_ENV_HZ = 4000.0
 RESONANCE = 0.5           # mvm SVF resonance: damping k = sqrt(2) * (1 - 0.99 r)
 FILTER_Q = 1.0 / (2 ** 0.5 * (1 - 0.99 * RESONANCE))  # = 1.40, the Q every other engine uses
+# (c) the same voice with the 4-pole ladder in place of the state-variable filter: mvm's Ladder at this
+# resonance, Faust's ve.moog_vcf(LADDER_RESONANCE, cutoff).
+LADDER_RESONANCE = 0.54
 FENV = dict(attack=0.005, decay=0.25, sustain=0.2, release=0.1)
 AENV = dict(attack=0.005, decay=0.1, sustain=0.6, release=0.1)
 VOICE_GAIN = 1.0 / 16

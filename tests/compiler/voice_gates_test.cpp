@@ -173,12 +173,14 @@ TEST(VoiceGates, AVoiceRunsFromItsNoteToTheEndOfItsRelease) {
   ASSERT_NE(p, nullptr);
   const DSPModule* filter = p->module("filter");
   const DSPModule* fenv = p->module("fenv");
+  const DSPModule* aenv = p->module("aenv");
   std::vector<float> l(kBlockFrames), r(kBlockFrames);
   float* out[] = {l.data(), r.data()};
   auto block = [&] { vm.process(nullptr, out, kBlockFrames); };
   block();
   EXPECT_EQ(filter->activeChannels(), 0u);
   EXPECT_EQ(fenv->activeChannels(), ~0u); // envelopes never pause
+  EXPECT_EQ(aenv->restingChannels(), 0xffu); // all 8 voices idle: the gate reads no block
   Event on;
   on.type = EventType::NoteOn;
   on.key = 60;
@@ -188,6 +190,7 @@ TEST(VoiceGates, AVoiceRunsFromItsNoteToTheEndOfItsRelease) {
   block();
   EXPECT_EQ(std::popcount(filter->activeChannels()), 1);
   const std::uint32_t voice = filter->activeChannels();
+  EXPECT_EQ(aenv->restingChannels(), 0xffu & ~voice);
   Event off = on;
   off.type = EventType::NoteOff;
   off.frame = 10 * kBlockFrames;
@@ -205,5 +208,42 @@ TEST(VoiceGates, AVoiceRunsFromItsNoteToTheEndOfItsRelease) {
   }
   for (int k = 0; k < 3 && filter->activeChannels() != 0; ++k) block();
   EXPECT_EQ(filter->activeChannels(), 0u);
+  EXPECT_EQ(aenv->restingChannels(), 0xffu);
   for (float v : l) EXPECT_EQ(v, 0.0f);
+}
+
+// A Sum that reads the gate's output in place is told, block by block, which channels the gate
+// silences, and skips them; any other way of reading it (a gain, a second cable, a delay) and
+// it adds every channel.
+TEST(VoiceGates, ASumReadingTheGateInPlaceIsToldItsSilentChannels) {
+  // zsum: the cycle vca -> zsum -> vca is broken at its lowest cable (as text), vca.out -> zsum.in
+  const std::string sum = R"(, {"id": "sum", "type": "Sum"}, {"id": "zsum", "type": "Sum"}, {"id": "other", "type": "SawOsc"})";
+  const auto readers = [&](const std::string& cables) {
+    const auto p = compile(voicePatch(sum, cables));
+    EXPECT_EQ(p->voiceGates.size(), 1u);
+    return p->voiceGates.empty() ? std::vector<std::string>{"no gate"} : ids(*p, p->voiceGates[0].quietReaders);
+  };
+  EXPECT_EQ(readers(R"(, {"from": "vca.out", "to": "sum.in"})"), (std::vector<std::string>{"sum"}));
+  EXPECT_TRUE(readers(R"(, {"from": "vca.out", "to": "sum.in", "amount": 0.5})").empty());
+  EXPECT_TRUE(readers(R"(, {"from": "vca.out", "to": "sum.in"}, {"from": "keys.pitch", "to": "other.pitch"},
+                         {"from": "other.out", "to": "sum.in"})").empty());
+  EXPECT_TRUE(readers(R"(, {"from": "vca.out", "to": "zsum.in"}, {"from": "zsum.sum", "to": "vca.level"})").empty());
+
+  VM vm;
+  vm.loadProgram(compile(voicePatch(sum, R"(, {"from": "vca.out", "to": "sum.in"})")));
+  const DSPModule* s = vm.program()->module("sum");
+  std::vector<float> l(kBlockFrames), r(kBlockFrames);
+  float* out[] = {l.data(), r.data()};
+  vm.process(nullptr, out, kBlockFrames);
+  for (int c = 0; c < 8; ++c) EXPECT_TRUE(s->isChannelQuiet(c)) << c;
+  Event on;
+  on.type = EventType::NoteOn;
+  on.key = 60;
+  on.value = 1.0f;
+  on.frame = kBlockFrames;
+  vm.postEvent(on);
+  vm.process(nullptr, out, kBlockFrames);
+  int quiet = 0;
+  for (int c = 0; c < 8; ++c) quiet += s->isChannelQuiet(c);
+  EXPECT_EQ(quiet, 7);
 }

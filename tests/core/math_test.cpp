@@ -163,3 +163,32 @@ TEST(Math, FiniteOrZero) {
   EXPECT_FALSE(math::isFinite(-std::numeric_limits<double>::infinity()));
   EXPECT_TRUE(math::isFinite(1e308));
 }
+
+// The four-lane exp2, tanh and limit give the scalar functions' bits lane by lane: a sweep over
+// every range their branches split (tanh's |x| < 1/16 and > 9, exp2's -126 and 127), the
+// boundaries themselves, signed zeros, infinities and NaN.
+TEST(Math, LaneFunctionsAreTheScalarOnesBitForBit) {
+  std::vector<float> xs = {0.0f, -0.0f, 0.0625f, -0.0625f, 9.0f, -9.0f, -126.0f, 127.0f, 127.5f, -126.5f, 0.5f, -0.5f, 1e-30f, -1e-30f,
+                           std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                           std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::denorm_min(), 1e30f, -1e30f};
+  for (int i = -300000; i <= 300000; ++i) xs.push_back(static_cast<float>(i) * 0.000499f); // -150 .. 150
+  for (float x : {0.0625f, 9.0f, -126.0f, 127.0f})
+    for (float d : {x, -x}) xs.push_back(std::nextafter(d, 0.0f)), xs.push_back(std::nextafter(d, 2.0f * d));
+  const auto bits = [](float v) {
+    std::uint32_t b;
+    std::memcpy(&b, &v, sizeof b);
+    return b;
+  };
+  while (xs.size() % simd::kLanes != 0) xs.push_back(0.25f);
+  for (std::size_t i = 0; i < xs.size(); i += simd::kLanes) {
+    const simd::f32x4 v = simd::load(&xs[i]);
+    const simd::f32x4 e = math::exp2(v), t = math::tanh(v), l = math::limitLanes(v, 100.0f);
+    for (int j = 0; j < simd::kLanes; ++j) {
+      const float x = xs[i + static_cast<std::size_t>(j)];
+      ASSERT_EQ(bits(e[j]), bits(math::exp2(x))) << "exp2(" << x << ")";
+      ASSERT_EQ(bits(t[j]), bits(math::tanh(x))) << "tanh(" << x << ")";
+      ASSERT_EQ(bits(l[j]), bits(math::limit(x, 100.0f))) << "limit(" << x << ")";
+      ASSERT_EQ(bits(math::limitLanes(x, 100.0f)), bits(math::limit(x, 100.0f))) << "limit(" << x << ")";
+    }
+  }
+}

@@ -292,7 +292,9 @@ private:
         gate.envelopeChannels = static_cast<std::uint32_t>(outCh[static_cast<std::size_t>(plan.envelope)][static_cast<std::size_t>(plan.envelopePort)]);
         gate.channels = static_cast<std::uint32_t>(outCh[static_cast<std::size_t>(plan.gate)][0]);
         gate.gate = static_cast<std::uint32_t>(plan.gate);
+        gate.envelopeModule = static_cast<std::uint32_t>(plan.envelope);
         for (int m : plan.members) gate.members.push_back(static_cast<std::uint32_t>(m));
+        for (int m : plan.quietReaders) gate.quietReaders.push_back(static_cast<std::uint32_t>(m));
         prog->voiceGates.push_back(std::move(gate));
       }
     }

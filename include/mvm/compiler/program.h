@@ -57,10 +57,12 @@ struct FeedbackDelay {
 // envelope's channel is not zero through it.
 struct VoiceGate {
   std::uint32_t envelope = 0;         // arena offset of the envelope's output
+  std::uint32_t envelopeModule = 0;   // the module writing it: its resting channels are silent unread
   std::uint32_t envelopeChannels = 1; // 1 (every voice follows channel 0) or `channels`
   std::uint32_t channels = 1;
   std::uint32_t gate = 0;             // the module it silences, which skips those channels too
   std::vector<std::uint32_t> members;
+  std::vector<std::uint32_t> quietReaders; // told which of the gate's channels are silent (DSPModule::setQuietChannels)
 };
 
 // Counts every Program alive, so tests and soak runs can prove programs are freed.

@@ -8,7 +8,8 @@
 //
 // planVoiceGates finds each gate's chain on the compile thread. The compiler runs the envelope
 // before the chain and puts a GATE instruction right after it, which reads the envelope's block
-// and sets each member's active channels (vm/interpreter.h).
+// and sets each member's active channels (vm/interpreter.h). A module that sums the gate's
+// channels where it reads them in place (Sum) is told which of them are silent, and skips them.
 //
 // What keeps this exact wherever it is heard:
 // - a member feeds only members of the same chain and the gate itself (no delayed cable): the
@@ -36,6 +37,7 @@ struct VoiceGatePlan {
   int gate = -1;                    // the module that silences (a VCA)
   int envelope = -1, envelopePort = 0; // the module and output feeding its silencing input
   std::vector<int> members;         // the modules that pause with it
+  std::vector<int> quietReaders;    // modules that skip its silent channels where they read it (a Sum)
 };
 
 // `order`: the modules in process order; `edges`: cables with from, fromPort, to, toPort and
@@ -70,7 +72,7 @@ std::vector<VoiceGatePlan> planVoiceGates(const std::vector<int>& order, const E
     if (envelopeChannels != 1 && envelopeChannels != channels) continue;
     gateOf[um] = static_cast<int>(plans.size());
     isEnvelope[static_cast<std::size_t>(edges[only].from)] = 1;
-    plans.push_back({m, edges[only].from, edges[only].fromPort, {}});
+    plans.push_back({m, edges[only].from, edges[only].fromPort, {}, {}});
   }
   if (plans.empty()) return plans;
   // Consumers first: a module joins a chain once every module it feeds is known to be in it.
@@ -97,6 +99,17 @@ std::vector<VoiceGatePlan> planVoiceGates(const std::vector<int>& order, const E
     plans[static_cast<std::size_t>(chain)].members.push_back(*it);
   }
   std::erase_if(plans, [](const VoiceGatePlan& p) { return p.members.empty(); });
+  // A reader of the gate's output skips its silent channels only where it reads that output in
+  // place: the one cable into the input, at unit gain and not delayed, so the input's channel c is
+  // the +0.0 the gate writes there.
+  for (VoiceGatePlan& plan : plans)
+    for (std::size_t i : out[static_cast<std::size_t>(plan.gate)]) {
+      const auto& e = edges[i];
+      if (e.delayed || e.amount != 1.0f || modules[static_cast<std::size_t>(e.to)]->skipsQuietChannelsOf() != e.toPort) continue;
+      const auto& into = in[static_cast<std::size_t>(e.to)];
+      if (std::count_if(into.begin(), into.end(), [&](std::size_t j) { return edges[j].toPort == e.toPort; }) == 1)
+        plan.quietReaders.push_back(e.to);
+    }
   return plans;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // The engine's fixed processing quantum and channel limits (DESIGN.md decisions 1 and 5).
 
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 
 #include "mvm/core/simd.h"
 
@@ -22,6 +24,11 @@ inline void mixBlock(float* __restrict dst, const float* __restrict src, float a
 
 // p[0..n) = value, four frames at a time (a plain loop of unknown length is not vectorised at -O2).
 inline void fillFrames(float* p, int n, float value) noexcept {
+  if (n == kBlockFrames) { // the common case, unrolled: 16 stores, no loop and no memset call
+#pragma GCC unroll 16
+    for (int i = 0; i < kBlockFrames; i += simd::kLanes) simd::store(p + i, simd::splat(value));
+    return;
+  }
   int i = 0;
   for (; i + simd::kLanes <= n; i += simd::kLanes) simd::store(p + i, simd::splat(value));
   for (; i < n; ++i) p[i] = value;
@@ -43,6 +50,12 @@ inline void mapFrames(float* y, int n, F&& f, const In*... in) noexcept {
 inline int sameSideRunEnd(const float* x, int i, float threshold) noexcept {
   const bool high = x[i] >= threshold;
   const simd::i32x4 side = simd::maskOf(high);
+  if (i == 0) { // the whole block, unrolled: a lane on the other side sets bits in `other`
+    simd::i32x4 other = (simd::load(x) >= threshold) ^ side;
+#pragma GCC unroll 16
+    for (int k = simd::kLanes; k < kBlockFrames; k += simd::kLanes) other |= (simd::load(x + k) >= threshold) ^ side;
+    if (!simd::any(other)) return kBlockFrames;
+  }
   int end = i + 1;
   for (; end % simd::kLanes != 0 && end < kBlockFrames; ++end)
     if ((x[end] >= threshold) != high) return end;
@@ -53,13 +66,25 @@ inline int sameSideRunEnd(const float* x, int i, float threshold) noexcept {
   return end;
 }
 
+// Whether every frame of one block is surely below `limit` (> 0) in magnitude, for one OR per four
+// frames: the OR of the magnitudes' bit patterns is at least each of them, so a yes is exact (a
+// NaN or an infinity never passes). A block within the limit may get a no (the bits of 0.3 | 0.2
+// exceed 0.4's); a caller then takes its general way. A gate at 0 throughout gets a yes.
+inline bool surelyBelow(const float* x, float limit) noexcept {
+  simd::i32x4 bits = std::bit_cast<simd::i32x4>(simd::load(x));
+#pragma GCC unroll 16
+  for (int k = simd::kLanes; k < kBlockFrames; k += simd::kLanes) bits |= std::bit_cast<simd::i32x4>(simd::load(x + k));
+  return simd::all((bits & 0x7fffffff) < std::bit_cast<std::int32_t>(limit));
+}
+
 // Whether one block of a signal holds a single value: modules take cheaper paths for steady
 // parameters and control signals.
 inline bool isSteadyBlock(const float* x) noexcept {
   const simd::f32x4 first = simd::splat(x[0]);
-  simd::i32x4 same = simd::load(x) == first;
-  for (int i = simd::kLanes; i < kBlockFrames; i += simd::kLanes) same &= simd::load(x + i) == first;
-  return simd::all(same);
+  simd::i32x4 differ = simd::load(x) != first; // a NaN differs from everything
+#pragma GCC unroll 16
+  for (int i = simd::kLanes; i < kBlockFrames; i += simd::kLanes) differ |= simd::load(x + i) != first;
+  return !simd::any(differ);
 }
 
 // Whether any of `now` differs from what `last` remembers (a NaN always does); `last` then holds

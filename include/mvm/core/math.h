@@ -185,6 +185,33 @@ inline float tanh(float x) noexcept {
   return (e - 1.0f) / (e + 1.0f);
 }
 
+// 2^x and tanh for four lanes: the scalar functions' very operations lane by lane (the same bits,
+// checked in tests/core/math_test.cpp), branches taken as selects.
+inline simd::f32x4 exp2(simd::f32x4 x) noexcept {
+  using simd::f32x4;
+  const simd::i32x4 inRange = x >= -126.0f; // NaN is not
+  const f32x4 c = simd::select(inRange, simd::select(x > 127.0f, simd::splat(127.0f), x), f32x4{}); // every lane converts safely
+  const f32x4 h = c + 0.5f;
+  const f32x4 truncated = __builtin_convertvector(__builtin_convertvector(h, simd::i32x4), f32x4);
+  const f32x4 n = simd::select(truncated > h, truncated - 1.0f, truncated); // floorSmall (a zero's sign changes nothing below)
+  const f32x4 t = (c - n) * static_cast<float>(kLn2);
+  const f32x4 p = 1.0f + t * (1.0f + t * (0.5f + t * (1.6666667e-1f + t * (4.1666668e-2f +
+                  t * (8.3333338e-3f + t * (1.3888889e-3f + t * 1.9841270e-4f))))));
+  const f32x4 scale = std::bit_cast<f32x4>((__builtin_convertvector(n, simd::i32x4) + 127) << 23);
+  return simd::select(inRange, p * scale, f32x4{});
+}
+
+inline simd::f32x4 tanh(simd::f32x4 x) noexcept {
+  using simd::f32x4;
+  const f32x4 ax = std::bit_cast<f32x4>(std::bit_cast<simd::i32x4>(x) & 0x7fffffff);
+  const f32x4 x2 = x * x;
+  const f32x4 small = x * (1.0f + x2 * (-0.33333334f + x2 * (0.13333334f + x2 * -0.053968254f)));
+  const f32x4 e = exp2(2.0f * x * static_cast<float>(kLog2e));
+  const f32x4 mid = (e - 1.0f) / (e + 1.0f);
+  const f32x4 saturated = simd::select(x > 0.0f, simd::splat(1.0f), simd::splat(-1.0f));
+  return simd::select(ax < 0.0625f, small, simd::select(ax > 9.0f, saturated, mid));
+}
+
 // A base frequency (clamped to [lo, hi] Hz) moved by a 1 V/octave pitch (clamped to +-10 octaves):
 // how every pitched module turns its freq/cutoff parameter and pitch input into Hz.
 inline double pitchedHz(float hz, float pitch, double lo = 0.01, double hi = 20000.0) noexcept {
@@ -196,6 +223,9 @@ inline double pitchedHz(float hz, float pitch, double lo = 0.01, double hi = 200
 // clamp does: what a lane-generic body (mapFrames) limits a parameter with.
 template <class V>
 inline V clampLanes(V x, float lo, float hi) noexcept { return simd::select(x >= lo, simd::clamp(x, lo, hi), V{} + lo); }
+// limit for a float or four lanes (the same bits lane by lane): NaN gives 0.
+template <class V>
+inline V limitLanes(V x, float bound) noexcept { return simd::select(x == x, simd::clamp(x, -bound, bound), V{}); }
 
 // The equal-power pan law (Panner, Chorus): the gain of one side for a pan in [-1, 1], with
 // theta = (pan + 1) / 8 of a turn (0..90 degrees): sin(theta + side), side kPanLeft (a quarter

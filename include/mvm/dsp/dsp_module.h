@@ -7,6 +7,7 @@
 // parameter's effective value per sample (smoothed set value + modulation cables x amount).
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -93,6 +94,10 @@ public:
   // silence, to resume unheard where it stopped (compiler/voice_gates.h). Only ChannelModule and
   // LaneModule skip channels (their Self declares kPausesWhenUnheard).
   virtual bool pausesWhenUnheard() const noexcept { return false; }
+  // control thread: an input whose silent channels the module skips (a sum over channels), or
+  // -1. When that input reads a voice gate's output in place, the VM tells the module before each
+  // block which of its channels hold +0.0 throughout (setQuietChannels).
+  virtual int skipsQuietChannelsOf() const noexcept { return -1; }
 
   // ---- set by the compiler (control thread) ----
   void attach(const ModuleDescriptor& descriptor, ProcessSetup setup) {
@@ -115,6 +120,12 @@ public:
   // audio thread: the channels that run this block (bit c: channel c), set by the VM's GATE
   // instruction for a module that pauses when unheard; every channel otherwise.
   void setActiveChannels(std::uint32_t channels) noexcept { activeChannels_ = channels; }
+  // audio thread: the channels of input skipsQuietChannelsOf() that hold +0.0 through this block
+  // (those a voice gate silences), set by the GATE instruction; none otherwise.
+  void setQuietChannels(std::uint32_t channels) noexcept { quietChannels_ = channels; }
+  // audio thread, after process(): the channels the module knows it wrote +0.0 to on every
+  // output through the block (an envelope at rest); a voice gate then need not read them.
+  std::uint32_t restingChannels() const noexcept { return restingChannels_; }
 
   // ---- for implementations ----
   const ModuleDescriptor& descriptor() const noexcept { return *descriptor_; }
@@ -134,10 +145,18 @@ public:
   std::span<const Event> blockEvents() const noexcept { return blockEvents_; }
   std::uint32_t activeChannels() const noexcept { return activeChannels_; }
   bool isChannelActive(int c) const noexcept { return (activeChannels_ >> c & 1) != 0; }
+  bool isChannelQuiet(int c) const noexcept { return (quietChannels_ >> c & 1) != 0; }
+  // Whether channel c rested through this block (see restingChannels), said for every channel every block.
+  void setResting(int c, bool resting) noexcept {
+    const std::uint32_t bit = std::uint32_t{1} << c;
+    restingChannels_ = resting ? restingChannels_ | bit : restingChannels_ & ~bit;
+  }
   // audio thread: channel c of every output a cable reads, silent (a channel that skips a block).
   void silenceChannel(float** outputs, int c) const noexcept {
-    for (int o = 0; o < numOutputs(); ++o)
-      if (isOutputConnected(o) && c < outputChannels(o)) fillFrames(channelOf(outputs[o], c), kBlockFrames, 0.0f);
+    for (std::uint64_t read = ~outputsUnread_ & ((std::uint64_t{1} << numOutputs()) - 1); read != 0; read &= read - 1) {
+      const int o = std::countr_zero(read); // the outputs a cable reads, one bit each
+      if (c < outputChannels(o)) fillFrames(channelOf(outputs[o], c), kBlockFrames, 0.0f);
+    }
   }
 
   // Forced inline, as Channel's (module_kernel.h): called for every buffer of every channel.
@@ -159,6 +178,8 @@ private:
   std::uint64_t outputsUnread_ = 0; // bit o: no cable reads output o
   std::span<const Event> blockEvents_;
   std::uint32_t activeChannels_ = ~std::uint32_t{0};
+  std::uint32_t quietChannels_ = 0;
+  std::uint32_t restingChannels_ = 0;
 };
 
 } // namespace mvm

@@ -103,19 +103,25 @@ struct SegmentEnvelope {
   static constexpr double kLog2Of3 = 1.58496250072115618145;
 };
 
+// Whether the envelope rests through this block (idle, its gate low on every frame, as
+// surelyBelow sees it): if so the block is written, silence, and followGate has nothing left to do.
+inline bool restingBlock(SegmentEnvelope& state, const float* gate, float* y) noexcept {
+  if (state.stage != SegmentEnvelope::Stage::Idle || state.gateHigh || !surelyBelow(gate, 0.5f)) return false;
+  fillFrames(y, kBlockFrames, 0.0f);
+  state.level = 0.0f;
+  recoverState(state.level, state.from);
+  return true;
+}
+
 // One block of an envelope that follows a gate (ADSR; AR is the same with no decay and sustain
 // 1): a rising gate starts the attack, a falling gate the release, from the current level. Each
 // stage takes the curve `curve` gives (SegmentEnvelope::curveOf) on the frame it starts.
+// A module calls restingBlock first: a silent voice's block, what followGate comes to for it, at
+// the cost of one scan of the gate and with no parameter looked up.
 inline void followGate(SegmentEnvelope& state, const float* gate, const float* attack, const float* decay, const float* sustain,
                        const float* release, const float* curve, float rate, float* y) noexcept {
   using Stage = SegmentEnvelope::Stage;
   using Curve = SegmentEnvelope::Curve;
-  if (state.stage == Stage::Idle && !state.gateHigh && gate[0] < 0.5f && sameSideRunEnd(gate, 0, 0.5f) == kBlockFrames) {
-    fillFrames(y, kBlockFrames, 0.0f); // a silent voice, what the loop below comes to: one scan, no run
-    state.level = 0.0f;
-    recoverState(state.level, state.from);
-    return;
-  }
   SegmentEnvelope v = state; // a local copy: y could alias the state, forcing reloads
   // In runs of frames over which the gate stays on one side: only a run's first frame can
   // start a stage from the gate, and a held or idle level is then a plain copy.

@@ -102,13 +102,18 @@ public:
         break;
       case Op::Gate: {
         const VoiceGate& gate = p.voiceGates[pc[1]];
+        const std::uint32_t resting = p.modules[gate.envelopeModule].instance->restingChannels();
         std::uint32_t active = 0;
         for (std::uint32_t c = 0; c < gate.channels; ++c) {
-          const float* env = arena + gate.envelope + (gate.envelopeChannels == 1 ? 0 : c) * kBlockFrames;
+          const std::uint32_t e = gate.envelopeChannels == 1 ? 0 : c;
+          if (resting >> e & 1) continue; // silent without a look at the block
+          const float* env = arena + gate.envelope + e * kBlockFrames;
           if (!(isSteadyBlock(env) && env[0] == 0.0f)) active |= std::uint32_t{1} << c; // a NaN is not silence
         }
         for (std::uint32_t m : gate.members) p.modules[m].instance->setActiveChannels(active);
         p.modules[gate.gate].instance->setActiveChannels(active);
+        const std::uint32_t quiet = ~active & ((std::uint32_t{1} << gate.channels) - 1); // the channels the gate silences
+        for (std::uint32_t m : gate.quietReaders) p.modules[m].instance->setQuietChannels(quiet);
         break;
       }
       case Op::Count: return;

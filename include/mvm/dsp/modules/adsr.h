@@ -33,6 +33,9 @@ public:
   }
 
   void processChannel(const Channel& ch, SegmentEnvelope& v) noexcept {
+    const bool rests = restingBlock(v, ch.in(kGate), ch.out(kEnv));
+    setResting(ch.index(), rests);
+    if (rests) return;
     followGate(v, ch.in(kGate), ch.param(kAttack), ch.param(kDecay), ch.param(kSustain), ch.param(kRelease), ch.sharedParam(kCurve),
                static_cast<float>(sampleRate()), ch.out(kEnv));
   }

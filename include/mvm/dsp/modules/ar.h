@@ -35,6 +35,9 @@ public:
   }
 
   void processChannel(const Channel& ch, SegmentEnvelope& v) noexcept {
+    const bool rests = restingBlock(v, ch.in(kGate), ch.out(kEnv));
+    setResting(ch.index(), rests);
+    if (rests) return;
     followGate(v, ch.in(kGate), ch.param(kAttack), kNoDecay.data(), kFullSustain.data(), ch.param(kRelease),
                ch.sharedParam(kCurve), static_cast<float>(sampleRate()), ch.out(kEnv));
   }

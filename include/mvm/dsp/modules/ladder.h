@@ -4,19 +4,21 @@
 // feedback, Zavalishin); the solved ladder input passes through tanh(drive * ...), which
 // bounds the loop, so resonance above ~0.9 self-oscillates at the cutoff with a stable
 // amplitude. Like the original, the pass-band gain drops as 1 / (1 + k) with resonance.
+// Written once for a channel or four (LaneModule): the pole gain G = g / (1 + g), g = tan(pi fc /
+// fs), comes from math::tanPiFraction every frame the cutoff moves, as SVF's does.
 
 #include "mvm/core/math.h"
+#include "mvm/dsp/filter_cutoff.h"
 #include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
 
+template <class V>
 struct LadderState {
-  float s[4] = {}; // the poles
-  float G = 0.0f;
-  float last[2] = {-1.0f, -1e30f}; // the cutoff and pitch G was worked out for
+  V s0{}, s1{}, s2{}, s3{}; // the poles
 };
 
-class Ladder final : public ChannelModule<Ladder, LadderState> {
+class Ladder final : public LaneModule<Ladder, LadderState> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
   enum Inputs { kIn, kPitch };
@@ -35,37 +37,58 @@ public:
     return d;
   }
 
-  void processChannel(const Channel& ch, LadderState& v) noexcept {
-    const double invRate = 1.0 / sampleRate();
-    const float *x = ch.in(kIn), *pitch = ch.in(kPitch), *cutoff = ch.param(kCutoff), *res = ch.param(kResonance), *drive = ch.param(kDrive);
-    float* y = ch.out(kLp);
-    for (int i = 0; i < kBlockFrames; ++i) {
-      if (moved(v.last, cutoff[i], pitch[i])) {
-        const double fc = math::clamp(math::pitchedHz(cutoff[i], pitch[i], 20.0, 20000.0), 10.0, 0.49 * sampleRate());
-        const double g = math::tanPi(fc * invRate);
-        v.G = static_cast<float>(g / (1.0 + g));
-      }
-      const float G = v.G;
-      const float k = 4.4444444f * math::clamp(res[i], 0.0f, 1.0f);
-      const float dr = math::clamp(drive[i], 0.1f, 10.0f);
-      const float b = 1.0f - G;
-      const float S = G * G * G * b * v.s[0] + G * G * b * v.s[1] + G * b * v.s[2] + b * v.s[3];
-      const float G4 = G * G * G * G;
-      const float in0 = math::limit(x[i], 100.0f);
-      const float u = math::tanh((dr * in0 - k * S) / (1.0f + k * G4));
-      float stage = u;
-      for (int s = 0; s < 4; ++s) {
-        const float w = (stage - v.s[s]) * G;
-        const float o = w + v.s[s];
-        v.s[s] = o + w;
-        stage = o;
-      }
-      if (!math::isFinite(stage)) {
-        for (float& s : v.s) s = 0.0f;
-        stage = 0.0f;
-      }
-      y[i] = stage;
+  template <class V>
+  void processLanes(const Lanes<V>& ch, LadderState<V>& state) noexcept {
+    const float maxHz = static_cast<float>(0.49 * sampleRate());
+    const float invRate = static_cast<float>(1.0 / sampleRate());
+    const bool steady = ch.steadyParam(kCutoff) && ch.steadyIn(kPitch); // one G serves the block
+    alignas(16) V G[kBlockFrames];
+    if (steady) {
+      G[0] = poleGain(filterCutoffHz(ch.firstParam(kCutoff), ch.firstIn(kPitch), maxHz) * invRate);
+    } else {
+      alignas(16) V hz[kBlockFrames];
+      filterCutoffs(ch, kCutoff, kPitch, false, maxHz, hz);
+      for (int i = 0; i < kBlockFrames; ++i) G[i] = poleGain(hz[i] * invRate);
     }
+    const V *x = ch.in(kIn), *res = ch.param(kResonance), *drive = ch.param(kDrive);
+    V* y = ch.out(kLp);
+    LadderState<V> s = state;
+    for (int i = 0; i < kBlockFrames; ++i) {
+      const V g = G[steady ? 0 : i];
+      const V k = 4.4444444f * math::clampLanes(res[i], 0.0f, 1.0f);
+      const V dr = math::clampLanes(drive[i], 0.1f, 10.0f);
+      const V b = 1.0f - g;
+      const V S = g * g * g * b * s.s0 + g * g * b * s.s1 + g * b * s.s2 + b * s.s3;
+      const V g4 = g * g * g * g;
+      V stage = math::tanh((dr * math::limitLanes(x[i], 100.0f) - k * S) / (1.0f + k * g4));
+      pole(s.s0, stage, g);
+      pole(s.s1, stage, g);
+      pole(s.s2, stage, g);
+      pole(s.s3, stage, g);
+      const auto ok = simd::finite(stage); // a ladder that blew up starts again from rest
+      s.s0 = simd::select(ok, s.s0, V{});
+      s.s1 = simd::select(ok, s.s1, V{});
+      s.s2 = simd::select(ok, s.s2, V{});
+      s.s3 = simd::select(ok, s.s3, V{});
+      y[i] = simd::select(ok, stage, V{});
+    }
+    state = s;
+  }
+
+private:
+  // G = g / (1 + g) with g = tan(pi f) = num / den: num / (den + num).
+  template <class V>
+  static V poleGain(V f) noexcept {
+    const math::FractionOf<V> g = math::tanPiFraction(f);
+    return g.num / (g.den + g.num);
+  }
+  // One trapezoidal one-pole: its input is `stage`, its output becomes the next stage's input.
+  template <class V>
+  static void pole(V& s, V& stage, V g) noexcept {
+    const V w = (stage - s) * g;
+    const V o = w + s;
+    s = o + w;
+    stage = o;
   }
 };
 

@@ -89,13 +89,18 @@ public:
     return d;
   }
 
+  int skipsQuietChannelsOf() const noexcept override { return kIn; }
+
   void process(const float** in, float** out) override {
     const int channels = inputChannels(kIn);
     const float scale = 1.0f / static_cast<float>(channels);
     float* s = DSPModule::out(out, kSum, 0);
     float* m = DSPModule::out(out, kMean, 0);
     fillFrames(s, kBlockFrames, 0.0f);
-    for (int c = 0; c < channels; ++c) mixBlock(s, in[kIn] + c * kBlockFrames, 1.0f); // 1 * x is x: the same sum
+    // 1 * x is x: the same sum. A quiet channel (+0.0 throughout) adds nothing: a sum that starts
+    // at +0.0 is never -0.0, and x + 0.0 is x for every other x, so skipping it keeps every bit.
+    for (int c = 0; c < channels; ++c)
+      if (!isChannelQuiet(c)) mixBlock(s, in[kIn] + c * kBlockFrames, 1.0f);
     if (isOutputConnected(kMean)) mapFrames(m, kBlockFrames, [scale](int, auto v) { return v * scale; }, s);
   }
 };

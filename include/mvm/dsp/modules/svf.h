@@ -7,6 +7,7 @@
 
 #include "mvm/core/math.h"
 #include "mvm/core/simd.h"
+#include "mvm/dsp/filter_cutoff.h"
 #include "mvm/dsp/module_kernel.h"
 
 namespace mvm::modules {
@@ -93,10 +94,10 @@ public:
     alignas(16) SvfCoeffs<V> coeffs[kBlockFrames];
     const V k0 = damping(ch.firstParam(kResonance));
     if (steady) {
-      coeffs[0].set(math::tanPiFraction(cutoffHz(ch.firstParam(kCutoff), ch.firstIn(kPitch), maxHz) * invRate), k0);
+      coeffs[0].set(math::tanPiFraction(filterCutoffHz(ch.firstParam(kCutoff), ch.firstIn(kPitch), maxHz) * invRate), k0);
     } else {
       alignas(16) V hz[kBlockFrames];
-      cutoffs(ch, steadyCutoff, maxHz, hz);
+      filterCutoffs(ch, kCutoff, kPitch, steadyCutoff, maxHz, hz);
       const V* res = steadyRes ? nullptr : ch.param(kResonance);
       for (int i = 0; i < kBlockFrames; ++i) coeffs[i].set(math::tanPiFraction(hz[i] * invRate), steadyRes ? k0 : damping(res[i]));
     }
@@ -121,33 +122,6 @@ public:
       }
     }
     state = s;
-  }
-
-private:
-  // hz[i] = cutoff * 2^pitch limited to [20 Hz, 20 kHz] then to [10 Hz, maxHz].
-  template <class V>
-  static void cutoffs(const Lanes<V>& ch, bool steady, float maxHz, V* hz) noexcept {
-    if (steady) {
-      const V f = cutoffHz(ch.firstParam(kCutoff), ch.firstIn(kPitch), maxHz);
-      for (int i = 0; i < kBlockFrames; ++i) hz[i] = f;
-      return;
-    }
-    const V* cutoff = ch.param(kCutoff);
-    if (ch.steadyIn(kPitch) && simd::all(ch.firstIn(kPitch) == 0.0f)) { // the usual case: a plain clamp
-      for (int i = 0; i < kBlockFrames; ++i) hz[i] = simd::clamp(simd::clamp(cutoff[i], 20.0f, 20000.0f), 10.0f, maxHz);
-      return;
-    }
-    const V* pitch = ch.in(kPitch);
-    for (int i = 0; i < kBlockFrames; ++i) hz[i] = cutoffHz(cutoff[i], pitch[i], maxHz);
-  }
-  template <class V>
-  static V cutoffHz(V cutoff, V pitch, float maxHz) noexcept {
-    return simd::perLane(
-        [maxHz](float c, float p) {
-          const float hz = p == 0.0f ? math::clamp(c, 20.0f, 20000.0f) : static_cast<float>(math::pitchedHz(c, p, 20.0, 20000.0));
-          return math::clamp(hz, 10.0f, maxHz);
-        },
-        cutoff, pitch);
   }
 };
 

@@ -165,13 +165,12 @@ public:
         const Voice& s = state_.voice[v];
         const float held = s.held ? 1.0f : 0.0f; // a dropped gate lasts one frame
         const float steadyPitch = glideValue(s) + bend; // frame i may have been a glide's last step
-        const int n = end - i - 1;
-        if (n <= 0) continue;
-        fillFrames(pitch[v] + i + 1, n, steadyPitch);
-        fillFrames(gate[v] + i + 1, n, held);
-        if (wantVelocity) fillFrames(velocity[v] + i + 1, n, velocity[v][i]);
-        if (wantPressure) fillFrames(pressure[v] + i + 1, n, pressure[v][i]);
-        if (wantRelease) fillFrames(releaseVelocity[v] + i + 1, n, releaseVelocity[v][i]);
+        if (end - i - 1 <= 0) continue;
+        fillAfter(pitch[v], i, end, steadyPitch);
+        fillAfter(gate[v], i, end, held);
+        if (wantVelocity) fillAfter(velocity[v], i, end, velocity[v][i]);
+        if (wantPressure) fillAfter(pressure[v], i, end, pressure[v][i]);
+        if (wantRelease) fillAfter(releaseVelocity[v], i, end, releaseVelocity[v][i]);
       }
       if (end > i + 1) i = end - 1;
     }
@@ -192,6 +191,18 @@ public:
 private:
   using Voice = voice_controller_detail::Voice;
   using Held = voice_controller_detail::Held;
+
+  // p[i + 1 .. end) = value. After frame 0 to the block's end (a voice with no event this block),
+  // the whole block is filled, aligned and unrolled, and frame 0 put back.
+  static void fillAfter(float* p, int i, int end, float value) noexcept {
+    if (i == 0 && end == kBlockFrames) {
+      const float first = p[0];
+      fillFrames(p, kBlockFrames, value);
+      p[0] = first;
+    } else {
+      fillFrames(p + i + 1, end - i - 1, value);
+    }
+  }
 
   static float noteVolts(int note) noexcept { return static_cast<float>(note - 60) * (1.0f / 12.0f); }
 
