@@ -99,26 +99,46 @@ def failed_record(line, error, exit_code=4):
             "notes": []}
 
 
+def written_output(text):
+    """A job line's output as written, or None."""
+    try:
+        output = json.loads(text).get("output")
+    except (ValueError, AttributeError):
+        return None
+    return output if isinstance(output, str) and output else None
+
+
 def refuse_shared_outputs(lines, jobs_dir, jobs_name, summary_path):
     """Two jobs writing one file would leave whichever finished last, and chunks on different
     workers cannot see each other: as mvm-render --batch does, the later job (or one writing the
-    summary) is refused here, before anything is submitted. Returns {line: record}."""
+    summary) is refused here, before anything is submitted. So is a job whose output is the jobs
+    file itself (by device and inode, whatever path names it): a worker reads a copy, so its
+    renderer could not tell. Returns {line: record}."""
     writers = {os.path.normpath(os.path.abspath(summary_path)): 0} if summary_path else {}
+    jobs_file = os.stat(jobs_name)
     refused = {}
     for n, text in lines:
-        try:
-            output = json.loads(text).get("output")
-        except (ValueError, AttributeError):
-            continue
-        if not isinstance(output, str) or not output:
+        output = written_output(text)
+        if output is None:
             continue
         key = os.path.normpath(os.path.join(jobs_dir, output))
+        named = os.path.join(os.path.dirname(jobs_name), output)
         if key in writers:
             first = writers[key]
-            refused[n] = failed_record(n, f"{jobs_name}:{n}: output {os.path.join(os.path.dirname(jobs_name), output)} is also "
+            refused[n] = failed_record(n, f"{jobs_name}:{n}: output {named} is also "
                                           + (f"the output of line {first}" if first else "the summary"), exit_code=2)
-        else:
-            writers[key] = n
+            continue
+        writers[key] = n
+        try:
+            target = os.stat(key)
+            is_jobs_file = (target.st_dev, target.st_ino) == (jobs_file.st_dev, jobs_file.st_ino)
+        except OSError:
+            is_jobs_file = False
+        if is_jobs_file:  # worded and recorded as the renderer does when it comes to render it (render/output_file.h)
+            what = "an input" if named == jobs_name else f"{jobs_name}, an input"
+            refused[n] = failed_record(n, f"{jobs_name}:{n}: -o {named} is {what} of this run; it is never replaced: "
+                                          "give another output file", exit_code=2)
+            refused[n]["output"] = named
     return refused
 
 
@@ -152,7 +172,12 @@ def run_farm(client, jobs_path, renderer, chunk=1, jobs_dir=None, retries=2, pro
         except Exception as e:  # noqa: BLE001 — any task failure becomes its jobs' records
             why = f"{type(e).__name__}: {e}".replace("\n", " ")[:400]
             got = [failed_record(n, f"{jobs_path}:{n}: farm: {why}") for n, _ in c]
+        outputs = {n: written_output(text) for n, text in c}
         for r in got:
+            # As --batch names it: joined to the jobs file's directory as the path to it was given
+            # (the chunk's record has it resolved against the workers' view of that directory).
+            if r.get("output") is not None and outputs.get(r["line"]):
+                r["output"] = os.path.join(os.path.dirname(jobs_path), outputs[r["line"]])
             records[r["line"]] = r
             done += 1
             failed += r["error"] is not None

@@ -114,6 +114,35 @@ class FarmTest(unittest.TestCase):
             self.assertIsNone(r["frames"])
             self.assertIn(r["error"], proc.stderr)
 
+    def test_records_name_outputs_as_batch_does_and_the_jobs_file_is_never_an_output(self):
+        # A relative jobs path, as a user in its directory gives it: each record names its output as
+        # mvm-render --batch does for the same file; a job writing the jobs file is refused.
+        demo = os.path.join(SOURCE, "patches", "demo.json")
+        lines = [json.dumps({"patch": demo, "output": "ok.wav", "seconds": 0.2}),
+                 json.dumps({"patch": demo, "output": "jobs.jsonl", "seconds": 0.2}),
+                 json.dumps({"patch": demo, "output": "./jobs.jsonl", "seconds": 0.2})]
+        jobs_path = self.write_jobs(lines)
+        before = read_bytes(jobs_path)
+        farm = subprocess.run([sys.executable, os.path.join(SOURCE, "farm", "mvm_farm.py"), "jobs.jsonl", "--renderer", RENDERER,
+                               "--summary", "farm.json", "--workers", "1"], cwd=self.dir, capture_output=True, text=True,
+                              timeout=120)
+        self.assertEqual(farm.returncode, 1, farm.stderr)
+        self.assertEqual(read_bytes(jobs_path), before)
+        batch = subprocess.run([RENDERER, "--batch", "jobs.jsonl", "--summary", "batch.json"], cwd=self.dir, capture_output=True,
+                               text=True, timeout=120)
+        self.assertEqual(batch.returncode, 1, batch.stderr)
+        self.assertEqual(read_bytes(jobs_path), before)
+        with open(os.path.join(self.dir, "farm.json")) as f:
+            farm_records = json.load(f)["jobs"]
+        with open(os.path.join(self.dir, "batch.json")) as f:
+            batch_records = json.load(f)["jobs"]
+        self.assertEqual(farm_records[0]["output"], "ok.wav")
+        self.assertEqual([r["output"] for r in farm_records], [r["output"] for r in batch_records])
+        for farm_record, batch_record in zip(farm_records[1:], batch_records[1:]):
+            self.assertEqual(farm_record["exit_code"], 2, farm_record)
+            self.assertEqual(batch_record["exit_code"], 2, batch_record)
+            self.assertEqual(farm_record["error"], batch_record["error"])
+
     def test_a_worker_killed_mid_render_loses_no_job(self):
         from distributed import Client
         seeds = range(1, 7)
