@@ -26,32 +26,6 @@ import time
 
 # The keys of a job whose value is a path (mvm-render's batch_renderer.h); "swap" holds
 # "TIME=PATH" strings.
-PATH_KEYS = ("patch", "output", "score", "midi", "input")
-
-
-def resolve_job_paths(line_text, jobs_dir):
-    """A job line with its relative paths made relative to jobs_dir, as mvm-render --batch makes
-    them relative to the jobs file's directory. A line that is not a JSON object is left as it is:
-    the renderer reports it, with its line and column."""
-    try:
-        job = json.loads(line_text)
-    except ValueError:
-        return line_text
-    if not isinstance(job, dict):
-        return line_text
-
-    def resolve(path):
-        return path if not isinstance(path, str) or not path or os.path.isabs(path) else os.path.join(jobs_dir, path)
-
-    for key in PATH_KEYS:
-        if key in job:
-            job[key] = resolve(job[key])
-    if isinstance(job.get("swap"), list):
-        job["swap"] = [s.split("=", 1)[0] + "=" + resolve(s.split("=", 1)[1]) if isinstance(s, str) and "=" in s else s
-                       for s in job["swap"]]
-    return json.dumps(job)
-
-
 def _dying_with_the_worker(command):
     """The command, made to get SIGTERM when the worker running it dies: a worker killed mid-task
     takes its renders with it (each removes its temporary output, mvm-render's interrupt handling)
@@ -71,8 +45,10 @@ def render_chunk(renderer, jobs_name, jobs_dir, first_line, lines):
         summary_path = os.path.join(tmp, "summary.json")
         with open(chunk_path, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
             f.write("\n" * (first_line - 1))
-            f.writelines(resolve_job_paths(text, jobs_dir) + "\n" for text in lines)
-        proc = subprocess.run(_dying_with_the_worker([renderer, "--batch", chunk_path, "--jobs", "1", "--summary", summary_path]),
+            f.writelines(text + "\n" for text in lines)
+        # --base-dir: relative paths start from the jobs file's directory, not the chunk's.
+        proc = subprocess.run(_dying_with_the_worker([renderer, "--batch", chunk_path, "--jobs", "1", "--summary", summary_path,
+                                                      "--base-dir", jobs_dir]),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", check=False)
         if proc.returncode not in (0, 1):  # 1: some job failed, and its record says why
             raise RuntimeError(f"{renderer} exited {proc.returncode}: {proc.stderr.strip()[:400]}")

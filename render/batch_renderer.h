@@ -143,9 +143,10 @@ inline RenderJob parseJobLine(const std::string& text, std::size_t line, const s
 // Every job of the file, in order. Blank lines are no jobs. Two jobs writing one file would leave
 // whichever finished last: the second is refused (paths compared as written, made absolute), as is
 // a job writing the summary.
-inline std::vector<PlannedJob> planJobs(const std::string& jobsPath, const std::string& summaryPath) {
+// Relative paths resolve against `baseDir`, or the jobs file's directory when it is empty.
+inline std::vector<PlannedJob> planJobs(const std::string& jobsPath, const std::string& summaryPath, const std::string& baseDir = "") {
   const std::string text = PatchParser::readTextFile(jobsPath, kMaxJobsFileBytes, "jobs file");
-  const std::filesystem::path base = std::filesystem::path(jobsPath).parent_path();
+  const std::filesystem::path base = baseDir.empty() ? std::filesystem::path(jobsPath).parent_path() : std::filesystem::path(baseDir);
   const std::string where = jobsPath + ":";
   std::map<std::string, std::size_t> writers; // absolute output → line (0: the summary)
   if (!summaryPath.empty()) writers[std::filesystem::absolute(summaryPath).lexically_normal().string()] = 0;
@@ -299,16 +300,19 @@ inline void writeFileAtomically(const std::string& path, const std::string& text
   file.commit(inputs);
 }
 
-// mvm-render --batch JOBS.jsonl [--jobs N] [--summary SUMMARY.json]. Prints each failed job as it
-// fails, a progress line on a terminal, and a final line; 0 when every job rendered, else 1.
-// Errors of the batch itself (its jobs file, --jobs, the summary) are thrown for main to report.
-inline int batchCommand(const std::string& jobsPath, unsigned workers, const std::string& summaryPath) {
+// mvm-render --batch JOBS.jsonl [--jobs N] [--summary SUMMARY.json] [--base-dir DIR]. Prints each
+// failed job as it fails, a progress line on a terminal, and a final line; 0 when every job
+// rendered, else 1. Errors of the batch itself (its jobs file, --jobs, --base-dir, the summary)
+// are thrown for main to report.
+inline int batchCommand(const std::string& jobsPath, unsigned workers, const std::string& summaryPath, const std::string& baseDir = "") {
   cli::requireRange("--jobs", workers, 1u, kMaxBatchWorkers);
+  if (std::error_code ec; !baseDir.empty() && !std::filesystem::is_directory(baseDir, ec))
+    throw UsageError("--base-dir " + baseDir + " is not a directory");
   RunInputs batchInputs;
   batchInputs.add(jobsPath);
   if (!summaryPath.empty()) checkOutputTarget(summaryPath, batchInputs); // refused before an hour of renders, not after
   setInterruptNotice(summaryPath.empty() ? "batch not finished" : "batch not finished, " + summaryPath);
-  const std::vector<PlannedJob> plan = planJobs(jobsPath, summaryPath);
+  const std::vector<PlannedJob> plan = planJobs(jobsPath, summaryPath, baseDir);
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
   const char* clearLine = terminal ? "\r\033[K" : "";
   const auto t0 = std::chrono::steady_clock::now();

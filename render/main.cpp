@@ -40,7 +40,7 @@ const char* kUsageText = R"(Usage: mvm-render PATCH.json -o OUT.wav [options]
        mvm-render PATCH.json --disasm
        mvm-render PATCH.json --midi SONG.mid -o OUT.wav
        mvm-render --replay SESSION_DIR -o OUT.wav
-       mvm-render --batch JOBS.jsonl [--jobs N] [--summary SUMMARY.json]
+       mvm-render --batch JOBS.jsonl [--jobs N] [--summary SUMMARY.json] [--base-dir DIR]
 
 Renders a Madrona VM patch offline to a WAV file. Same patch, score, rate and seed
 give the same samples, bit for bit, whatever --block is.
@@ -49,7 +49,7 @@ give the same samples, bit for bit, whatever --block is.
 names as keys ("patch" and "output" required; "score", "midi", "input", "seconds", "rate",
 "format", "block", "seed", "swap": ["TIME=PATCH.json", ...], "crossfade-ms",
 "crossfade-curve") and "params": {"MODULE": {"PARAMETER": VALUE}} set over the patch's
-values; relative paths are relative to JOBS.jsonl's directory. Each output equals the
+values; relative paths are relative to JOBS.jsonl's directory (or --base-dir). Each output equals the
 single render of the same job, bit for bit. A failed job (its line and cause) does not stop
 the others; the summary has a record per job (docs/farm.md).
 )";
@@ -86,7 +86,7 @@ struct RenderArgs {
   int block = 512;
   std::vector<std::string> swapArgs;
   std::string curveName = "equal-power";
-  std::string batchPath, summaryPath;
+  std::string batchPath, summaryPath, baseDir;
   unsigned batchWorkers = std::max(1u, std::thread::hardware_concurrency());
 };
 
@@ -111,7 +111,8 @@ void describeOptions(po::options_description& visible, RenderArgs& a) {
       ("replay", po::value<std::string>(), "SESSION_DIR: render a session recorded by mvm-live --record again, bit for bit (docs/session-format.md)")
       ("batch", po::value(&a.batchPath), "JOBS.jsonl: render each line's job (see above), several at once")
       ("jobs,j", po::value(&a.batchWorkers), "with --batch: how many jobs render at once (default: the number of CPUs)")
-      ("summary", po::value(&a.summaryPath), "with --batch: write a JSON record of every job here");
+      ("summary", po::value(&a.summaryPath), "with --batch: write a JSON record of every job here")
+      ("base-dir", po::value(&a.baseDir), "with --batch: the directory the jobs' relative paths start from (default: the jobs file's)");
 }
 
 // Reads the command line into `a`; an exit status when the run ends here (a parse error, --help,
@@ -203,11 +204,12 @@ int run(int argc, char** argv) {
   }
   if (a.options.count("batch")) {
     for (const auto& [name, value] : a.options)
-      if (!value.defaulted() && name != "batch" && name != "jobs" && name != "summary")
+      if (!value.defaulted() && name != "batch" && name != "jobs" && name != "summary" && name != "base-dir")
         throw UsageError("--batch takes no " + (name == "patch" ? std::string("patch") : "--" + name) + ": each line of " + a.batchPath + " gives its own");
-    return batchCommand(a.batchPath, a.batchWorkers, a.summaryPath);
+    return batchCommand(a.batchPath, a.batchWorkers, a.summaryPath, a.baseDir);
   }
-  if (a.options.count("jobs") || a.options.count("summary")) throw UsageError("--jobs and --summary go with --batch");
+  if (a.options.count("jobs") || a.options.count("summary") || a.options.count("base-dir"))
+    throw UsageError("--jobs, --summary and --base-dir go with --batch");
   if (!a.options.count("patch")) {
     std::cerr << "mvm-render: no patch given\n" << kUsageText << "Try 'mvm-render --help'.\n";
     return kUsage;

@@ -212,6 +212,29 @@ TEST(MvmRenderBatch, BatchUsageErrors) {
   EXPECT_EQ(r.exitCode, 2) << r.output;
   r = runCommand(kRender + " " + kSource + "/patches/demo.json -o " + (dir / "x.wav") + " --jobs 2");
   EXPECT_EQ(r.exitCode, 2) << r.output;
+  r = runCommand(kRender + " " + kSource + "/patches/demo.json -o " + (dir / "x.wav") + " --base-dir " + dir.path().string());
+  EXPECT_EQ(r.exitCode, 2) << r.output;
+  r = runCommand(kRender + " --batch " + jobsPath + " --base-dir " + jobsPath);
+  EXPECT_EQ(r.exitCode, 2) << r.output;
+  EXPECT_NE(r.output.find("--base-dir " + jobsPath + " is not a directory"), std::string::npos) << r.output;
+}
+
+// --base-dir: the jobs' relative paths start there, not at the jobs file (how the farm runs a
+// chunk of a jobs file copied elsewhere); absolute paths are untouched.
+TEST(MvmRenderBatch, RelativePathsStartFromTheBaseDirectory) {
+  TempDir jobsDir, base;
+  std::filesystem::create_directories(base / "patches");
+  std::filesystem::copy_file(kSource + "/patches/demo.json", base / "patches/d.json");
+  const std::string jobsPath = writeJobs(jobsDir, "jobs.jsonl",
+                                         {R"({"patch": "patches/d.json", "output": "a.wav", "seconds": 0.2})",
+                                          R"({"patch": ")" + kSource + R"(/patches/demo.json", "output": ")" + (jobsDir / "b.wav") +
+                                              R"(", "seconds": 0.2})"});
+  const auto r = runCommand(kRender + " --batch " + jobsPath + " --base-dir " + base.path().string() + " --summary " + (jobsDir / "s.json"));
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(base / "a.wav"));
+  EXPECT_FALSE(std::filesystem::exists(jobsDir / "a.wav"));
+  EXPECT_EQ(readBytes(base / "a.wav"), readBytes(jobsDir / "b.wav")); // the same patch and job
+  EXPECT_EQ(readJson(jobsDir / "s.json")["jobs"][0]["output"], (base / "a.wav"));
 }
 
 // SIGINT while jobs render: exit 130 at once, the finished outputs stay, no temporary file is left
