@@ -4,7 +4,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <ctime>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -38,12 +40,16 @@ void measureRealtime(benchmark::State& state, double audioSecondsPerIteration, B
 
 // Exactly what mvm-render does (compile, post the score's events, run the VM in 512-frame host
 // blocks), with the output discarded.
-void renderSeconds(const PatchGraph& patch, const Score* score, double seconds) {
+// Returns the wall time of the rendering itself (compiling excluded).
+double renderSeconds(const PatchGraph& patch, const Score* score, double seconds, int threads = 1) {
   render::RenderOptions o;
   o.seconds = seconds;
+  o.threads = threads;
   float sink = 0;
-  render::renderPatch(patch, score, o, [&sink](const float* const* ch, int frames) { sink += ch[0][frames - 1]; });
+  const render::RenderStats stats =
+      render::renderPatch(patch, score, o, [&sink](const float* const* ch, int frames) { sink += ch[0][frames - 1]; });
   benchmark::DoNotOptimize(sink);
+  return stats.wallSeconds;
 }
 
 void BM_Patch_Sines64(benchmark::State& state) {
@@ -68,6 +74,72 @@ void BM_Voices(benchmark::State& state) {
   state.counters["voices"] = voices;
 }
 BENCHMARK(BM_Voices)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(48)->Arg(64)->Arg(96)->Arg(128)->Unit(benchmark::kMillisecond);
+
+// Multi-core (vm/worker_pool.h): the same render on one thread and on state.range(0) threads,
+// alternated in every iteration so both meet the same machine; speedup = the render's wall time
+// (compiling excluded) on one thread over that on N. The output is the same bit for bit
+// (tests/vm/worker_pool_test.cpp).
+template <class Render>
+void measureThreadSpeedup(benchmark::State& state, double audioSeconds, Render render) {
+  const int threads = static_cast<int>(state.range(0));
+  double one = 0, many = 0;
+  for (auto _ : state) {
+    one += render(1);
+    many += render(threads);
+  }
+  const double audio = audioSeconds * static_cast<double>(state.iterations());
+  state.counters["speedup"] = one / many;
+  state.counters["realtime_x_1"] = audio / one;
+  state.counters["realtime_x_n"] = audio / many;
+}
+
+void BM_Threads_MonoVoices2500(benchmark::State& state) {
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(bench::monoVoicesPatchJson(2500), "voices2500");
+  measureThreadSpeedup(state, 1.0, [&](int threads) { return renderSeconds(g, nullptr, 1.0, threads); });
+}
+BENCHMARK(BM_Threads_MonoVoices2500)->Arg(2)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Threads_Ladder64(benchmark::State& state) {
+  const PatchGraph g = bench::subtractivePatch(64, "ladder16.json");
+  const Score s = bench::subtractiveScore(64, 2.0);
+  measureThreadSpeedup(state, 2.0, [&](int threads) { return renderSeconds(g, &s, 2.0, threads); });
+}
+BENCHMARK(BM_Threads_Ladder64)->Arg(2)->Iterations(5)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// A small patch stays on one thread (below the task planner's work threshold): speedup about 1.
+void BM_Threads_Demo(benchmark::State& state) {
+  const PatchGraph g = PatchParser(builtinModules()).parseFromFile(std::string(MVM_SOURCE_DIR) + "/patches/demo.json");
+  measureThreadSpeedup(state, 4.0, [&](int threads) { return renderSeconds(g, nullptr, 4.0, threads); });
+}
+BENCHMARK(BM_Threads_Demo)->Arg(2)->Iterations(10)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// How fast a sleeping worker wakes: 200 mono voices on two threads, one 64-frame block every
+// 1.33 ms as a sound card would ask (the workers fall asleep between blocks), 3 s. Wake-up
+// latency: the audio thread posting a block -> the worker running (vm/worker_pool.h), p50 and p99.
+void BM_Threads_WakeLatency(benchmark::State& state) {
+  VM vm(VMConfig{48000.0, 2, 0, 2});
+  CompileOptions o;
+  o.threads = 2;
+  vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(bench::monoVoicesPatchJson(200), "voices200"), o));
+  float l[kBlockFrames], r[kBlockFrames];
+  float* out[] = {l, r};
+  for (auto _ : state) {
+    auto next = std::chrono::steady_clock::now();
+    for (int b = 0; b < 2250; ++b) {
+      vm.process(nullptr, out, kBlockFrames);
+      next += std::chrono::microseconds(1333);
+      std::this_thread::sleep_until(next);
+    }
+  }
+  const std::vector<std::uint64_t> h = vm.workerPool()->wakeHistogram();
+  std::uint64_t wakes = 0;
+  for (std::uint64_t n : h) wakes += n;
+  state.counters["tasks"] = static_cast<double>(vm.program()->tasks.tasks.size());
+  state.counters["wakes"] = static_cast<double>(wakes);
+  state.counters["wake_p50_us"] = static_cast<double>(WorkerPool::wakeQuantileNs(h, 0.5)) * 1e-3;
+  state.counters["wake_p99_us"] = static_cast<double>(WorkerPool::wakeQuantileNs(h, 0.99)) * 1e-3;
+}
+BENCHMARK(BM_Threads_WakeLatency)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Demo and golden patches at two host block sizes: ns per frame.
 void runPatchFile(benchmark::State& state, const std::string& path) {

@@ -56,7 +56,8 @@ std::vector<Case> loadCases() {
 
 using Channels = std::vector<std::vector<float>>;
 
-Channels renderCase(const Case& c, int block) {
+// `threads` > 1: every program split into tasks however small (CompileOptions::parallelMinCost 0).
+Channels renderCase(const Case& c, int block, int threads = 1) {
   const PatchGraph g = PatchParser(builtinModules()).parseFromFile((kGoldenDir / c.patch).string());
   render::RenderOptions o;
   for (const auto& [t, path] : c.swaps) o.swaps.push_back({t, std::make_shared<const PatchGraph>(PatchParser(builtinModules()).parseFromFile((kGoldenDir / path).string()))});
@@ -69,6 +70,8 @@ Channels renderCase(const Case& c, int block) {
   o.sampleRate = c.rate;
   o.seconds = c.seconds;
   o.hostBlock = block;
+  o.threads = threads;
+  o.parallelMinCost = 0;
   Channels out(static_cast<std::size_t>(o.channels));
   render::renderPatch(g, c.score.empty() ? nullptr : &score, o, [&](const float* const* ch, int n) {
     for (std::size_t k = 0; k < out.size(); ++k) out[k].insert(out[k].end(), ch[k], ch[k] + n);
@@ -126,6 +129,17 @@ TEST_P(Golden, MatchesReferenceBitForBitAtEveryHostBlockSize) {
   EXPECT_EQ(compare(rendered, renderCase(c, 512)), "") << c.name << ": a second run differs";
   for (int block : {1, 63, 64, 100, 4096})
     EXPECT_EQ(compare(rendered, renderCase(c, block)), "") << c.name << " at host block " << block;
+}
+
+// The multi-core engine (vm/worker_pool.h) renders every golden bit for bit, its programs cut
+// into as many tasks as they have modules, at several thread counts and host block sizes.
+TEST_P(Golden, MatchesReferenceBitForBitOnSeveralThreads) {
+  const Case& c = GetParam();
+  const fs::path ref = kGoldenDir / "reference" / (c.name + ".wav");
+  if (std::getenv("MVM_UPDATE_GOLDEN") || !fs::exists(ref)) GTEST_SKIP() << "the one-thread test writes and checks the reference";
+  const render::WavData wav = render::readWav(ref.string());
+  for (const auto& [threads, block] : {std::pair{2, 512}, {3, 63}, {4, 4096}})
+    EXPECT_EQ(compare(wav.channels, renderCase(c, block, threads)), "") << c.name << " on " << threads << " threads, host block " << block;
 }
 
 INSTANTIATE_TEST_SUITE_P(Renders, Golden, ::testing::ValuesIn(loadCases()),

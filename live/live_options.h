@@ -50,7 +50,7 @@ struct LiveOptions {
   std::string apiName, curveName = "equal-power";
   unsigned device = 0, rate = 0, buffer = 256;
   double seconds = 0, crossfadeMs = 20.0;
-  int priority = 70, oscPort = 0;
+  int priority = 70, oscPort = 0, threads = 1;
   std::string midiPort, midiApiName, oscHost = "127.0.0.1";
   std::string overloadName = "steal-voices", swapPatchList, reportPath;
   int overloadVoices = 4;
@@ -84,6 +84,7 @@ inline void describeLiveOptions(po::options_description& visible, LiveOptions& o
       ("device", po::value(&o.device), "device index from --list-devices (needs --api; default: the API's default output)")
       ("rate,r", po::value(&o.rate), "sample rate in Hz (default: the device's preferred rate; JACK: the server's)")
       ("buffer,b", po::value(&o.buffer)->default_value(256), "buffer size in frames (JACK uses the server's period)")
+      ("threads", po::value(&o.threads)->default_value(1), "threads computing each block, the audio thread among them (1..64; the sound is the same; a small or serial patch stays on one)")
       ("crossfade-ms", po::value(&o.crossfadeMs)->default_value(20.0), "crossfade length of swaps; 0 = hard switch")
       ("crossfade-curve", po::value(&o.curveName)->default_value("equal-power"), "equal-power | linear")
       ("watch,w", "reload the patch whenever its file changes (polled every 50 ms)")
@@ -121,6 +122,7 @@ inline void checkPlayOptions(LiveOptions& o) {
   cli::requireCrossfadeMs(o.crossfadeMs);
   o.curve = cli::parseCrossfadeCurve(o.curveName);
   cli::requireRange("--priority", o.priority, 1, 99);
+  cli::requireRange("--threads", o.threads, 1, WorkerPool::kMaxThreads, "threads");
   o.watch = o.given("watch");
   o.recordDir = o.given("record") ? o.args["record"].as<std::string>() : "";
   if (o.given("record")) { // a directory we cannot write is reported before any audio device is touched

@@ -191,6 +191,7 @@ private:
     VMConfig vc;
     vc.sampleRate = stream->rate;
     vc.numOutputs = stream->channels;
+    vc.threads = o.threads;
     vm.emplace(vc);
     vm->setCrossfade(o.crossfadeMs, o.curve);
     metrics.emplace(stream->rate);
@@ -206,6 +207,7 @@ private:
     state.audioClock = &*audioClock;
     compileOptions.sampleRate = stream->rate;
     compileOptions.numOutputs = stream->channels;
+    compileOptions.threads = o.threads;
   }
 
   std::optional<int> startRecorder() {

@@ -84,6 +84,7 @@ struct RenderArgs {
   std::string output, score, midiPath, formatName = "float32", seedText, inputPath;
   double seconds = -1, rate = 48000, crossfadeMs = 20.0;
   int block = 512;
+  int threads = 1;
   std::vector<std::string> swapArgs;
   std::string curveName = "equal-power";
   std::string batchPath, summaryPath, baseDir;
@@ -101,6 +102,7 @@ void describeOptions(po::options_description& visible, RenderArgs& a) {
       ("midi", po::value(&a.midiPath), "Standard MIDI File played through the patch's MIDI mapping (with --swap, each patch's from its swap on; docs/midi-osc.md); length: its end + 2 s")
       ("input,i", po::value(&a.inputPath), "WAV file fed to the patch's AudioIn modules (its rate must equal --rate)")
       ("block", po::value(&a.block)->default_value(512), "host buffer size in frames (does not change the output)")
+      ("threads", po::value(&a.threads)->default_value(1), "threads computing each block, 1..64 (does not change the output; a small or serial patch stays on one)")
       ("seed", po::value(&a.seedText), "random seed, 0..18446744073709551615 (default: the patch's)")
       ("swap", po::value(&a.swapArgs)->composing(), "TIME=PATCH.json: hot-swap to PATCH at the first block boundary at or after TIME seconds (repeatable)")
       ("crossfade-ms", po::value(&a.crossfadeMs)->default_value(20.0), "crossfade length of swaps; 0 = hard switch")
@@ -154,6 +156,7 @@ RenderJob checkArgs(const RenderArgs& a, SampleFormat format) {
   if (a.options.count("seconds")) job.seconds = a.seconds;
   job.rate = a.rate;
   job.block = a.block;
+  job.threads = a.threads;
   job.curve = cli::parseCrossfadeCurve(a.curveName);
   job.crossfadeMs = a.crossfadeMs;
   job.haveSeed = a.options.count("seed") > 0;

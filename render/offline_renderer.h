@@ -27,6 +27,8 @@ struct RenderOptions {
   double sampleRate = 48000.0;
   int channels = 2;
   int hostBlock = 512;       // frames per VM::process call; never changes the output
+  int threads = 1;           // threads computing each block (vm/worker_pool.h); never changes the output
+  std::uint64_t parallelMinCost = TaskPlanOptions{}.minCost; // CompileOptions::parallelMinCost (tests: 0)
   double seconds = -1.0;     // < 0: from the score (its duration, or last event + tail), else 4 s
   bool overrideSeed = false;
   std::uint64_t seed = 0;
@@ -110,7 +112,9 @@ inline RenderStats renderPatch(const PatchGraph& patch, const Score* score, cons
   co.seed = o.seed;
   const int numInputs = o.input ? static_cast<int>(o.input->size()) : 0;
   co.numInputs = numInputs;
-  VM vm(VMConfig{o.sampleRate, o.channels, numInputs});
+  co.threads = o.threads;
+  co.parallelMinCost = o.parallelMinCost;
+  VM vm(VMConfig{o.sampleRate, o.channels, numInputs, o.threads});
   vm.setCrossfade(o.crossfadeMs, o.crossfadeCurve);
   const auto report = [&](const PatchGraph& g, const Program& p) {
     if (o.diagnose)

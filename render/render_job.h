@@ -32,6 +32,7 @@ struct RenderJob {
   std::optional<double> seconds;  // none: from the score or MIDI file, else kDefaultSeconds
   double rate = 48000;
   int block = 512;
+  int threads = 1;  // threads that compute each block (the output is the same at every count)
   bool haveSeed = false;
   std::uint64_t seed = 0;
   std::vector<std::pair<double, std::string>> swapSpecs; // (seconds, patch path)
@@ -58,6 +59,7 @@ inline void checkRenderJob(const RenderJob& job, bool needsOutput = true) {
   if (needsOutput && job.output.empty()) throw UsageError("no output file: give -o OUT.wav");
   cli::requireSampleRate(job.rate);
   cli::requireRange("--block", job.block, 1, 65536, "frames");
+  cli::requireRange("--threads", job.threads, 1, WorkerPool::kMaxThreads, "threads");
   if (job.seconds && !(*job.seconds > 0 && *job.seconds <= kMaxRenderSeconds))
     throw UsageError("--seconds " + cli::numberText(*job.seconds) + ": expected a length within (0, 86400]");
   cli::requireCrossfadeMs(job.crossfadeMs);
@@ -162,6 +164,7 @@ inline RenderStats renderJobToFile(const RenderJob& job, const PatchGraph& patch
   ro.input = job.inputPath.empty() ? nullptr : &input.channels;
   ro.sampleRate = job.rate;
   ro.hostBlock = job.block;
+  ro.threads = job.threads;
   ro.seconds = job.seconds.value_or(-1.0);
   ro.overrideSeed = job.haveSeed;
   ro.seed = job.seed;

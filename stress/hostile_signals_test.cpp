@@ -17,6 +17,7 @@
 
 #include "mvm/core/aligned_buffer.h"
 #include "mvm/core/rt_context.h"
+#include "random_patch.h"
 #include "rt_probe.h"
 #include "stress_support.h"
 
@@ -276,53 +277,6 @@ const ModuleRegistry& fuzzModules() {
   return r;
 }
 
-// A random patch over the whole registry: `count` modules with random settings, random cables
-// between them (cycles included), hostile sources into random inputs and parameters, random
-// outputs into AudioOut.
-std::string randomPatch(std::mt19937& rng, int count) {
-  const auto& entries = builtinModules().entries();
-  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
-  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(unit(rng) * static_cast<float>(n)) % n; };
-  std::string modules = R"({"id": "out", "type": "AudioOut"})";
-  std::vector<const ModuleDescriptor*> ds;
-  for (int m = 0; m < count; ++m) {
-    const ModuleDescriptor& d = *entries[pick(entries.size())].descriptor;
-    ds.push_back(&d);
-    std::string params;
-    for (const auto& p : d.params) {
-      float v = p.min + (p.max - p.min) * unit(rng);
-      if (p.isStepped()) v = std::round(v);
-      if (p.fixedAtLoad) v = std::min(v, p.min + 3.0f); // keep channel counts small, so the run stays quick
-      params += std::string(params.empty() ? "" : ", ") + "\"" + p.name + "\": " + std::to_string(v);
-    }
-    modules += ", {\"id\": \"m" + std::to_string(m) + "\", \"type\": \"" + d.type + "\", \"params\": {" + params + "}}";
-  }
-  for (int h = 0; h < 4; ++h)
-    modules += ", {\"id\": \"h" + std::to_string(h) + "\", \"type\": \"HostileSource\", \"params\": {\"kind\": " +
-               std::to_string(static_cast<int>(pick(static_cast<std::size_t>(Hostile::Count)))) + "}}";
-  std::string cables;
-  auto cable = [&](const std::string& from, const std::string& to, float amount) {
-    cables += std::string(cables.empty() ? "" : ", ") + R"({"from": ")" + from + R"(", "to": ")" + to + R"(", "amount": )" + std::to_string(amount) + "}";
-  };
-  for (int m = 0; m < count; ++m) {
-    const ModuleDescriptor& d = *ds[static_cast<std::size_t>(m)];
-    const std::string id = "m" + std::to_string(m);
-    auto source = [&]() -> std::string {
-      if (unit(rng) < 0.3f) return "h" + std::to_string(pick(4)) + ".out";
-      const std::size_t from = pick(ds.size());
-      if (ds[from]->outputs.empty()) return "h0.out";
-      return "m" + std::to_string(from) + "." + ds[from]->outputs[pick(ds[from]->outputs.size())].name;
-    };
-    for (const auto& in : d.inputs)
-      if (unit(rng) < 0.7f) cable(source(), id + "." + in.name, 4.0f * unit(rng) - 2.0f);
-    for (const auto& p : d.params)
-      if (unit(rng) < 0.4f && !p.fixedAtLoad) cable(source(), id + "." + p.name, (p.max - p.min) * unit(rng));
-    for (const auto& o : d.outputs)
-      if (unit(rng) < 0.3f) cable(id + "." + o.name, unit(rng) < 0.5f ? "out.left" : "out.right", 2.0f * unit(rng) - 1.0f);
-  }
-  return R"({"seed": )" + std::to_string(rng()) + R"(, "modules": [)" + modules + R"(], "connections": [)" + cables + "]}";
-}
-
 } // namespace
 
 TEST(HostileSignals, RandomPatchesOverTheRegistryStayFiniteAndBoundedAfterTheGuard) {
@@ -331,7 +285,7 @@ TEST(HostileSignals, RandomPatchesOverTheRegistryStayFiniteAndBoundedAfterTheGua
   std::mt19937 rng(20261205);
   long blocks = 0, guarded = 0;
   for (int n = 0; n < patches; ++n) {
-    const std::string json = randomPatch(rng, 16);
+    const std::string json = test::randomPatch(rng, 16, static_cast<int>(Hostile::Count));
     VM vm;
     vm.loadProgram(Compiler(fuzzModules()).compile(PatchParser(fuzzModules()).parseFromJson(json, "fuzz")));
     std::vector<float> l(256), r(256);

@@ -35,7 +35,7 @@ std::string readBytes(const std::string& path) {
 TEST(MvmRender, HelpListsTheOptions) {
   const auto r = runCommand(kRender + " --help");
   EXPECT_EQ(r.exitCode, 0);
-  for (const char* flag : {"--output", "--seconds", "--rate", "--format", "--score", "--block", "--seed", "--list-modules", "--disasm"})
+  for (const char* flag : {"--output", "--seconds", "--rate", "--format", "--score", "--block", "--threads", "--seed", "--list-modules", "--disasm"})
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
 }
 
@@ -112,6 +112,34 @@ TEST(MvmRender, BadScoresAndFilesAndFlags) {
   EXPECT_EQ(runCommand(kRender + " " + kDemo + " -o x.wav -f mp3").exitCode, 2);
   EXPECT_EQ(runCommand(kRender + " " + kDemo + " -o x.wav --rate 10").exitCode, 2);
   EXPECT_EQ(dir.fileCount(), 1u);
+}
+
+TEST(MvmRender, ThreadsGiveTheSameFileAndBadCountsAreRefused) {
+  TempDir dir;
+  // 60 mono voices on one clock: enough independent work for the task planner to use the threads.
+  std::string modules = R"({"id": "clock", "type": "Clock", "params": {"bpm": 300}}, {"id": "out", "type": "AudioOut"})", cables;
+  for (int v = 0; v < 60; ++v) {
+    const std::string k = std::to_string(v);
+    modules += R"(, {"id": "o)" + k + R"(", "type": "SawOsc", "params": {"freq": )" + std::to_string(80 + 13 * v) + R"(}},
+      {"id": "f)" + k + R"(", "type": "SVF"}, {"id": "e)" + k + R"(", "type": "ADSR"}, {"id": "a)" + k + R"(", "type": "VCA"})";
+    cables += std::string(v ? ", " : "") + R"({"from": "o)" + k + R"(.out", "to": "f)" + k + R"(.in"}, {"from": "f)" + k +
+              R"(.lp", "to": "a)" + k + R"(.in"}, {"from": "clock.clock", "to": "e)" + k + R"(.gate"}, {"from": "e)" + k +
+              R"(.env", "to": "a)" + k + R"(.cv"}, {"from": "a)" + k + R"(.out", "to": "out.left", "amount": 0.02})";
+  }
+  const std::string patch = write(dir, "voices.json", R"({"modules": [)" + modules + R"(], "connections": [)" + cables + "]}");
+  ASSERT_EQ(runCommand(kRender + " " + patch + " -s 1 -o " + (dir / "one.wav")).exitCode, 0);
+  for (const char* threads : {"2", "3"}) {
+    const std::string out = dir / (std::string("t") + threads + ".wav");
+    const auto r = runCommand(kRender + " " + patch + " -s 1 --block 100 --threads " + threads + " -o " + out);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_EQ(readBytes(dir / "one.wav"), readBytes(out)) << threads << " threads";
+  }
+  for (const char* bad : {"0", "65", "-1", "two"}) {
+    const auto r = runCommand(kRender + " " + kDemo + " --threads " + bad + " -o " + (dir / "bad.wav"));
+    EXPECT_EQ(r.exitCode, 2) << bad;
+    EXPECT_NE(r.output.find("--threads"), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(dir.fileCount(), 4u);
 }
 
 TEST(MvmRender, AnInterruptedRenderLeavesNoFile) {

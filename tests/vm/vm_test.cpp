@@ -158,7 +158,7 @@ TEST(VM, HostInputsReachTheProgramOneBlockLate) {
   // The bus input is visible to the program; check the VM's double buffering with a probe module.
   struct Probe final : DSPModule {
     static const ModuleDescriptor& describe() {
-      static const ModuleDescriptor d{"Probe", "Test", "copies host input 0 to host output 0", {}, {}, {}};
+      static const ModuleDescriptor d{"Probe", "Test", "copies host input 0 to host output 0", {}, {}, {}, false, HostBusUse::Writes};
       return d;
     }
     void process(const float**, float**) override {

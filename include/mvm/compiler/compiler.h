@@ -23,6 +23,7 @@
 #include "mvm/compiler/cycle_breaker.h"
 #include "mvm/compiler/opcodes.h"
 #include "mvm/compiler/program.h"
+#include "mvm/compiler/task_planner.h"
 #include "mvm/compiler/voice_gates.h"
 #include "mvm/core/hash.h"
 #include "mvm/dsp/module_registry.h"
@@ -47,6 +48,11 @@ struct CompileOptions {
   // Keep the patch as canonical JSON in Program::patchJson, for session recordings (costs about
   // as much as compiling, for very large patches: hence only when a recording is attached).
   bool keepPatchJson = false;
+  // Threads the program may run on (compiler/task_planner.h; VMConfig::threads runs them). A
+  // program planned for several threads keeps every signal buffer to itself (no reuse by
+  // liveness, which would order independent modules one after the other).
+  int threads = 1;
+  std::uint64_t parallelMinCost = TaskPlanOptions{}.minCost; // 0: plan tasks for any program (tests)
 };
 
 class Compiler {
@@ -71,8 +77,10 @@ public:
     b.order();
     b.resolveChannels();
     b.planGates();
+    b.reuseBuffers = options.optimizeForRealTime && !b.mayRunInParallel();
     b.layoutAndEmit();
     b.bind();
+    if (b.mayRunInParallel()) b.prog->tasks = planTasks(*b.prog, {options.threads, options.parallelMinCost});
     if (options.keepPatchJson) b.prog->patchJson = patchToJson(g, b.patchSeed()).dump();
     b.prog->hostOutputs = options.numOutputs;
     b.prog->hostInputs = options.numInputs;
@@ -107,6 +115,7 @@ private:
     std::vector<std::pair<std::uint32_t, std::uint32_t>> freeList; // (offset, floats)
     std::vector<VoiceGatePlan> gates;
     std::vector<std::vector<std::uint32_t>> gatesAfter; // per module: the gates whose envelope it is
+    bool reuseBuffers = true;
 
     Build(const PatchGraph& graph, const CompileOptions& o, const ModuleRegistry& r) : g(graph), opt(o), registry(r) {}
 
@@ -139,7 +148,7 @@ private:
         ProcessSetup setup;
         setup.sampleRate = opt.sampleRate;
         setup.seed = mixSeed(patchSeed() ^ cm.key);
-        setup.bus = &prog->bus;
+        setup.bus = e.descriptor->hostBus != HostBusUse::None ? &prog->bus : nullptr; // the task planner orders them
         setup.id = spec.id;
         setup.params = values[m];
         attachModule(*cm.instance, *desc[m], std::move(setup));
@@ -299,8 +308,21 @@ private:
       }
     }
 
+    // Whether planTasks may find work for several threads (its estimate: each module's widest port).
+    bool mayRunInParallel() const {
+      if (opt.threads < 2) return false;
+      std::uint64_t cost = 0;
+      for (std::size_t m = 0; m < inCh.size(); ++m) {
+        int widest = 1;
+        for (int c : inCh[m]) widest = std::max(widest, c);
+        for (int c : outCh[m]) widest = std::max(widest, c);
+        cost += static_cast<std::uint64_t>(widest);
+      }
+      return cost >= opt.parallelMinCost;
+    }
+
     std::uint32_t allocate(std::size_t floats) {
-      if (opt.optimizeForRealTime) {
+      if (reuseBuffers) {
         int best = -1;
         for (std::size_t i = 0; i < freeList.size(); ++i)
           if (freeList[i].second >= floats &&
@@ -320,7 +342,7 @@ private:
       return dedicated(floats);
     }
     void release(std::uint32_t offset, std::size_t floats) {
-      if (opt.optimizeForRealTime) freeList.push_back({offset, static_cast<std::uint32_t>(floats)});
+      if (reuseBuffers) freeList.push_back({offset, static_cast<std::uint32_t>(floats)});
     }
     std::uint32_t dedicated(std::size_t floats) {
       const auto off = static_cast<std::uint32_t>(bump);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "mvm/compiler/task_graph.h"
 #include "mvm/core/aligned_buffer.h"
 #include "mvm/dsp/dsp_module.h"
 #include "mvm/dsp/host_bus.h"
@@ -86,6 +87,7 @@ public:
   std::vector<std::uint32_t> noteListeners;  // modules receiving note events
   std::vector<FeedbackDelay> feedback;      // sorted by keyHash: carry-over lookups
   std::vector<VoiceGate> voiceGates;
+  TaskGraph tasks;                           // empty: the program runs on one thread
   HostBus bus;
   std::uint32_t busOutputOffset = 0, busInputOffset = 0;
 

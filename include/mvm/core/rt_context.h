@@ -13,6 +13,14 @@
 #define MVM_NONBLOCKING
 #endif
 
+// MVM_RTSAN: built with RealtimeSanitizer, whose interface (ScopedDisabler) is then at hand.
+#if defined(__has_feature)
+#if __has_feature(realtime_sanitizer)
+#include <sanitizer/rtsan_interface.h>
+#define MVM_RTSAN 1
+#endif
+#endif
+
 namespace mvm {
 
 inline thread_local int tAudioThreadDepth = 0;

@@ -98,6 +98,9 @@ public:
   // -1. When that input reads a voice gate's output in place, the VM tells the module before each
   // block which of its channels hold +0.0 throughout (setQuietChannels).
   virtual int skipsQuietChannelsOf() const noexcept { return -1; }
+  // audio thread, after process(): the voices the module holds (a VoiceController's); the VM
+  // counts them over its note listeners (VMCounters::activeVoices).
+  virtual int heldVoices() const noexcept { return 0; }
 
   // ---- set by the compiler (control thread) ----
   void attach(const ModuleDescriptor& descriptor, ProcessSetup setup) {

@@ -12,9 +12,8 @@ struct HostBus {
   float* outputs[kMaxHostChannels] = {};      // kBlockFrames each, cleared before every block
   const float* inputs[kMaxHostChannels] = {}; // kBlockFrames each
   // Set by the VM before every block (audio thread): the most voices VoiceControllers may hold
-  // (0 = no limit; an overload policy lowers it), and their held voices, summed while the block runs.
+  // (0 = no limit; an overload policy lowers it).
   int voiceLimit = 0;
-  int activeVoices = 0;
   MeterBoard* meters = nullptr; // the VM's, set before every block: Meter modules publish there
 };
 

@@ -59,6 +59,13 @@ struct ParamDescriptor {
   }
 };
 
+// How a module reaches the host bus (DSPModule::hostBus()), which only such modules get. Readers
+// see what the VM set before the block (host inputs, voice limit, meter board: Meters publish
+// there wait-free, each to its own slot); a writer adds into the host outputs, so the task planner
+// (compiler/task_planner.h) keeps writers in program order, and readers of the host inputs after
+// nothing at all.
+enum class HostBusUse : unsigned char { None, Reads, Writes };
+
 struct ModuleDescriptor {
   std::string type;
   std::string category;
@@ -67,6 +74,7 @@ struct ModuleDescriptor {
   std::vector<PortDescriptor> outputs;
   std::vector<ParamDescriptor> params;
   bool receivesNoteEvents = false; // note, controller and bend events are delivered per block
+  HostBusUse hostBus = HostBusUse::None;
 
   // control thread. Input index space of a module: inputs first, then one modulation input per parameter.
   int inputPortCount() const noexcept { return static_cast<int>(inputs.size() + params.size()); }

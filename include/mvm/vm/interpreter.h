@@ -42,11 +42,15 @@ public:
   }
 
   // audio thread: one block of `p`, with the parameter events resolve() was last given for it
-  void execute(Program& p) noexcept {
-    const std::uint32_t* pc = p.code.data();
+  void execute(Program& p) const noexcept { executeRange(p, 0, static_cast<std::uint32_t>(p.code.size())); }
+
+  // audio or worker thread: the instructions of `p` in [begin, end) (a task of its TaskGraph,
+  // compiler/task_graph.h); tasks that the graph does not order may run at the same time.
+  void executeRange(Program& p, std::uint32_t begin, std::uint32_t end) const noexcept {
+    const std::uint32_t* pc = p.code.data() + begin;
+    const std::uint32_t* const stop = p.code.data() + end;
     float* arena = p.arena.data();
-    std::size_t ref = 0;
-    for (;;) {
+    for (; pc < stop; pc += 1 + kOperandCount[*pc]) {
       switch (static_cast<Op>(*pc)) {
       case Op::End: return;
       case Op::Clear:
@@ -70,6 +74,7 @@ public:
       case Op::Param: {
         ParamSlot& slot = p.params[pc[1]];
         float* buf = arena + slot.buffer;
+        std::size_t ref = refCount_ == 0 ? 0 : firstRefOf(pc[1]);
         const bool hasEvents = ref < refCount_ && refs_[ref].slot == pc[1];
         if (!hasEvents && !slot.modulated && slot.smoother.settled()) {
           if (!slot.filled) {
@@ -118,11 +123,16 @@ public:
       }
       case Op::Count: return;
       }
-      pc += 1 + kOperandCount[*pc];
     }
   }
 
 private:
+  // the first event of parameter slot `slot` in refs_ (refCount_ when it has none)
+  std::size_t firstRefOf(std::uint32_t slot) const noexcept {
+    return static_cast<std::size_t>(
+        std::lower_bound(refs_, refs_ + refCount_, slot, [](const ParamEventRef& r, std::uint32_t s) { return r.slot < s; }) - refs_);
+  }
+
   struct ParamEventRef {
     std::uint32_t slot;
     std::uint32_t frame;

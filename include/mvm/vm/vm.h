@@ -31,6 +31,7 @@
 #include "mvm/core/event.h"
 #include "mvm/core/output_guard.h"
 #include "mvm/core/rt_context.h"
+#include "mvm/core/signal.h"
 #include "mvm/rt/lock_free_queue.h"
 #include "mvm/rt/swap_slot.h"
 #include "mvm/vm/carry_over.h"
@@ -40,6 +41,7 @@
 #include "mvm/vm/swap_status.h"
 #include "mvm/vm/vm_counters.h"
 #include "mvm/vm/vm_observer.h"
+#include "mvm/vm/worker_pool.h"
 
 namespace mvm {
 
@@ -47,6 +49,10 @@ struct VMConfig {
   double sampleRate = 48000.0;
   int numOutputs = 2;
   int numInputs = 0;
+  // Threads that compute a block, the audio thread included (vm/worker_pool.h). A program runs
+  // on them when it was compiled for more than one thread (CompileOptions::threads) and has
+  // tasks; the output is the same bit for bit at every count.
+  int threads = 1;
 };
 
 class VM {
@@ -58,6 +64,8 @@ public:
   static constexpr std::size_t kStatusCapacity = 256;
 
   explicit VM(VMConfig config = {}) : config_(config) {
+    config_.threads = std::clamp(config_.threads, 1, WorkerPool::kMaxThreads);
+    if (config_.threads > 1) pool_ = std::make_unique<WorkerPool>(config_.threads);
     std::memset(outBlock_, 0, sizeof outBlock_);
     std::memset(inBlock_, 0, sizeof inBlock_);
     setCrossfade(20.0, FadeCurve::EqualPower);
@@ -190,6 +198,8 @@ public:
   // (whose notes may have lost their note-offs).
   void setMuted(bool muted) noexcept { muted_.store(muted, std::memory_order_relaxed); }
   bool muted() const noexcept { return muted_.load(std::memory_order_relaxed); }
+  // The threads computing blocks beside the audio thread, or null (VMConfig::threads 1).
+  const WorkerPool* workerPool() const noexcept { return pool_.get(); }
   // any thread: the levels Meter modules publish, by their id's key (fnv1a64(id))
   const MeterBoard& meters() const noexcept { return meters_; }
 
@@ -283,16 +293,20 @@ private:
     for (int c = 0; c < p.bus.numInputs && c < config_.numInputs; ++c)
       std::memcpy(const_cast<float*>(p.bus.inputs[c]), inBlock_[(blocks_ & 1) ^ 1][c], sizeof(float) * kBlockFrames);
     p.bus.voiceLimit = blockVoiceLimit_;
-    p.bus.activeVoices = 0;
     p.bus.meters = &meters_;
-    interpreter_.execute(p);
+    if (pool_ && !p.tasks.empty()) pool_->run(p, interpreter_);
+    else interpreter_.execute(p);
     for (std::uint32_t m : p.noteListeners) p.modules[m].instance->setBlockEvents({});
-    if (&p == current()) counters_.activeVoices.store(p.bus.activeVoices, std::memory_order_relaxed);
+    if (&p == current()) {
+      int voices = 0;
+      for (std::uint32_t m : p.noteListeners) voices += p.modules[m].instance->heldVoices();
+      counters_.activeVoices.store(voices, std::memory_order_relaxed);
+    }
   }
 
   void copyBus(const Program& p, float (*dst)[kBlockFrames]) noexcept {
     for (int c = 0; c < config_.numOutputs; ++c)
-      std::memcpy(dst[c], c < p.bus.numOutputs ? p.bus.outputs[c] : silence_, sizeof(float) * kBlockFrames);
+      std::memcpy(dst[c], c < p.bus.numOutputs ? p.bus.outputs[c] : kSilentBlock, sizeof(float) * kBlockFrames);
   }
 
   // outBlock_ = old * g_old + new * g_new, per sample; retires the old program when done.
@@ -351,7 +365,6 @@ private:
   float outBlock_[kMaxHostChannels][kBlockFrames];
   float fadeOld_[kMaxHostChannels][kBlockFrames];
   float inBlock_[2][kMaxHostChannels][kBlockFrames];
-  float silence_[kBlockFrames] = {};
   OutputGuard guard_;
   MeterBoard meters_;
 
@@ -366,6 +379,7 @@ private:
   // audio thread
   PendingEvents pending_;
   Interpreter interpreter_;
+  std::unique_ptr<WorkerPool> pool_; // threads > 1
   int blockVoiceLimit_ = 0;               // voiceLimit_ as read at the start of the block
   bool blockMuted_ = false, wasMuted_ = false; // muted_ as read for this block and for the previous one
   VMObserver* blockObserver_ = nullptr;   // observer_ as read at the start of the block

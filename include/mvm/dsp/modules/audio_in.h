@@ -16,7 +16,8 @@ public:
         "AudioIn", "I/O", "Reads the host input: left and right (a mono host input feeds both).",
         {},
         {{"left", false, "host input 0, times gain"}, {"right", false, "host input 1 (input 0 when mono), times gain"}},
-        {{"gain", "x", 0.0f, 4.0f, 1.0f, "input gain", 5.0f, {}, false}}};
+        {{"gain", "x", 0.0f, 4.0f, 1.0f, "input gain", 5.0f, {}, false}},
+        false, HostBusUse::Reads};
     return d;
   }
 

@@ -17,7 +17,8 @@ public:
         {{"left", true, "left channel (both channels when right is unconnected)"},
          {"right", true, "right channel"}},
         {},
-        {{"level", "x", 0.0f, 4.0f, 1.0f, "output gain", 5.0f, {}, false}}};
+        {{"level", "x", 0.0f, 4.0f, 1.0f, "output gain", 5.0f, {}, false}},
+        false, HostBusUse::Writes};
     return d;
   }
 

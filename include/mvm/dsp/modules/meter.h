@@ -31,7 +31,8 @@ public:
         {{"in", true, "signal; polyphonic channels are summed"}},
         {{"peak", false, "peak level, linear"}, {"rms", false, "RMS level, linear"}},
         {{"release", "s", 0.01f, 10.0f, 1.5f, "time for the peak to fall by 60 dB", 5.0f, {}, false},
-         {"window", "s", 0.001f, 5.0f, 0.3f, "RMS averaging time constant", 5.0f, {}, false}}};
+         {"window", "s", 0.001f, 5.0f, 0.3f, "RMS averaging time constant", 5.0f, {}, false}},
+        false, HostBusUse::Reads};
     return d;
   }
 

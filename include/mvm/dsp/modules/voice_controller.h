@@ -93,7 +93,7 @@ public:
          {"mode", "", 0.0f, 2.0f, 0.0f, "poly, mono (last note, retrigger) or legato (last note, no retrigger)",
           0.0f, {"poly", "mono", "legato"}, false},
          {"portamento", "s", 0.0f, 10.0f, 0.0f, "pitch glide time to each new note (read at each note)", 5.0f, {}, false}},
-        true};
+        true, HostBusUse::Reads};
     return d;
   }
 
@@ -174,8 +174,9 @@ public:
       }
       if (end > i + 1) i = end - 1;
     }
-    if (HostBus* b = hostBus()) b->activeVoices += activeVoices();
   }
+
+  int heldVoices() const noexcept override { return activeVoices(); }
 
 
   // control side inspection (tests, meters)
