@@ -77,10 +77,11 @@ public:
     b.order();
     b.resolveChannels();
     b.planGates();
-    b.reuseBuffers = options.optimizeForRealTime && !b.mayRunInParallel();
+    const bool parallel = b.mayRunInParallel();
+    b.reuseBuffers = options.optimizeForRealTime && !parallel;
     b.layoutAndEmit();
     b.bind();
-    if (b.mayRunInParallel()) b.prog->tasks = planTasks(*b.prog, {options.threads, options.parallelMinCost});
+    if (parallel) b.prog->tasks = planTasks(*b.prog, {options.threads, options.parallelMinCost});
     if (options.keepPatchJson) b.prog->patchJson = patchToJson(g, b.patchSeed()).dump();
     b.prog->hostOutputs = options.numOutputs;
     b.prog->hostInputs = options.numInputs;

@@ -27,7 +27,6 @@ struct TaskGraph {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges; // bytecode offsets [begin, end)
   std::vector<std::uint32_t> successors;
   std::vector<std::uint32_t> roots;    // tasks without predecessors
-  std::uint32_t threads = 1;           // planned for
   std::uint64_t totalCost = 0;         // estimated work of the block
   std::uint64_t makespan = 0;          // of the planned schedule: totalCost / makespan is the speed-up it expects
   // Per task, reset each block: predecessors still running. Written on the audio and worker threads.

@@ -7,9 +7,9 @@
 // 2. Dependencies: what each instruction reads and writes is read off the program itself: arena
 //    ranges (a module's ports, a cable's source and sum, a parameter's buffer), module state
 //    (PROCESS; the active channels MIX, PARAM and GATE read or set) and the host buffers a module
-//    reaches through the host bus (ModuleDescriptor::hostBus). Walking the units in program order, each depends on the
-//    last writer of everything it touches and, where it writes, on every reader since: the classic
-//    read/write hazards. So no two units that touch the same thing can run in another order than
+//    reaches through the host bus (ModuleDescriptor::hostBus). Walking the units in program order,
+//    each depends on the last writer of everything it touches and, where it writes, on every
+//    reader since: the classic read/write hazards. So no two units that touch the same thing can run in another order than
 //    the bytecode's, and sums over fan-in keep their order.
 // 3. A static list schedule on the planned threads, in program order. A unit stays on its home
 //    thread (its latest predecessor's, else the previous unit's) unless another thread could start
@@ -18,9 +18,10 @@
 //    their state in one cache, and threads change hands about eight times per share.
 // 4. Tasks: a thread's units in order, cut where the schedule starts a unit of another thread
 //    that waits for one of them, and before a unit that waits for another thread's unit that the
-//    schedule finishes after the current task starts. (Cutting further, into tasks of a fixed
-//    share, measured slower on 64 ladder voices: 1.41-1.55x against 1.60-1.72x on two threads.) The second cut keeps the task graph acyclic (a unit a task waits for never depends on
-//    the task); the planner checks it anyway.
+//    schedule finishes after the current task starts. The second cut keeps the task graph acyclic
+//    (a unit a task waits for never depends on the task); the planner checks it anyway. (Cutting
+//    further, into tasks of a fixed share, measured slower on 64 ladder voices: 1.41-1.55x against
+//    1.60-1.72x on two threads.)
 //
 // A program with little work, or whose schedule overlaps less than a fifth of its work, gets no
 // tasks: it runs on one thread, as it would without the option.
@@ -163,10 +164,6 @@ inline void recordAccesses(const Program& p, std::uint32_t pc, AccessTracker& t)
   case Op::Count: return;
   }
 }
-
-} // namespace detail
-
-namespace detail {
 
 // Whether the tasks' edges leave no cycle (Kahn's algorithm visits every task).
 inline bool acyclic(const TaskGraph& g) {
@@ -321,7 +318,6 @@ inline TaskGraph planTasks(const Program& p, const TaskPlanOptions& options) {
     g.successors.insert(g.successors.end(), succ[t].begin(), succ[t].end());
   }
   if (!detail::acyclic(g)) return TaskGraph{}; // cannot happen (see 4.); one thread is always right
-  g.threads = threads;
   g.pending = std::make_unique<std::atomic<std::uint32_t>[]>(g.tasks.size());
   return g;
 }

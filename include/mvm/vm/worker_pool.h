@@ -4,9 +4,9 @@
 // returns when the last task is done. A finished task releases its successors by lock-free
 // dependency counting. Each thread has a bounded lock-free queue of ready tasks, the tasks planned
 // for it (the planner's thread, modulo the pool's threads), and runs them first, so a voice's
-// state stays in one core's cache block after block; with none ready, it takes another's. Which thread runs a task never changes what it computes
-// (the graph orders every pair of tasks that share anything): the output is bit for bit the
-// one-thread output.
+// state stays in one core's cache block after block; with none ready, it takes another's. Which
+// thread runs a task never changes what it computes (the graph orders every pair of tasks that
+// share anything): the output is bit for bit the one-thread output.
 //
 // While a block runs, no thread allocates, locks or blocks. Between blocks, a worker spins for
 // about kSpinRounds pauses (offline renders post the next block sooner), then sleeps on a futex
@@ -15,8 +15,8 @@
 // Every worker flushes denormals as the audio thread does (the same arithmetic on every thread).
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -169,8 +169,8 @@ private:
         epoch_.wait(seen, std::memory_order_seq_cst);
         sleepers_.fetch_sub(1, std::memory_order_seq_cst);
         now = epoch_.load(std::memory_order_acquire);
-        if (const std::uint64_t posted = postedNs_.load(std::memory_order_relaxed); posted != 0 && !stop_.load(std::memory_order_relaxed))
-          countWake(thread, steadyNowNs() - std::min(posted, steadyNowNs()));
+        const std::uint64_t posted = postedNs_.load(std::memory_order_relaxed), woke = steadyNowNs();
+        if (posted != 0 && !stop_.load(std::memory_order_relaxed)) countWake(thread, woke - std::min(posted, woke));
       }
       seen = now;
       if (stop_.load(std::memory_order_acquire)) return;
