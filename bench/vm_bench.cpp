@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bench_patches.h"
+#include "mono_voices_patch.h"
 #include "mvm/mvm.h"
 #include "offline_renderer.h"
 
@@ -94,7 +95,7 @@ void measureThreadSpeedup(benchmark::State& state, double audioSeconds, Render r
 }
 
 void BM_Threads_MonoVoices2500(benchmark::State& state) {
-  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(bench::monoVoicesPatchJson(2500), "voices2500");
+  const PatchGraph g = PatchParser(builtinModules()).parseFromJson(mvm::test::monoVoicesPatchJson(2500), "voices2500");
   measureThreadSpeedup(state, 1.0, [&](int threads) { return renderSeconds(g, nullptr, 1.0, threads); });
 }
 BENCHMARK(BM_Threads_MonoVoices2500)->Arg(2)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -120,7 +121,7 @@ void BM_Threads_WakeLatency(benchmark::State& state) {
   VM vm(VMConfig{48000.0, 2, 0, 2});
   CompileOptions o;
   o.threads = 2;
-  vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(bench::monoVoicesPatchJson(200), "voices200"), o));
+  vm.loadProgram(Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(mvm::test::monoVoicesPatchJson(200), "voices200"), o));
   float l[kBlockFrames], r[kBlockFrames];
   float* out[] = {l, r};
   for (auto _ : state) {

@@ -112,6 +112,7 @@ public:
     if (load > recentMaxLoad_.load(std::memory_order_relaxed)) recentMaxLoad_.store(load, std::memory_order_relaxed);
     if (callbacks_.load(std::memory_order_relaxed) == 0) firstNs_.store(startNs, std::memory_order_relaxed);
     lastNs_.store(startNs, std::memory_order_relaxed);
+    busyNs_.store(busyNs_.load(std::memory_order_relaxed) + (endNs - startNs), std::memory_order_relaxed); // one writer
     frames_.fetch_add(static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
     callbacks_.fetch_add(1, std::memory_order_release);
     return load;
@@ -143,6 +144,7 @@ public:
   // any thread
   std::uint64_t callbacks() const noexcept { return callbacks_.load(std::memory_order_acquire); }
   std::uint64_t frames() const noexcept { return frames_.load(std::memory_order_relaxed); }
+  std::uint64_t busyNs() const noexcept { return busyNs_.load(std::memory_order_relaxed); } // every callback's duration, summed
   std::uint64_t xruns() const noexcept { return xruns_.load(std::memory_order_relaxed); }
   std::uint64_t xrunsOurs() const noexcept { return xrunsOurs_.load(std::memory_order_relaxed); }
   std::uint64_t xrunsSystem() const noexcept { return xrunsSystem_.load(std::memory_order_relaxed); }
@@ -159,7 +161,7 @@ private:
   const double nsPerFrame_;
   bool previousNearBudget_ = false; // audio thread only
   std::atomic<std::uint64_t> callbacks_{0}, frames_{0}, xruns_{0}, xrunsOurs_{0}, xrunsSystem_{0}, overBudget_{0};
-  std::atomic<std::uint64_t> firstNs_{0}, lastNs_{0};
+  std::atomic<std::uint64_t> firstNs_{0}, lastNs_{0}, busyNs_{0};
   std::atomic<float> peak_{0.0f}, recentPeak_{0.0f};
   std::atomic<double> recentMaxLoad_{0.0};
   std::atomic<int> policy_{-1}, priority_{0}, threadId_{0};

@@ -33,9 +33,11 @@ inline const char* kUsageText = R"(Usage: mvm-live PATCH.json [options]
        mvm-live --list-midi [--midi-api jack|alsa]
 
 Plays a Madrona VM patch live through RtAudio until Ctrl-C, `quit` (or for --seconds), and ends
-with a one-line summary: time, callbacks, xruns (ours / the system's), callback load, swaps, memory.
+with a one-line summary: time, callbacks, xruns (ours / the system's), callback load, swaps, memory
+(and with --threads N a line of each thread's mean load).
 Commands on stdin (type `help`): load PATH, set MODULE.PARAM VALUE, note on KEY [VEL], note off KEY,
-rollback, status, quit, learn MODULE.PARAM (MIDI learn). When stdout is a terminal, a meter line shows level, load, xruns, voices, swaps.
+rollback, status, quit, learn MODULE.PARAM (MIDI learn). When stdout is a terminal, a meter line shows level, load, xruns, voices, swaps
+(and each thread's load).
 
 Soak: mvm-live PATCH --soak SECONDS [--swap-every S --swap-patches a.json,b.json] --report soak.json
 plays unattended, swaps on the schedule, writes soak.json and soak.html, and exits 4 when a

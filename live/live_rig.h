@@ -91,6 +91,7 @@ struct LiveRig {
   const LiveOptions& o;
   std::unique_ptr<PatchDirs> patchDirs;
   std::string rtNotes; // what the real-time line says besides the audio thread's policy
+  std::string workerScheduling; // ", 1 worker SCHED_FIFO priority P" with --threads N (scheduleWorkers)
   AudioState state;
   std::optional<OpenStream> stream;
   std::optional<VM> vm;
@@ -306,8 +307,22 @@ private:
     }
     for (const auto swapWait = Clock::now(); !gStop && Clock::now() - swapWait < std::chrono::seconds(2);)
       if (first.waitFor(SwapState::Swapped, std::chrono::milliseconds(10)) >= SwapState::Swapped) break;
+    scheduleWorkers();
     printPlaying();
     return std::nullopt;
+  }
+
+  // With --threads N and a real-time audio thread: the workers get its policy and priority.
+  void scheduleWorkers() {
+    const int policy = metrics->schedPolicy();
+    WorkerPool* pool = vm->workerPool();
+    if (!pool || (policy != SCHED_FIFO && policy != SCHED_RR)) return;
+    const int n = pool->threads() - 1;
+    if (const int error = pool->setScheduling(policy, metrics->schedPriority()); error == 0)
+      workerScheduling = ", " + std::to_string(n) + (n == 1 ? " worker " : " workers ") + policyName(policy) + " priority " +
+                         std::to_string(metrics->schedPriority());
+    else
+      workerScheduling = ", workers at normal priority (" + std::string(std::strerror(error)) + ")";
   }
 
   void printPlaying() const {
@@ -321,8 +336,8 @@ private:
                   stream->api->api == RtAudio::UNIX_JACK ? "the JACK server" : "the device");
     const int policy = metrics->schedPolicy();
     if (policy == SCHED_FIFO || policy == SCHED_RR) {
-      std::printf("mvm-live: real time: %s%saudio thread %s priority %d\n", rtNotes.c_str(), rtNotes.empty() ? "" : ", ",
-                  policyName(policy), metrics->schedPriority());
+      std::printf("mvm-live: real time: %s%saudio thread %s priority %d%s\n", rtNotes.c_str(), rtNotes.empty() ? "" : ", ",
+                  policyName(policy), metrics->schedPriority(), workerScheduling.c_str());
     } else {
       std::cerr << "mvm-live: warning: the audio thread is not real-time (" << policyName(policy)
                 << "): expect xruns under load (run as root, or give the user rtprio in limits.conf)\n";

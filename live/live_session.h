@@ -28,6 +28,7 @@
 #include "meter.h"
 #include "midi_learn_command.h"
 #include "session_observer.h"
+#include "thread_loads.h"
 #ifdef MVM_LIVE_RT_PROBE
 #include "rt_probe.h" // the test build: counts allocations made inside the audio callback
 #endif
@@ -105,6 +106,7 @@ public:
   const CallbackMetrics& metrics() const { return *rig_.metrics; }
   const OverloadPolicy& overload() const { return *rig_.overload; }
   const MemorySampler& memory() const { return memory_; }
+  const WorkerPool* workerPool() const { return rig_.vm->workerPool(); } // null with one thread
   std::int64_t serverXrunCount() const { return serverXruns_ ? static_cast<std::int64_t>(serverXruns_->count()) : -1; }
   double sinceFirstCallback(std::uint64_t ns) const {
     const std::uint64_t first = rig_.metrics->firstCallbackNs();
@@ -127,6 +129,7 @@ private:
     const CallbackMetrics& metrics = *rig_.metrics;
     nextWatchPoll_ = nextMeter_ = lastProgress_ = Clock::now();
     lastCallbacks_ = metrics.callbacks();
+    meterLoads_.emplace(metrics, workerPool(), rig_.stream->rate);
     limitNs_ = o_.seconds > 0 ? static_cast<std::uint64_t>(o_.seconds * 1e9) : 0;
     nextSampleNs_ = metrics.firstCallbackNs() + 1000000000ull;
     nextSwapNs_ = o_.swapEvery > 0 ? metrics.firstCallbackNs() + static_cast<std::uint64_t>(o_.swapEvery * 1e9) : 0;
@@ -144,6 +147,7 @@ private:
     m.voiceLimit = rig_.vm->voiceLimit();
     const std::uint64_t swaps = rig_.vm->counters().swaps.load(std::memory_order_relaxed);
     m.swaps = swaps > 0 ? swaps - 1 : 0;
+    m.threadLoads = recent ? meterLoads_->take() : ThreadLoads(metrics, workerPool(), rig_.stream->rate).take();
     return m;
   }
 
@@ -325,6 +329,13 @@ private:
     const std::uint64_t endNs = steadyNowNs();
     const CallbackMetrics& metrics = *rig_.metrics;
     sampleSecond(endNs, true);
+    if (const WorkerPool* pool = workerPool()) {
+      totals.threadLoads = ThreadLoads(metrics, pool, rig_.stream->rate).take();
+      for (int t = 0; t < pool->threads(); ++t) totals.threadTasks.push_back(pool->tasksRun(t));
+      const std::vector<std::uint64_t> wakes = pool->wakeHistogram();
+      totals.wakeP50Us = static_cast<double>(WorkerPool::wakeQuantileNs(wakes, 0.5)) * 1e-3;
+      totals.wakeP99Us = static_cast<double>(WorkerPool::wakeQuantileNs(wakes, 0.99)) * 1e-3;
+    }
     totals.callbacks = metrics.callbacks();
     totals.xruns = metrics.xruns();
     totals.xrunsOurs = metrics.xrunsOurs();
@@ -374,6 +385,13 @@ private:
                 static_cast<unsigned long long>(swaps > 0 ? swaps - 1 : 0), static_cast<unsigned long long>(failedReloads_),
                 cli::linearDbText(totals.peak, 1).c_str(), static_cast<unsigned long long>(totals.overloads),
                 bytesToMb(memory_.latest()), memory_.growthMb(), jackShared, totals.lockedMb, extra.c_str());
+    if (!totals.threadLoads.empty()) {
+      std::string tasks;
+      for (std::uint64_t n : totals.threadTasks) tasks += (tasks.empty() ? "" : " ") + std::to_string(n);
+      std::printf("mvm-live: threads %zu: mean load %s (the audio thread's callbacks, then each worker's tasks), tasks run %s, "
+                  "worker wake-up p50 %.0f us p99 %.0f us\n",
+                  totals.threadLoads.size(), threadLoadsText(totals.threadLoads).c_str(), tasks.c_str(), totals.wakeP50Us, totals.wakeP99Us);
+    }
     if (rig_.control.midiIn || rig_.control.oscServer)
       std::printf("mvm-live: control: %s, late events %llu\n", rig_.control.summary().c_str(),
                   static_cast<unsigned long long>(rig_.vm->counters().lateEvents.load(std::memory_order_relaxed)));
@@ -388,6 +406,7 @@ private:
   std::unique_ptr<JackXrunCounter> serverXruns_;
   MeterDisplay meter_{false};
   std::optional<FileWatch> watcher_;
+  std::optional<ThreadLoads> meterLoads_; // the meter line's window
   std::vector<Reload> reloads_;
   std::uint64_t failedReloads_ = 0;
   bool quit_ = false;

@@ -1,6 +1,6 @@
 #pragma once
 // The meter line of mvm-live (when stdout is a terminal): output level, DSP load, xruns, active
-// voices, swaps, rewritten in place about 10 times a second.
+// voices, swaps, and with --threads N each thread's load, rewritten in place about 10 times a second.
 //
 // Thread contract: control thread.
 
@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "cli_text.h"
+#include "thread_loads.h"
 
 namespace mvm::live {
 
@@ -19,6 +21,7 @@ struct MeterReading {
   std::uint64_t xrunsOurs = 0, xrunsSystem = 0;
   int voices = 0, voiceLimit = 0; // voiceLimit 0: none
   std::uint64_t swaps = 0;
+  std::vector<double> threadLoads; // with --threads N: each thread's mean load since the last reading (thread_loads.h)
 };
 
 // "-inf" below the 16-bit floor's neighbourhood, else one decimal.
@@ -33,6 +36,7 @@ inline std::string meterLine(const MeterReading& m) {
   std::snprintf(buf, sizeof buf, "out %6s dBFS | load %5.1f%% | xruns %llu ours, %llu system's | voices %-14s | swaps %llu",
                 dbfs(m.peak).c_str(), m.loadPercent, static_cast<unsigned long long>(m.xrunsOurs),
                 static_cast<unsigned long long>(m.xrunsSystem), voices, static_cast<unsigned long long>(m.swaps));
+  if (m.threadLoads.size() > 1) return buf + (" | threads " + threadLoadsText(m.threadLoads, 0));
   return buf;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "live_drops.h"
 #include "soak_report.h"
@@ -30,6 +31,11 @@ struct RunTotals {
   std::int64_t serverXruns = -1; // JACK's own count; -1: not available
   LiveDrops dropped;
   std::int64_t audioThreadAllocations = -1; // the probed test build only
+  // With --threads N (N > 1): each thread's mean load over the run (thread_loads.h), tasks run,
+  // and how long a sleeping worker took to wake.
+  std::vector<double> threadLoads;
+  std::vector<std::uint64_t> threadTasks;
+  double wakeP50Us = 0, wakeP99Us = 0;
 };
 
 // How a run ends: its exit status, and whether a compile still under way may be abandoned

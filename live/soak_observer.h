@@ -17,6 +17,7 @@
 #include "memory_sampler.h"
 #include "session_observer.h"
 #include "soak_report.h"
+#include "thread_loads.h"
 
 namespace mvm::live {
 
@@ -34,6 +35,8 @@ public:
     report_.frames = session.stream().frames;
     report_.outputLatencyMs = session.stream().outputLatencyMs();
     report_.thresholds = o.thresholds;
+    if (const WorkerPool* pool = session.workerPool()) report_.threads = pool->threads();
+    loads_.emplace(session.metrics(), session.workerPool(), session.stream().rate);
     // The first sample counts from the first callback (a few come before the control loop starts),
     // so the samples add up to the run.
   }
@@ -62,6 +65,7 @@ public:
     sample.xrunsSystem = metrics.xrunsSystem();
     sample.serverXruns = session.serverXrunCount();
     sample.voices = session.vm().counters().activeVoices.load(std::memory_order_relaxed);
+    if (loads_->threads() > 1) sample.threadLoads = loads_->take();
     report_.samples.push_back(sample);
     if (!rssBaseline_ && report_.swaps.size() >= session.options().swapPatches.size()) rssBaseline_ = {{sample.t, sample.rssMb}};
   }
@@ -97,6 +101,7 @@ private:
     report_.loadP50 = totals.loadP50;
     report_.loadP99 = totals.loadP99;
     report_.loadMax = totals.loadMax;
+    report_.threadLoads = totals.threadLoads;
     report_.rssFirstMb = bytesToMb(memory.first());
     report_.rssLastMb = bytesToMb(memory.latest());
     report_.rssMaxMb = bytesToMb(memory.max());
@@ -111,6 +116,7 @@ private:
   std::unique_ptr<LoadHistogram::Counts> window_ = std::make_unique<LoadHistogram::Counts>(),
                                          previous_ = std::make_unique<LoadHistogram::Counts>();
   std::uint64_t previousCallbacks_ = 0; // as of the last sample
+  std::optional<ThreadLoads> loads_;     // this second's load per thread
   std::optional<std::pair<double, double>> rssBaseline_; // (t, MB): see SoakReport::rssBaselineMb
 };
 

@@ -29,6 +29,7 @@ struct SoakSample {
   std::uint64_t xrunsOurs = 0, xrunsSystem = 0; // cumulative
   std::int64_t serverXruns = -1;                // cumulative, JACK's own count; -1: not available
   int voices = 0;
+  std::vector<double> threadLoads; // with --threads N: each thread's mean load this second, % (thread_loads.h)
 };
 
 struct SwapRecord {
@@ -53,6 +54,7 @@ struct SoakReport {
   std::vector<std::string> swapPatches;
   double plannedSeconds = 0, swapEverySeconds = 0, playedSeconds = 0;
   unsigned rate = 0, frames = 0;
+  int threads = 1;
   double outputLatencyMs = 0; // computed → heard, as the audio API reports it (0: not reported)
   // what happened
   std::vector<SoakSample> samples;
@@ -62,6 +64,7 @@ struct SoakReport {
   std::int64_t audioThreadAllocations = -1; // test builds only
   LiveDrops dropped;                         // lost to a full queue or a limit (live_drops.h)
   double loadP50 = 0, loadP99 = 0, loadMax = 0;
+  std::vector<double> threadLoads; // with --threads N: each thread's mean load over the run
   double rssFirstMb = 0, rssLastMb = 0, rssMaxMb = 0;
   // Growth is measured from here: the first sample once every swap patch has played (their buffers
   // are allocated once, a step that is not a leak); the first sample when there are no swaps.
@@ -123,10 +126,12 @@ inline std::vector<std::string> soakFailures(const SoakReport& r) {
 inline nlohmann::json soakJson(const SoakReport& r) {
   using nlohmann::json;
   json samples = json::array();
-  for (const SoakSample& s : r.samples)
+  for (const SoakSample& s : r.samples) {
     samples.push_back({{"t", s.t}, {"rss_mb", s.rssMb}, {"load_p50", s.loadP50}, {"load_p99", s.loadP99}, {"load_max", s.loadMax},
                        {"callbacks", s.callbacks}, {"xruns_ours", s.xrunsOurs}, {"xruns_system", s.xrunsSystem},
                        {"server_xruns", s.serverXruns}, {"voices", s.voices}});
+    if (!s.threadLoads.empty()) samples.back()["thread_loads"] = s.threadLoads;
+  }
   json swaps = json::array();
   for (const SwapRecord& s : r.swaps) {
     json j = {{"t", s.t}, {"patch", s.patch}, {"ok", s.ok}};
@@ -149,7 +154,7 @@ inline nlohmann::json soakJson(const SoakReport& r) {
   j["format"] = "mvm-soak-report";
   j["version"] = 1;
   j["run"] = {{"patch", r.patch}, {"swap_patches", r.swapPatches}, {"api", r.api}, {"device", r.device}, {"rate", r.rate},
-              {"frames", r.frames}, {"budget_ms", r.rate ? 1000.0 * r.frames / r.rate : 0.0}, {"output_latency_ms", r.outputLatencyMs},
+              {"frames", r.frames}, {"threads", r.threads}, {"budget_ms", r.rate ? 1000.0 * r.frames / r.rate : 0.0}, {"output_latency_ms", r.outputLatencyMs},
               {"planned_seconds", r.plannedSeconds},
               {"swap_every_seconds", r.swapEverySeconds}, {"played_seconds", r.playedSeconds}};
   j["totals"] = {{"callbacks", r.callbacks},
@@ -178,6 +183,7 @@ inline nlohmann::json soakJson(const SoakReport& r) {
                  {"swap_ms_p99", quantile(lat, 0.99)},
                  {"swap_ms_max", lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end())}};
   if (r.audioThreadAllocations >= 0) j["totals"]["audio_thread_allocations"] = r.audioThreadAllocations;
+  if (!r.threadLoads.empty()) j["totals"]["thread_loads"] = r.threadLoads;
   j["totals"]["dropped"] = r.dropped.total();
   j["dropped"] = {{"events_queue_full", r.dropped.eventsRejected}, {"events_over_buffer", r.dropped.eventsDropped},
                   {"osc_packets_kernel", r.dropped.oscKernel},   {"osc_events_over_quota", r.dropped.oscQuota},
@@ -287,7 +293,7 @@ inline std::string svgChart(const std::string& title, const std::string& unit, c
   return svg;
 }
 
-// A page with no external resource: the verdict, the totals, and four charts.
+// A page with no external resource: the verdict, the totals, and four charts (five with --threads N).
 inline std::string soakHtml(const SoakReport& r) {
   const nlohmann::json j = soakJson(r);
   PlotSeries rss{"RSS", "#1f77b4", {}}, p50{"p50", "#2ca02c", {}}, p99{"p99", "#ff7f0e", {}}, mx{"max", "#d62728", {}};
@@ -307,6 +313,15 @@ inline std::string soakHtml(const SoakReport& r) {
       swap.points.emplace_back(s.t, s.fadeDoneMs);
       firstBlock.points.emplace_back(s.t, s.firstBlockMs);
     }
+  // With --threads N, one line per thread: the audio thread, then each worker.
+  static const char* const kThreadColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
+  std::vector<PlotSeries> threads;
+  for (const SoakSample& s : r.samples)
+    for (std::size_t t = 0; t < s.threadLoads.size(); ++t) {
+      while (threads.size() <= t)
+        threads.push_back({threads.empty() ? "audio thread" : "worker " + std::to_string(threads.size()), kThreadColors[threads.size() % 8], {}});
+      threads[t].points.emplace_back(s.t, s.threadLoads[t]);
+    }
   const double tMax = std::max(r.playedSeconds, r.samples.empty() ? 0.0 : r.samples.back().t);
   const bool pass = j["verdict"]["pass"].get<bool>();
   std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mvm-live soak: " + htmlEscape(r.patch) +
@@ -320,6 +335,7 @@ inline std::string soakHtml(const SoakReport& r) {
   for (const SoakSample& s : r.samples) rssLow = std::min(rssLow, s.rssMb);
   html += svgChart("Resident set size", "MB", {rss}, tMax, rssLow + 1.0, r.rssBaselineMb + r.thresholds.maxRssGrowthMb, std::max(0.0, rssLow - 1.0));
   html += svgChart("DSP load per second", "% of the buffer's time budget", {p50, p99, mx}, tMax, 10.0, 100.0);
+  if (!threads.empty()) html += svgChart("Mean load per thread per second", "% of the audio's time", threads, tMax, 10.0, 100.0);
   html += svgChart("xruns, cumulative", "count", {ours, system, server}, tMax, 1.0);
   html += svgChart("Swap latency", "ms", {swap, firstBlock}, tMax, 1.0, r.thresholds.maxSwapMs);
   html += "</body></html>\n";

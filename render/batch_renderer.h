@@ -70,8 +70,8 @@ inline std::string resolveJobPath(const std::filesystem::path& base, const std::
 
 namespace batch_detail {
 
-inline const char* const kJobKeys = "patch, output, score, midi, input, seconds, rate, format, block, seed, swap, "
-                                    "crossfade-ms, crossfade-curve, params";
+inline const char* const kJobKeys = "patch, output, score, midi, input, seconds, rate, format, block, threads, seed, "
+                                    "swap, crossfade-ms, crossfade-curve, params";
 
 inline std::string stringField(const nlohmann::json& v, const std::string& key) {
   if (!v.is_string()) throw UsageError("\"" + key + "\": expected a string, got " + jsonExcerpt(v));
@@ -97,6 +97,10 @@ inline void readJobKey(RenderJob& job, const std::string& key, const nlohmann::j
     const auto block = jsonIntegerWithin(v, 1, 65536);
     if (!block) throw UsageError("--block " + jsonExcerpt(v) + ": expected 1..65536 frames");
     job.block = static_cast<int>(*block);
+  } else if (key == "threads") {
+    const auto threads = jsonIntegerWithin(v, 1, WorkerPool::kMaxThreads);
+    if (!threads) throw UsageError("--threads " + jsonExcerpt(v) + ": expected 1.." + std::to_string(WorkerPool::kMaxThreads) + " threads");
+    job.threads = static_cast<int>(*threads);
   } else if (key == "seed") {
     job.seed = cli::parseSeed(v.is_string() ? v.get<std::string>() : v.dump()); // 1.5, -1, true: refused as on the command line
     job.haveSeed = true;

@@ -47,7 +47,7 @@ give the same samples, bit for bit, whatever --block is.
 
 --batch renders every line of JOBS.jsonl, one JSON object a line with the options' long
 names as keys ("patch" and "output" required; "score", "midi", "input", "seconds", "rate",
-"format", "block", "seed", "swap": ["TIME=PATCH.json", ...], "crossfade-ms",
+"format", "block", "threads", "seed", "swap": ["TIME=PATCH.json", ...], "crossfade-ms",
 "crossfade-curve") and "params": {"MODULE": {"PARAMETER": VALUE}} set over the patch's
 values; relative paths are relative to JOBS.jsonl's directory (or --base-dir). Each output equals the
 single render of the same job, bit for bit. A failed job (its line and cause) does not stop

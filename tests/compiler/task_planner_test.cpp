@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mvm/mvm.h"
+#include "mono_voices_patch.h"
 #include "random_patch.h"
 
 using namespace mvm;
@@ -22,21 +23,7 @@ std::unique_ptr<Program> compile(const std::string& json, int threads, std::uint
   return Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(json, "<test>"), o);
 }
 
-// `voices` independent mono voices (saw -> SVF -> VCA by an ADSR on a shared clock), summed.
-std::string voices(int voices) {
-  std::string modules = R"({"id": "clock", "type": "Clock", "params": {"bpm": 240}}, {"id": "out", "type": "AudioOut"})";
-  std::string cables;
-  for (int v = 0; v < voices; ++v) {
-    const std::string k = std::to_string(v);
-    modules += R"(, {"id": "osc)" + k + R"(", "type": "SawOsc", "params": {"freq": )" + std::to_string(55 + 7 * v) + R"(}},
-      {"id": "svf)" + k + R"(", "type": "SVF", "params": {"cutoff": 900}}, {"id": "env)" + k + R"(", "type": "ADSR"},
-      {"id": "vca)" + k + R"(", "type": "VCA"})";
-    cables += std::string(v ? ", " : "") + R"({"from": "osc)" + k + R"(.out", "to": "svf)" + k + R"(.in"},
-      {"from": "svf)" + k + R"(.lp", "to": "vca)" + k + R"(.in"}, {"from": "clock.clock", "to": "env)" + k + R"(.gate"},
-      {"from": "env)" + k + R"(.env", "to": "vca)" + k + R"(.cv"}, {"from": "vca)" + k + R"(.out", "to": "out.left", "amount": 0.05})";
-  }
-  return R"({"seed": 9, "modules": [)" + modules + R"(], "connections": [)" + cables + "]}";
-}
+std::string voices(int n) { return mvm::test::monoVoicesPatchJson(n); }
 
 // Runs one block of `p` with its tasks in an order the graph allows but the bytecode does not
 // take: of the ready tasks, always the one furthest down the program (the reverse of program

@@ -55,6 +55,15 @@ TEST(CallbackMetrics, AnXrunIsOursWhenTheCallbackBeforeItUsedOver90PercentOfItsB
   EXPECT_NEAR(m.load().percentile(0.5), 10.1, 1e-9);
 }
 
+TEST(CallbackMetrics, SumsTheCallbacksDurations) {
+  CallbackMetrics m(48000.0);
+  EXPECT_EQ(m.busyNs(), 0u);
+  m.record(1000, 4000, 480, false);
+  m.record(10000, 10500, 480, false);
+  EXPECT_EQ(m.busyNs(), 3500u);
+  EXPECT_EQ(m.frames(), 960u);
+}
+
 TEST(CallbackMetrics, RecordingAllocatesNothingOnTheAudioThread) {
   CallbackMetrics m(48000.0);
   mvm::test::resetRtCounts();

@@ -121,15 +121,20 @@ inline double clockError(const Summary& s, const JackServer& jack) {
 #define REQUIRE_JACK()                                                                  \
   if (!JackServer::available()) GTEST_SKIP() << "jackd is not installed (Debian: jackd2)"
 
-// Runs mvm-live against `jack` until it exits; everything it printed.
-inline mvm::test::CommandResult runLive(const JackServer& jack, const std::vector<std::string>& args, std::chrono::seconds timeout) {
-  std::vector<std::string> argv{"timeout", std::to_string(timeout.count()), kLive};
+// Runs `binary` (kLive or kLiveProbed) against `jack` until it exits; everything it printed.
+inline mvm::test::CommandResult runLiveBinary(const std::string& binary, const JackServer& jack, const std::vector<std::string>& args,
+                                              std::chrono::seconds timeout) {
+  std::vector<std::string> argv{"timeout", std::to_string(timeout.count()), binary};
   argv.insert(argv.end(), args.begin(), args.end());
   ChildProcess live(argv, {jack.env()});
   mvm::test::CommandResult r;
   r.output = live.readAll(timeout + 5s);
   r.exitCode = live.wait(5s);
   return r;
+}
+
+inline mvm::test::CommandResult runLive(const JackServer& jack, const std::vector<std::string>& args, std::chrono::seconds timeout) {
+  return runLiveBinary(kLive, jack, args, timeout);
 }
 
 inline nlohmann::json readJson(const std::string& path) {

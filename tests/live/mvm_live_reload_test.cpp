@@ -9,10 +9,13 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "mono_voices_patch.h"
 #include "mvm_live_fixture.h"
 
 using namespace mvm::test::live;
@@ -242,6 +245,56 @@ TEST(MvmLive, ShortSoakWritesItsReportAndTheAudioThreadNeverAllocates) {
   std::stringstream page;
   page << html.rdbuf();
   EXPECT_NE(page.str().find("<svg "), std::string::npos);
+  EXPECT_EQ(jack.stop(), 0) << jack.log();
+}
+
+// --threads 2 in the probed build, on a patch of 200 independent voices (800 modules: enough work
+// to split): the worker runs tasks, the summary, the soak samples and the plot give each
+// thread's load, and neither thread allocates, locks or blocks while computing a block.
+TEST(MvmLive, TwoThreadsShareTheWorkAndReportEachThreadsLoad) {
+  REQUIRE_JACK();
+  TempDir dir;
+  const std::string patch = write(dir / "voices.json", mvm::test::monoVoicesPatchJson(200));
+  JackServer jack;
+  ASSERT_TRUE(jack.ready()) << jack.log();
+  const auto r = runLiveBinary(kLiveProbed, jack, {patch, "--api", "jack", "--threads", "2", "--soak", "3", "--report", dir / "soak.json",
+                                                   "--max-xruns-ours", "1000", "--max-xruns-system-per-min", "100000"}, 30s);
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("audio-thread allocations 0, locks 0, blocking calls 0"), std::string::npos) << r.output;
+  static const std::regex line(R"(mvm-live: threads 2: mean load ([0-9.]+)% ([0-9.]+)% \(.*\), tasks run ([0-9]+) ([0-9]+), )"
+                               R"(worker wake-up p50 [0-9]+ us p99 [0-9]+ us)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, line)) << r.output;
+  const double audioThread = std::stod(m[1]), worker = std::stod(m[2]);
+  EXPECT_GT(audioThread, 0.0);
+  EXPECT_GT(worker, 0.0) << "the worker computed part of the blocks";
+  EXPECT_GT(std::stoull(m[4]), 0u);
+  // The worker runs at the audio thread's real-time priority when the audio thread has one.
+  static const std::regex realTime(R"(audio thread (SCHED_FIFO|SCHED_RR) priority ([0-9]+))");
+  if (std::smatch rt; std::regex_search(r.output, rt, realTime)) {
+    EXPECT_NE(r.output.find(", 1 worker " + rt[1].str() + " priority " + rt[2].str()), std::string::npos) << r.output;
+  }
+  const Summary s = parseSummary(r.output);
+  ASSERT_TRUE(s.found) << r.output;
+  EXPECT_GE(s.max, audioThread) << "the mean load of the audio thread is its callbacks': never above the longest";
+  std::printf("[ figures ] 200 voices on 2 threads at 512 frames: mean load %.1f%% (audio thread) and %.1f%% (worker), callback p99 %.1f%%\n",
+              audioThread, worker, s.p99);
+
+  const auto j = readJson(dir / "soak.json");
+  EXPECT_EQ(j["run"]["threads"], 2);
+  ASSERT_EQ(j["totals"]["thread_loads"].size(), 2u);
+  EXPECT_NEAR(j["totals"]["thread_loads"][1].get<double>(), worker, 0.06);
+  ASSERT_GE(j["samples"].size(), 3u);
+  double workerSeconds = 0;
+  for (const auto& sample : j["samples"]) {
+    ASSERT_EQ(sample["thread_loads"].size(), 2u) << sample.dump();
+    workerSeconds += sample["thread_loads"][1].get<double>();
+  }
+  EXPECT_GT(workerSeconds, 0.0);
+  std::ifstream html(dir / "soak.html");
+  std::stringstream page;
+  page << html.rdbuf();
+  EXPECT_NE(page.str().find("Mean load per thread per second"), std::string::npos);
   EXPECT_EQ(jack.stop(), 0) << jack.log();
 }
 

@@ -1,5 +1,5 @@
-// live/soak_report.h (the soak report: JSON, verdict, HTML plot), live/meter.h and
-// live/memory_sampler.h.
+// live/soak_report.h (the soak report: JSON, verdict, HTML plot), live/meter.h,
+// live/thread_loads.h and live/memory_sampler.h.
 
 #include <gtest/gtest.h>
 
@@ -13,6 +13,7 @@
 #include "memory_sampler.h"
 #include "meter.h"
 #include "soak_report.h"
+#include "thread_loads.h"
 
 using mvm::live::SoakReport;
 using mvm::live::SoakSample;
@@ -172,6 +173,56 @@ TEST(SoakReport, HtmlIsSelfContainedWithFourCharts) {
   EXPECT_EQ(std::count(points.begin(), points.end(), ','), 60);
 }
 
+// With --threads N: each sample's load per thread, the run's, and a fifth chart with a line per thread.
+TEST(SoakReport, WithThreadsHoldsEachThreadsLoadAndAFifthChart) {
+  SoakReport r = sampleReport();
+  r.threads = 2;
+  r.threadLoads = {40.0, 30.0};
+  for (SoakSample& x : r.samples) x.threadLoads = {40.0 + x.t / 10, 30.0};
+  const auto j = mvm::live::soakJson(r);
+  EXPECT_EQ(j["run"]["threads"], 2);
+  EXPECT_EQ(j["totals"]["thread_loads"], nlohmann::json({40.0, 30.0}));
+  ASSERT_EQ(j["samples"].size(), 60u);
+  EXPECT_EQ(j["samples"][9]["thread_loads"], nlohmann::json({41.0, 30.0}));
+  const std::string html = mvm::live::soakHtml(r);
+  std::size_t charts = 0;
+  for (std::size_t at = 0; (at = html.find("<svg ", at)) != std::string::npos; ++at) ++charts;
+  EXPECT_EQ(charts, 5u);
+  const std::size_t chart = html.find("Mean load per thread per second");
+  ASSERT_NE(chart, std::string::npos);
+  const std::string svg = html.substr(chart, html.find("</svg>", chart) - chart);
+  EXPECT_NE(svg.find(">audio thread<"), std::string::npos);
+  EXPECT_NE(svg.find(">worker 1<"), std::string::npos);
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = svg.find("<polyline", at)) != std::string::npos; ++at) ++lines;
+  EXPECT_EQ(lines, 2u);
+  // One thread: no figures per thread, four charts.
+  EXPECT_FALSE(mvm::live::soakJson(sampleReport())["samples"][0].contains("thread_loads"));
+  EXPECT_FALSE(mvm::live::soakJson(sampleReport())["totals"].contains("thread_loads"));
+}
+
+// The load per thread over a window is the time spent computing over the audio's time; a window
+// with no audio has no figures.
+TEST(ThreadLoads, MeanLoadOverEachWindowIsBusyTimeOverTheAudiosTime) {
+  mvm::live::CallbackMetrics metrics(48000.0); // 480 frames = 10 ms
+  mvm::live::ThreadLoads loads(metrics, nullptr, 48000.0);
+  EXPECT_EQ(loads.threads(), 1);
+  EXPECT_TRUE(loads.take().empty());
+  const std::uint64_t ms = 1000000;
+  for (int i = 0; i < 100; ++i) metrics.record(10 * ms * i, 10 * ms * i + 5 * ms, 480, false); // 50 %
+  auto p = loads.take();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NEAR(p[0], 50.0, 1e-9);
+  for (int i = 100; i < 300; ++i) metrics.record(10 * ms * i, 10 * ms * i + ms, 480, false); // 10 %
+  p = loads.take();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NEAR(p[0], 10.0, 1e-9);
+  EXPECT_TRUE(loads.take().empty());
+  // A new meter over the whole run: (100 × 5 + 200 × 1) ms over 3 s.
+  EXPECT_NEAR(mvm::live::ThreadLoads(metrics, nullptr, 48000.0).take().at(0), 700.0 / 3000.0 * 100.0, 1e-9);
+  EXPECT_EQ(mvm::live::threadLoadsText({41.24, 7.0}), "41.2% 7.0%");
+}
+
 TEST(SoakReport, WritesTheJsonAndTheHtmlBesideIt) {
   mvm::test::TempDir dir;
   std::string why;
@@ -213,6 +264,12 @@ TEST(Meter, OneLineWithLevelLoadXrunsVoicesAndSwaps) {
   const std::size_t a = mvm::live::meterLine(m).find("| load");
   m.peak = 0.001f;
   EXPECT_EQ(mvm::live::meterLine(m).find("| load"), a);
+  // With --threads N: each thread's load, the audio thread first; one thread adds nothing.
+  EXPECT_EQ(mvm::live::meterLine(m).find("threads"), std::string::npos);
+  m.threadLoads = {42.4, 37.6};
+  EXPECT_NE(mvm::live::meterLine(m).find("| threads 42% 38%"), std::string::npos) << mvm::live::meterLine(m);
+  m.threadLoads = {42.4};
+  EXPECT_EQ(mvm::live::meterLine(m).find("threads"), std::string::npos);
 }
 
 TEST(MemorySampler, ReadsThisProcessAndMeasuresGrowthFromTheFirstSample) {

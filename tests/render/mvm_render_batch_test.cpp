@@ -64,8 +64,8 @@ std::vector<JobAndSingle> variedJobs(const TempDir& dir, const std::string& pref
       {R"({"patch": ")" + p + R"(patches/demo.json", "output": ")" + prefix + R"(demo.wav", "seconds": 0.4, "seed": 3})",
        "patches/demo.json -s 0.4 --seed 3", prefix + "demo.wav"},
       {R"({"patch": ")" + p + R"(golden/patches/chords.json", "score": ")" + p + R"(golden/scores/chords.json", "output": ")" + prefix +
-           R"(chords.wav", "format": "pcm16"})",
-       "golden/patches/chords.json --score golden/scores/chords.json -f pcm16", prefix + "chords.wav"},
+           R"(chords.wav", "format": "pcm16", "threads": 2})",
+       "golden/patches/chords.json --score golden/scores/chords.json -f pcm16 --threads 2", prefix + "chords.wav"},
       {R"({"patch": ")" + p + R"(patches/fm-bell.json", "score": ")" + p + R"(patches/fm-bell.score.json", "output": ")" + prefix +
            R"(bell.wav", "seconds": 0.5, "format": "pcm24", "block": 100, "rate": 44100})",
        "patches/fm-bell.json --score patches/fm-bell.score.json -s 0.5 -f pcm24 --block 100 --rate 44100", prefix + "bell.wav"},
@@ -127,23 +127,24 @@ TEST(MvmRenderBatch, FailingJobsAreReportedWithLineAndCauseWhileTheOthersComplet
        R"({"patch": ")" + demo + R"(", "output": "no-dir/out.wav", "seconds": 0.2})", // line 7: unwritable output
        R"({"patch": ")" + demo + R"(", "output": "m.wav", "seconds": 0.2, "params": {"fliter": {"cutoff": 900}}})", // line 8
        R"({"patch": ")" + demo + R"(", "output": "k.wav", "sconds": 0.2})",         // line 9: unknown key
-       goodLine(3)});
+       goodLine(3),
+       R"({"patch": ")" + demo + R"(", "output": "t.wav", "threads": 0})"}); // line 11: no thread
   const std::string summaryPath = dir / "summary.json";
   const auto r = runCommand(kRender + " --batch " + jobsPath + " --jobs 2 --summary " + summaryPath);
   EXPECT_EQ(r.exitCode, 1) << r.output;
-  EXPECT_NE(r.output.find("9 jobs, 3 rendered, 6 failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("10 jobs, 3 rendered, 7 failed"), std::string::npos) << r.output;
   for (int n = 1; n <= 3; ++n) EXPECT_GT(readBytes(dir / ("good" + std::to_string(n) + ".wav")).size(), 1000u) << n;
 
   const json summary = readJson(summaryPath);
-  EXPECT_EQ(summary["total"], 9);
+  EXPECT_EQ(summary["total"], 10);
   EXPECT_EQ(summary["rendered"], 3);
-  EXPECT_EQ(summary["failed"], 6);
+  EXPECT_EQ(summary["failed"], 7);
   const json& jobs = summary["jobs"];
-  ASSERT_EQ(jobs.size(), 9u);
+  ASSERT_EQ(jobs.size(), 10u);
   for (const json& j : jobs)
     for (const char* field : kRecordFields) EXPECT_TRUE(j.contains(field)) << field << " missing in " << j.dump();
   // In input order, blank line skipped; each error names the file and line (and column for JSON).
-  const std::vector<int> lines{1, 2, 3, 5, 6, 7, 8, 9, 10};
+  const std::vector<int> lines{1, 2, 3, 5, 6, 7, 8, 9, 10, 11};
   for (std::size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(jobs[i]["line"], lines[i]);
   const std::string where = jobsPath + ":";
   struct Expected {
@@ -156,7 +157,8 @@ TEST(MvmRenderBatch, FailingJobsAreReportedWithLineAndCauseWhileTheOthersComplet
                                                  {3, where + "5: ", "parameter \"cutof\": unknown parameter of SVF", 1},
                                                  {5, where + "7: ", "no-dir/out.wav: directory", 3},
                                                  {6, where + "8: ", "the patch has no module \"fliter\"", 1},
-                                                 {7, where + "9: ", "unknown key \"sconds\"", 2}}) {
+                                                 {7, where + "9: ", "unknown key \"sconds\"", 2},
+                                                 {9, where + "11: ", "--threads 0: expected 1..64 threads", 2}}) {
     const json& j = jobs[e.index];
     ASSERT_TRUE(j["error"].is_string()) << j.dump();
     const std::string error = j["error"];

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -105,14 +109,25 @@ TEST(WorkerPool, WorkersAsleepBetweenBlocksWakeForTheNextAndShareTheWork) {
   const WorkerPool& pool = *vm.workerPool();
   // The worker takes part once the machine gives it a core (on a loaded machine the audio thread
   // may run whole blocks alone first: it takes the tasks of a worker that has not started).
-  std::uint64_t buffers = 0;
+  std::uint64_t buffers = 0, processNs = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while ((buffers < 200 || pool.tasksRun(1) == 0) && std::chrono::steady_clock::now() < deadline) {
+    const std::uint64_t start = steadyNowNs();
     vm.process(nullptr, ch, 512);
+    processNs += steadyNowNs() - start;
     if (++buffers > 200) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   EXPECT_GT(pool.tasksRun(1), 0u) << "the worker took part";
   EXPECT_EQ(pool.tasksRun(0) + pool.tasksRun(1), buffers * 8 * tasks) << "every task of every block ran once";
+  // The time each thread ran tasks (the live runner's load per thread): the tasks are nearly all
+  // of a block's work, and no thread runs tasks outside the blocks (a preemption's worth of slack).
+  const double busy0 = static_cast<double>(pool.busyNs(0)), busy1 = static_cast<double>(pool.busyNs(1)), blocks = static_cast<double>(processNs);
+  std::printf("[ figures ] %llu buffers in %.1f ms: tasks ran %.1f ms on the audio thread, %.1f ms on the worker\n",
+              static_cast<unsigned long long>(buffers), blocks * 1e-6, busy0 * 1e-6, busy1 * 1e-6);
+  EXPECT_GT(busy1, 0.0);
+  EXPECT_GT(busy0 + busy1, 0.5 * blocks);
+  EXPECT_LT(busy0, 1.5 * blocks);
+  EXPECT_LT(busy1, 1.5 * blocks);
 
   // A worker asleep (no block for 50 ms) is woken by the next block, and the wake is measured.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -129,6 +144,24 @@ TEST(WorkerPool, WorkersAsleepBetweenBlocksWakeForTheNextAndShareTheWork) {
   const std::uint64_t p99 = WorkerPool::wakeQuantileNs(histogram, 0.99);
   EXPECT_GT(p99, 0u);
   EXPECT_LT(p99, 50'000'000u) << "not the 50 ms it slept";
+}
+
+// The live runner gives the workers the audio thread's scheduling; a refusal is an error code,
+// and the pool keeps working either way.
+TEST(WorkerPool, WorkersTakeTheSchedulingAskedOrSayWhyNot) {
+  const std::vector<std::string> patch{patchFile("poly-subtractive.json")};
+  VM vm(VMConfig{48000.0, 2, 0, 2});
+  vm.loadProgram(compile(patch[0], 2));
+  ASSERT_NE(vm.workerPool(), nullptr);
+  EXPECT_EQ(vm.workerPool()->setScheduling(SCHED_FIFO, 100000), EINVAL) << "no such priority";
+  EXPECT_EQ(vm.workerPool()->setScheduling(SCHED_OTHER, 0), 0);
+  std::vector<float> l(256), r(256);
+  float* ch[] = {l.data(), r.data()};
+  vm.postEvent(note(true, 48));
+  for (int b = 0; b < 50; ++b) vm.process(nullptr, ch, 256);
+  float peak = 0;
+  for (float x : l) peak = std::max(peak, std::fabs(x));
+  EXPECT_GT(peak, 0.01f) << "still playing";
 }
 
 TEST(WorkerPool, ProgramsRunAnywhere) {

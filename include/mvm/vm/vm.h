@@ -200,6 +200,7 @@ public:
   bool muted() const noexcept { return muted_.load(std::memory_order_relaxed); }
   // The threads computing blocks beside the audio thread, or null (VMConfig::threads 1).
   const WorkerPool* workerPool() const noexcept { return pool_.get(); }
+  WorkerPool* workerPool() noexcept { return pool_.get(); }
   // any thread: the levels Meter modules publish, by their id's key (fnv1a64(id))
   const MeterBoard& meters() const noexcept { return meters_; }
 

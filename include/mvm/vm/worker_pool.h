@@ -9,10 +9,14 @@
 // share anything): the output is bit for bit the one-thread output.
 //
 // While a block runs, no thread allocates, locks or blocks. Between blocks, a worker spins for
-// about kSpinRounds pauses (offline renders post the next block sooner), then sleeps on a futex
+// about kSpinRounds pauses (offline renders post the next block sooner; kRealtimeSpinRounds once
+// it runs at real-time priority, setScheduling), then sleeps on a futex
 // (std::atomic::wait) until the audio thread posts a block; the audio thread wakes sleepers with
 // one futex wake, a system call that does not block, and only when a worker sleeps.
 // Every worker flushes denormals as the audio thread does (the same arithmetic on every thread).
+
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -41,6 +45,8 @@ class WorkerPool {
 public:
   static constexpr int kMaxThreads = 64;
   static constexpr int kSpinRounds = 1 << 14;
+  // A real-time worker spins less: it wakes promptly, and while it spins no ordinary thread gets its core.
+  static constexpr int kRealtimeSpinRounds = 1 << 10;
 
   // control thread: `threads` in all, the audio thread included (threads - 1 workers start here).
   explicit WorkerPool(int threads) {
@@ -58,8 +64,22 @@ public:
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   int threads() const noexcept { return static_cast<int>(workers_.size()) + 1; }
-  // any thread: tasks thread `thread` ran so far (0: the audio thread, then the workers)
+
+  // control thread: gives every worker the audio thread's scheduling (a live runner calls it once
+  // the audio thread is known), so a worker is not preempted by ordinary threads in mid-task.
+  // Returns 0, or the error of the first worker refused (EPERM without the right to real time).
+  int setScheduling(int policy, int priority) noexcept {
+    sched_param param{};
+    param.sched_priority = priority;
+    for (std::thread& t : workers_)
+      if (const int error = pthread_setschedparam(t.native_handle(), policy, &param); error != 0) return error;
+    if (policy == SCHED_FIFO || policy == SCHED_RR) spinRounds_.store(kRealtimeSpinRounds, std::memory_order_relaxed);
+    return 0;
+  }
+  // any thread: tasks thread `thread` ran so far (0: the audio thread, then the workers), and the
+  // time it spent running them (its share of the work; the rest of its time it waited or slept)
   std::uint64_t tasksRun(int thread) const noexcept { return stats_[thread].tasks.load(std::memory_order_relaxed); }
+  std::uint64_t busyNs(int thread) const noexcept { return stats_[thread].busyNs.load(std::memory_order_relaxed); }
 
   // Wake-up latency: from the audio thread posting a block to a worker that was asleep running,
   // counted in buckets a quarter of an octave wide (bucket b holds latencies below wakeBucketNs(b)).
@@ -131,8 +151,14 @@ private:
       std::uint32_t t;
       bool found = false;
       for (std::size_t k = 0; k < n && !found; ++k) found = ready_[(static_cast<std::size_t>(thread) + k) % n]->tryPop(t);
-      if (found) runTask(t, thread);
-      else pause();
+      if (found) {
+        const std::uint64_t start = steadyNowNs();
+        runTask(t, thread);
+        std::atomic<std::uint64_t>& busy = stats_[thread].busyNs;
+        busy.store(busy.load(std::memory_order_relaxed) + (steadyNowNs() - start), std::memory_order_relaxed); // one writer
+      } else {
+        pause();
+      }
     }
   }
 
@@ -160,7 +186,8 @@ private:
     std::uint64_t seen = 0;
     for (;;) {
       std::uint64_t now = epoch_.load(std::memory_order_acquire);
-      for (int i = 0; now == seen && i < kSpinRounds; ++i) {
+      const int spinRounds = spinRounds_.load(std::memory_order_relaxed);
+      for (int i = 0; now == seen && i < spinRounds; ++i) {
         pause();
         now = epoch_.load(std::memory_order_acquire);
       }
@@ -180,7 +207,7 @@ private:
   }
 
   struct alignas(64) ThreadStats { // a cache line each: threads count side by side
-    std::atomic<std::uint64_t> tasks{0};
+    std::atomic<std::uint64_t> tasks{0}, busyNs{0};
     std::atomic<std::uint64_t> wakes[kWakeBuckets] = {};
   };
 
@@ -192,6 +219,7 @@ private:
   std::atomic<std::uint32_t> remaining_{0};
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<int> sleepers_{0};
+  std::atomic<int> spinRounds_{kSpinRounds};
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> postedNs_{0}; // when the audio thread last posted a block
   // Set by the audio thread before it posts a block's tasks; read by whoever runs one of them.
