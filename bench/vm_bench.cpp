@@ -42,12 +42,10 @@ void measureRealtime(benchmark::State& state, double audioSecondsPerIteration, B
 // Exactly what mvm-render does (compile, post the score's events, run the VM in 512-frame host
 // blocks), with the output discarded.
 // Returns the wall time of the rendering itself (compiling excluded).
-double renderSeconds(const PatchGraph& patch, const Score* score, double seconds, int threads = 1,
-                     std::uint64_t parallelMinCost = TaskPlanOptions{}.minCost) {
+double renderSeconds(const PatchGraph& patch, const Score* score, double seconds, int threads = 1) {
   render::RenderOptions o;
   o.seconds = seconds;
   o.threads = threads;
-  o.parallelMinCost = parallelMinCost;
   float sink = 0;
   const render::RenderStats stats =
       render::renderPatch(patch, score, o, [&sink](const float* const* ch, int frames) { sink += ch[0][frames - 1]; });
@@ -108,16 +106,6 @@ void BM_Threads_Ladder64(benchmark::State& state) {
   measureThreadSpeedup(state, 2.0, [&](int threads) { return renderSeconds(g, &s, 2.0, threads); });
 }
 BENCHMARK(BM_Threads_Ladder64)->Arg(2)->Iterations(5)->Unit(benchmark::kMillisecond)->UseRealTime();
-
-// One group of 16 ladder voices: its saws and ladders run in channel halves
-// (PROCESS_CH), planned for two threads although its estimate (about 124 module channels) is
-// below the planner's threshold: what channel parts alone give a single voice group.
-void BM_Threads_Ladder16Split(benchmark::State& state) {
-  const PatchGraph g = bench::subtractivePatch(16, "ladder16.json");
-  const Score s = bench::subtractiveScore(16, 4.0);
-  measureThreadSpeedup(state, 4.0, [&](int threads) { return renderSeconds(g, &s, 4.0, threads, 0); });
-}
-BENCHMARK(BM_Threads_Ladder16Split)->Arg(2)->Iterations(5)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // A small patch stays on one thread (below the task planner's work threshold): speedup about 1.
 void BM_Threads_Demo(benchmark::State& state) {

@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "mvm/compiler/disassembler.h"
 #include "mvm/mvm.h"
 #include "mono_voices_patch.h"
 #include "random_patch.h"
@@ -122,70 +121,4 @@ TEST(TaskPlanner, TasksInAnyOrderTheGraphAllowsComputeTheProgramBitForBit) {
     if (t->tasks.empty()) continue; // a patch of modules with nothing to run
     expectSameBlocks(*s, *t, 40, "random patch " + std::to_string(n) + ": " + json);
   }
-}
-
-namespace {
-
-// 16 channels of different pitch (Merge of 16 Constants) through a saw, a ladder whose cutoff a
-// mono sine moves and an SVF whose cutoff the pitch cable moves (a MIX into each channel of a
-// split module's parameter), summed to mono: wide modules that split their channels, no voice gate.
-std::string wideChain() {
-  std::string modules = R"({"id": "merge", "type": "Merge", "params": {"channels": 16}}, {"id": "osc", "type": "SawOsc", "params": {"freq": 110}},
-    {"id": "lfo", "type": "SineGen", "params": {"freq": 3}}, {"id": "ladder", "type": "Ladder", "params": {"cutoff": 1500, "resonance": 0.6}},
-    {"id": "svf", "type": "SVF", "params": {"cutoff": 2000}}, {"id": "sum", "type": "Sum"}, {"id": "out", "type": "AudioOut"})";
-  std::string cables = R"({"from": "merge.out", "to": "osc.pitch"}, {"from": "osc.out", "to": "ladder.in"}, {"from": "lfo.out", "to": "ladder.cutoff", "amount": 400},
-    {"from": "ladder.lp", "to": "svf.in"}, {"from": "merge.out", "to": "svf.cutoff", "amount": 300}, {"from": "svf.lp", "to": "sum.in"},
-    {"from": "sum.sum", "to": "out.left", "amount": 0.05})";
-  for (int k = 0; k < 16; ++k) {
-    modules += R"(, {"id": "c)" + std::to_string(k) + R"(", "type": "Constant", "params": {"value": )" + std::to_string(k / 12.0 - 0.5) + "}}";
-    cables += R"(, {"from": "c)" + std::to_string(k) + R"(.out", "to": "merge.in)" + std::to_string(k + 1) + R"("})";
-  }
-  return R"({"seed": 5, "modules": [)" + modules + R"(], "connections": [)" + cables + "]}";
-}
-
-// The PROCESS_CH parts of module `id`: (first, end) each, in program order.
-std::vector<std::pair<std::uint32_t, std::uint32_t>> partsOf(const Program& p, const std::string& id) {
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> parts;
-  for (std::uint32_t pc = 0; p.code[pc] != static_cast<std::uint32_t>(Op::End); pc += 1 + kOperandCount[p.code[pc]])
-    if (p.code[pc] == static_cast<std::uint32_t>(Op::ProcessChannels) && p.modules[p.code[pc + 1]].id == id) parts.push_back({p.code[pc + 2], p.code[pc + 3]});
-  return parts;
-}
-
-// The thread of the task that runs instruction `pc`.
-std::uint32_t threadRunning(const Program& p, std::uint32_t pc) {
-  for (const TaskGraph::Task& t : p.tasks.tasks)
-    for (std::uint32_t r = t.firstRange; r < t.firstRange + t.rangeCount; ++r)
-      if (p.tasks.ranges[r].first <= pc && pc < p.tasks.ranges[r].second) return t.thread;
-  return ~std::uint32_t{0};
-}
-
-} // namespace
-
-// A wide module that splitsChannels() runs in parts of whole lane groups, one per thread, and the
-// parts of a chain go down it side by side: the saw's, the ladder's and the SVF's first halves on
-// one thread, their second halves on the other. The result is the one-thread program's, bit for
-// bit, in any order the task graph allows.
-TEST(TaskPlanner, AWideModuleRunsInChannelPartsSideBySide) {
-  const auto one = compile(wideChain(), 1, 0), two = compile(wideChain(), 2, 0), three = compile(wideChain(), 3, 0);
-  EXPECT_TRUE(partsOf(*one, "osc").empty()) << "one thread: no parts";
-  using Parts = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
-  for (const char* id : {"osc", "ladder", "svf"}) {
-    EXPECT_EQ(partsOf(*two, id), (Parts{{0, 8}, {8, 16}})) << id;
-    EXPECT_EQ(partsOf(*three, id), (Parts{{0, 4}, {4, 8}, {8, 16}})) << id;
-  }
-  EXPECT_TRUE(partsOf(*two, "sum").empty()) << "Sum adds its channels together: it does not split";
-  EXPECT_TRUE(partsOf(*two, "merge").empty());
-  EXPECT_NE(disassemble(*two).find("PROCESS_CH module 1 channels 8..15"), std::string::npos) << disassemble(*two);
-
-  ASSERT_FALSE(two->tasks.empty());
-  std::vector<std::uint32_t> threadOfPart[2];
-  for (std::uint32_t pc = 0; two->code[pc] != static_cast<std::uint32_t>(Op::End); pc += 1 + kOperandCount[two->code[pc]])
-    if (two->code[pc] == static_cast<std::uint32_t>(Op::ProcessChannels)) threadOfPart[two->code[pc + 2] == 0 ? 0 : 1].push_back(threadRunning(*two, pc));
-  ASSERT_EQ(threadOfPart[0].size(), 3u);
-  for (int k = 0; k < 3; ++k) EXPECT_NE(threadOfPart[0][static_cast<std::size_t>(k)], threadOfPart[1][static_cast<std::size_t>(k)]) << "module " << k << "'s halves on one thread";
-  EXPECT_LT(two->tasks.makespan * 10, two->tasks.totalCost * 8) << "the halves overlap";
-
-  expectSameBlocks(*one, *two, 200, "16 channels on 2 threads");
-  expectSameBlocks(*compile(wideChain(), 1, 0), *three, 200, "16 channels on 3 threads"); // `one` has played 200 blocks
-
 }

@@ -240,40 +240,6 @@ TEST(BuiltinModules, PolyphonicChannelsAreIndependent) {
   EXPECT_GE(checked, 30);
 }
 
-// A module that splitsChannels() computes in channel parts, as the threads of a program planned for
-// several run it (halves, and uneven thirds), what it computes whole, bit for bit, on 16 channels
-// with a different signal on each; the modules of a typical voice chain are among them.
-TEST(BuiltinModules, ModulesThatSplitTheirChannelsComputeInPartsWhatTheyComputeWhole) {
-  std::set<std::string> splitting;
-  for (const auto& e : builtinModules().entries()) {
-    if (!e.create()->splitsChannels()) continue;
-    const ModuleDescriptor& d = *e.descriptor;
-    splitting.insert(d.type);
-    constexpr int kChannels = 16;
-    const auto feed = [&d](test::ModuleHarness& h) -> test::ModuleHarness& {
-      for (std::size_t i = 0; i < d.inputs.size(); ++i)
-        if (d.inputs[i].polyphonic)
-          h.input(d.inputs[i].name, [i](int c, std::uint64_t n) {
-            const double f = 53.0 * static_cast<double>(i + 1) + 71.0 * c;
-            return static_cast<float>(0.7 * std::sin(2.0 * M_PI * f * static_cast<double>(n) / 48000.0) + (n % 4800 < 2400 ? 0.3 * c / 16.0 : 0.0));
-          }, kChannels);
-      return h;
-    };
-    test::ModuleHarness whole(builtinModules(), d.type), halves(builtinModules(), d.type), thirds(builtinModules(), d.type);
-    const auto a = feed(whole).run(4800);
-    const auto b = feed(halves).inParts({{0, 8}, {8, 16}}).run(4800);
-    const auto c = feed(thirds).inParts({{0, 4}, {4, 8}, {8, 16}}).run(4800);
-    for (std::size_t o = 0; o < d.outputs.size(); ++o) {
-      ASSERT_EQ(a.ports[o].size(), static_cast<std::size_t>(kChannels)) << d.type << ": a module that splits has polyphonic outputs";
-      for (int ch = 0; ch < kChannels; ++ch) {
-        EXPECT_EQ(a.output(static_cast<int>(o), ch), b.output(static_cast<int>(o), ch)) << d.type << "." << d.outputs[o].name << " channel " << ch;
-        EXPECT_EQ(a.output(static_cast<int>(o), ch), c.output(static_cast<int>(o), ch)) << d.type << "." << d.outputs[o].name << " channel " << ch;
-      }
-    }
-  }
-  for (const char* type : {"SawOsc", "PulseOsc", "SVF", "Ladder", "OnePole"}) EXPECT_EQ(splitting.count(type), 1u) << type;
-}
-
 // State carry-over, for every module: a hard swap to the same patch, recompiled, must continue
 // exactly as if nothing happened. A module that forgets any state in copyStateFrom (a phase, a
 // filter memory, a delay line, an RNG) diverges here.

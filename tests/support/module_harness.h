@@ -77,13 +77,6 @@ public:
     return *this;
   }
 
-  // Runs each block as processChannels over these channel ranges, in order, instead of process()
-  // (how a program planned for several threads runs a module that splitsChannels()).
-  ModuleHarness& inParts(std::vector<std::pair<int, int>> parts) {
-    parts_ = std::move(parts);
-    return *this;
-  }
-
   // Frames are rounded up to whole blocks. Can be called repeatedly; state carries on.
   Output run(std::uint64_t frames) {
     prepare();
@@ -104,8 +97,7 @@ public:
       module_->setBlockEvents(blockEvents);
       {
         AudioThreadScope audio;
-        if (parts_.empty()) module_->process(const_cast<const float**>(inPtrs_.data()), outPtrs_.data());
-        for (auto [first, end] : parts_) module_->processChannels(const_cast<const float**>(inPtrs_.data()), outPtrs_.data(), first, end);
+        module_->process(const_cast<const float**>(inPtrs_.data()), outPtrs_.data());
       }
       module_->setBlockEvents({});
       for (std::size_t o = 0; o < desc_->outputs.size(); ++o)
@@ -199,7 +191,6 @@ private:
   std::vector<float> values_;
   std::vector<Source> sources_;
   std::vector<int> channels_;
-  std::vector<std::pair<int, int>> parts_; // inParts
   std::vector<Change> changes_;
   std::vector<Event> events_;
   AlignedFloatArray storage_;

@@ -26,7 +26,6 @@
 #include "mvm/compiler/task_planner.h"
 #include "mvm/compiler/voice_gates.h"
 #include "mvm/core/hash.h"
-#include "mvm/core/simd.h"
 #include "mvm/dsp/module_registry.h"
 #include "mvm/dsp/module_setup.h"
 #include "mvm/patch/limits.h"
@@ -80,7 +79,6 @@ public:
     b.planGates();
     const bool parallel = b.mayRunInParallel();
     b.reuseBuffers = options.optimizeForRealTime && !parallel;
-    b.splitChannels = parallel;
     b.layoutAndEmit();
     b.bind();
     if (parallel) b.prog->tasks = planTasks(*b.prog, {options.threads, options.parallelMinCost});
@@ -119,7 +117,6 @@ private:
     std::vector<VoiceGatePlan> gates;
     std::vector<std::vector<std::uint32_t>> gatesAfter; // per module: the gates whose envelope it is
     bool reuseBuffers = true;
-    bool splitChannels = false; // cut wide modules that splitsChannels() into parts (channelParts)
 
     Build(const PatchGraph& graph, const CompileOptions& o, const ModuleRegistry& r) : g(graph), opt(o), registry(r) {}
 
@@ -325,16 +322,6 @@ private:
       return cost >= opt.parallelMinCost;
     }
 
-    // How many parts module um's channels run in: one, or for a module that splitsChannels() with
-    // at least two lane groups on every output, as many as there are threads and lane groups.
-    int channelParts(std::size_t um) const {
-      const DSPModule& d = *prog->modules[um].instance;
-      if (!splitChannels || !d.splitsChannels() || desc[um]->hostBus != HostBusUse::None || outCh[um].empty()) return 1;
-      for (int c : outCh[um])
-        if (c != outCh[um][0]) return 1;
-      return std::clamp(std::min(opt.threads, outCh[um][0] / simd::kLanes), 1, kMaxChannels);
-    }
-
     std::uint32_t allocate(std::size_t floats) {
       if (reuseBuffers) {
         int best = -1;
@@ -462,20 +449,7 @@ private:
         outBuf[um].assign(d.outputs.size(), 0);
         for (std::size_t o = 0; o < d.outputs.size(); ++o)
           outBuf[um][o] = allocate(static_cast<std::size_t>(outCh[um][o]) * kBlockFrames);
-        const int parts = channelParts(um);
-        if (parts == 1) {
-          emit(Op::Process, {static_cast<std::uint32_t>(m)}, [&] { return g.modules[um].id + " (" + d.type + ")"; });
-        } else {
-          // Parts of whole lane groups, as even as they come: 16 channels on 2 threads are 0..7 and 8..15.
-          const int channels = outCh[um][0], groups = (channels + simd::kLanes - 1) / simd::kLanes;
-          for (int k = 0; k < parts; ++k) {
-            const auto first = static_cast<std::uint32_t>(std::min(channels, groups * k / parts * simd::kLanes));
-            const auto end = static_cast<std::uint32_t>(std::min(channels, groups * (k + 1) / parts * simd::kLanes));
-            emit(Op::ProcessChannels, {static_cast<std::uint32_t>(m), first, end}, [&] {
-              return g.modules[um].id + " (" + d.type + ") channels " + std::to_string(first) + ".." + std::to_string(end - 1);
-            });
-          }
-        }
+        emit(Op::Process, {static_cast<std::uint32_t>(m)}, [&] { return g.modules[um].id + " (" + d.type + ")"; });
         for (const Edge* e : delayedFrom[um]) {
           const auto floats = static_cast<std::uint32_t>(outCh[um][static_cast<std::size_t>(e->fromPort)] * kBlockFrames);
           emit(Op::Delay, {e->delayBuffer, outBuf[um][static_cast<std::size_t>(e->fromPort)], floats}, [&] { return "feedback " + edgeName(*e); });

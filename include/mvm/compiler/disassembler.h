@@ -30,7 +30,7 @@ inline std::string disassemble(const Program& p) {
       break;
     }
     std::ostringstream line;
-    line << std::setw(5) << pc << "  " << std::left << std::setw(8) << kOpName[op] << std::right << (std::strlen(kOpName[op]) >= 8 ? " " : "");
+    line << std::setw(5) << pc << "  " << std::left << std::setw(8) << kOpName[op] << std::right;
     const std::uint32_t* a = &p.code[pc + 1];
     switch (static_cast<Op>(op)) {
     case Op::Clear: line << "@" << a[0] << " x" << a[1]; break;
@@ -42,7 +42,6 @@ inline std::string disassemble(const Program& p) {
     }
     case Op::Param: line << "slot " << a[0] << " -> @" << p.params[a[0]].buffer << "[" << p.params[a[0]].channels << "ch]"; break;
     case Op::Process: line << "module " << a[0]; break;
-    case Op::ProcessChannels: line << "module " << a[0] << " channels " << a[1] << ".." << a[2] - 1; break;
     case Op::Delay: line << "@" << a[0] << " <- @" << a[1] << " x" << a[2]; break;
     case Op::Gate: {
       const VoiceGate& g = p.voiceGates[a[0]];

@@ -15,19 +15,16 @@
 //   DELAY     dst src floats              copy a feedback source into its one-block delay buffer
 //   GATE      gate                        from voice gate's envelope block, set the channels its
 //                                         voice chain runs this block (compiler/voice_gates.h)
-//   PROCESS_CH module first end           the module's processChannels() for channels [first, end):
-//                                         a part of a wide module that splitsChannels(), in a
-//                                         program planned for several threads (task_planner.h)
 
 #include <cstdint>
 
 namespace mvm {
 
-enum class Op : std::uint32_t { End = 0, Clear, Mix, Param, Process, Delay, Gate, ProcessChannels, Count };
+enum class Op : std::uint32_t { End = 0, Clear, Mix, Param, Process, Delay, Gate, Count };
 
 // Operands following each opcode.
-inline constexpr std::uint32_t kOperandCount[] = {0, 2, 6, 1, 1, 3, 1, 3};
-inline constexpr const char* kOpName[] = {"END", "CLEAR", "MIX", "PARAM", "PROCESS", "DELAY", "GATE", "PROCESS_CH"};
+inline constexpr std::uint32_t kOperandCount[] = {0, 2, 6, 1, 1, 3, 1};
+inline constexpr const char* kOpName[] = {"END", "CLEAR", "MIX", "PARAM", "PROCESS", "DELAY", "GATE"};
 
 static_assert(sizeof(kOperandCount) / sizeof(kOperandCount[0]) == static_cast<std::size_t>(Op::Count));
 

@@ -3,9 +3,7 @@
 // run on several threads at once, bit for bit as on one.
 //
 // 1. Units: the bytecode is cut after every PROCESS (a module with the instructions that gather its
-//    inputs). A unit's estimated work is the module's widest port, in channels, plus one. A wide
-//    module the compiler cut into channel parts (PROCESS_CH) is a unit per part, and what gathers
-//    its inputs one more before them, so that the parts can run side by side.
+//    inputs). A unit's estimated work is the module's widest port, in channels, plus one.
 // 2. Dependencies: what each instruction reads and writes is read off the program itself: arena
 //    ranges (a module's ports, a cable's source and sum, a parameter's buffer), module state
 //    (PROCESS; the active channels MIX, PARAM and GATE read or set) and the host buffers a module
@@ -17,9 +15,7 @@
 //    thread (its latest predecessor's, else the previous unit's) unless another thread could start
 //    it sooner by more than a slack of 1/8 of a thread's share; a dependency on another thread
 //    costs about one unit's work. So chains (a voice, a group of voices) stay on one thread,
-//    their state in one cache, and threads change hands about eight times per share. Part k of a
-//    module's channels has thread k as its home, so the parts of a chain of split modules (saw,
-//    filter, amplifier of 16 voices) go down the chain on their own threads.
+//    their state in one cache, and threads change hands about eight times per share.
 // 4. Tasks: a thread's units in order, cut where the schedule starts a unit of another thread
 //    that waits for one of them, and before a unit that waits for another thread's unit that the
 //    schedule finishes after the current task starts. The second cut keeps the task graph acyclic
@@ -62,23 +58,11 @@ public:
   AccessTracker(const Program& p)
       : chunks_(static_cast<std::uint32_t>((p.arena.size() + kChunkFloats - 1) / kChunkFloats)),
         modules_(static_cast<std::uint32_t>(p.modules.size())), lastWriter_(chunks_ + modules_, kNone),
-        readers_(chunks_ + modules_), channelBase_(modules_, kNone) {}
+        readers_(chunks_ + modules_) {}
 
   void reads(std::uint32_t offset, std::uint32_t floats) { range(offset, floats, false); }
   void writes(std::uint32_t offset, std::uint32_t floats) { range(offset, floats, true); }
-  // A module as a whole: what PROCESS changes, and the active channels MIX, PARAM and GATE use.
   void module(std::uint32_t m) { touched_.push_back(std::uint64_t{chunks_ + m} << 1 | 1); }
-  // A part of a split module (PROCESS_CH): reads the module's shared settings (its active
-  // channels), writes the State of channels [first, end) alone.
-  void moduleChannels(std::uint32_t m, std::uint32_t first, std::uint32_t end) {
-    touched_.push_back(std::uint64_t{chunks_ + m} << 1);
-    if (channelBase_[m] == kNone) {
-      channelBase_[m] = static_cast<std::uint32_t>(lastWriter_.size());
-      lastWriter_.resize(lastWriter_.size() + kMaxChannels, kNone);
-      readers_.resize(readers_.size() + kMaxChannels);
-    }
-    for (std::uint32_t c = first; c < end; ++c) touched_.push_back(std::uint64_t{channelBase_[m] + c} << 1 | 1);
-  }
 
   // The units `unit` must wait for, given what it touched since the last call.
   std::vector<std::uint32_t> finishUnit(std::uint32_t unit) {
@@ -116,14 +100,11 @@ private:
   std::uint32_t chunks_, modules_;
   std::vector<std::uint32_t> lastWriter_;
   std::vector<std::vector<std::uint32_t>> readers_;
-  std::vector<std::uint32_t> channelBase_; // per module: its first per-channel object, once split
   std::vector<std::uint64_t> touched_;
 };
 
-// The estimated work of instruction `pc`: a module's widest port, in channels (a part's channels);
-// the rest is small.
+// The estimated work of instruction `pc`: a module's widest port, in channels; the rest is small.
 inline std::uint32_t instructionCost(const Program& p, std::uint32_t pc) {
-  if (p.code[pc] == static_cast<std::uint32_t>(Op::ProcessChannels)) return p.code[pc + 3] - p.code[pc + 2];
   if (p.code[pc] != static_cast<std::uint32_t>(Op::Process)) return 0;
   const DSPModule& d = *p.modules[p.code[pc + 1]].instance;
   int widest = 1;
@@ -164,24 +145,6 @@ inline void recordAccesses(const Program& p, std::uint32_t pc, AccessTracker& t)
       t.writes(p.busOutputOffset, static_cast<std::uint32_t>(p.bus.numOutputs) * kBlockFrames);
     else if (d.descriptor().hostBus == HostBusUse::Reads)
       t.reads(p.busInputOffset, static_cast<std::uint32_t>(p.bus.numInputs) * kBlockFrames);
-    return;
-  }
-  case Op::ProcessChannels: { // channels [first, end) of every port: a mono input reaches them all
-    const CompiledModule& m = p.modules[op[1]];
-    const DSPModule& d = *m.instance;
-    const std::uint32_t first = op[2], end = op[3];
-    const auto part = [&](std::uint32_t offset, std::uint32_t channels, bool write) {
-      if (channels == 1 && !write) return t.reads(offset, kBlockFrames);
-      if (first >= channels) return; // a channel the cable does not carry reads silence
-      const std::uint32_t floats = (std::min(end, channels) - first) * kBlockFrames;
-      if (write) t.writes(offset + first * kBlockFrames, floats);
-      else t.reads(offset + first * kBlockFrames, floats);
-    };
-    for (int i = 0; i < d.numInputs(); ++i)
-      part(offsetOf(p.inputPointers[m.firstInput + static_cast<std::uint32_t>(i)]), static_cast<std::uint32_t>(d.inputChannels(i)), false);
-    for (int o = 0; o < d.numOutputs(); ++o)
-      part(offsetOf(p.outputPointers[m.firstOutput + static_cast<std::uint32_t>(o)]), static_cast<std::uint32_t>(d.outputChannels(o)), true);
-    t.moduleChannels(op[1], first, end);
     return;
   }
   case Op::Delay:
@@ -231,35 +194,26 @@ inline TaskGraph planTasks(const Program& p, const TaskPlanOptions& options) {
     std::uint32_t begin = 0, end = 0;
     std::uint64_t cost = 0;
     std::vector<std::uint32_t> preds;
-    std::int32_t part = -1; // a PROCESS_CH: which part of its module (0, 1, ...)
   };
   std::vector<Unit> units;
   detail::AccessTracker tracker(p);
   Unit unit;
-  const auto closeUnit = [&](std::uint32_t end) {
-    unit.end = end;
-    unit.cost += 1;
-    unit.preds = tracker.finishUnit(static_cast<std::uint32_t>(units.size()));
-    g.totalCost += unit.cost;
-    units.push_back(std::move(unit));
-    unit = Unit{};
-    unit.begin = end;
-  };
-  std::uint32_t previousPartOf = ~std::uint32_t{0}; // the module of the last PROCESS_CH
   for (std::uint32_t pc = 0;; pc += 1 + kOperandCount[p.code[pc]]) {
-    const auto op = static_cast<Op>(p.code[pc]);
-    if (op == Op::ProcessChannels && pc > unit.begin) closeUnit(pc); // what gathers the parts' inputs: a unit before them
-    if (op != Op::End) {
+    const bool end = p.code[pc] == static_cast<std::uint32_t>(Op::End);
+    if (!end) {
       detail::recordAccesses(p, pc, tracker);
       unit.cost += detail::instructionCost(p, pc);
     }
-    if (op == Op::ProcessChannels) {
-      const bool next = !units.empty() && units.back().part >= 0 && previousPartOf == p.code[pc + 1];
-      unit.part = next ? units.back().part + 1 : 0;
-      previousPartOf = p.code[pc + 1];
+    if ((end && pc > unit.begin) || (!end && p.code[pc] == static_cast<std::uint32_t>(Op::Process))) {
+      unit.end = end ? pc : pc + 1 + kOperandCount[p.code[pc]];
+      unit.cost += 1;
+      unit.preds = tracker.finishUnit(static_cast<std::uint32_t>(units.size()));
+      g.totalCost += unit.cost;
+      units.push_back(std::move(unit));
+      unit = Unit{};
+      unit.begin = units.back().end;
     }
-    if ((op == Op::End && pc > unit.begin) || op == Op::Process || op == Op::ProcessChannels) closeUnit(op == Op::End ? pc : pc + 1 + kOperandCount[p.code[pc]]);
-    if (op == Op::End) break;
+    if (end) break;
   }
   if (units.size() < 2 || (options.minCost > 0 && g.totalCost < options.minCost)) return g;
 
@@ -271,10 +225,7 @@ inline TaskGraph planTasks(const Program& p, const TaskPlanOptions& options) {
   std::vector<std::uint64_t> start(units.size()), finish(units.size()), threadFree(threads, 0);
   std::vector<std::uint32_t> threadOf(units.size());
   for (std::size_t u = 0; u < units.size(); ++u) {
-    const std::uint32_t home = units[u].part >= 0         ? static_cast<std::uint32_t>(units[u].part) % threads
-                               : !units[u].preds.empty() ? threadOf[units[u].preds.back()]
-                               : u > 0                   ? threadOf[u - 1]
-                                                         : 0;
+    const std::uint32_t home = !units[u].preds.empty() ? threadOf[units[u].preds.back()] : u > 0 ? threadOf[u - 1] : 0;
     const auto readyOn = [&](std::uint32_t t) {
       std::uint64_t ready = threadFree[t];
       for (std::uint32_t q : units[u].preds) ready = std::max(ready, finish[q] + (threadOf[q] == t ? 0 : crossing));

@@ -28,15 +28,14 @@ struct ReplayStats {
 
 using ReplaySink = std::function<void(const float* const* channels, int frames)>;
 
-// control thread (runs the VM inline, on `threads` threads: the same bits at any count). Throws
-// SessionError when the session cannot be replayed (a patch that does not compile, a swap the VM
-// could not take where it was recorded).
+// control thread (runs the VM inline). Throws SessionError when the session cannot be replayed
+// (a patch that does not compile, a swap the VM could not take where it was recorded).
 inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const ModuleRegistry& registry,
-                                 const std::string& source = "session.json", int threads = 1) {
+                                 const std::string& source = "session.json") {
   if (s.inputs > 0)
     throw SessionError(source, "inputs", "the session had " + std::to_string(s.inputs) +
                                              " audio inputs, which are not recorded: it cannot be replayed");
-  VM vm(VMConfig{s.sampleRate, s.channels, 0, threads});
+  VM vm(VMConfig{s.sampleRate, s.channels, 0});
   PatchGraph playing; // the patch of the last swap, for its meters
   auto compile = [&](std::size_t index) {
     const SessionPatch& p = s.patches[index];
@@ -45,7 +44,6 @@ inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const
     co.sampleRate = s.sampleRate;
     co.numOutputs = p.outputs > 0 ? p.outputs : s.channels;
     co.optimizeForRealTime = p.optimizedForRealTime;
-    co.threads = threads;
     try {
       playing = PatchParser(registry).parseFromJson(p.json, source + " " + place);
       return Compiler(registry).compile(playing, co);

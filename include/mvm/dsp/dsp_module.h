@@ -81,17 +81,6 @@ public:
   // audio thread, wait-free: one block. inputs[i] holds inputChannels(i) channels, outputs[o]
   // holds outputChannels(o) channels, each kBlockFrames long; outputs never alias inputs.
   virtual void process(const float** inputs, float** outputs) = 0;
-  // audio or worker thread: process() for channels [first, end) alone, of a module that
-  // splitsChannels(). A program planned for several threads cuts a wide polyphonic module's
-  // channels into parts that threads run at the same time (compiler/task_planner.h).
-  virtual void processChannels(const float** inputs, float** outputs, int first, int end) {
-    (void)first;
-    (void)end;
-    process(inputs, outputs);
-  }
-  // control thread: whether processChannels on disjoint channel ranges may run at the same time,
-  // bit for bit as process(): each part touches only its channels' state, inputs and outputs.
-  virtual bool splitsChannels() const noexcept { return false; }
 
   // audio thread, bounded and allocation-free: take over the state of the instance this one
   // replaces in a hot swap (same id, same type; channel counts may differ).

@@ -12,7 +12,6 @@
 // beyond its State (delay lines, tables). State must be trivially copyable: the carry-over is
 // bounded and runs on the audio thread.
 
-#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cstddef>
@@ -171,41 +170,26 @@ constexpr bool pausesWhenUnheard() noexcept {
   else return false;
 }
 
-// Whether a module's channels may run in parts on several threads at once (DSPModule::
-// splitsChannels): its Self declares `static constexpr bool kSplitsChannels = true;` when its
-// math writes nothing but its channels' State and outputs (no member its channels share).
-template <class Self>
-constexpr bool splitsChannels() noexcept {
-  if constexpr (requires { Self::kSplitsChannels; }) return Self::kSplitsChannels;
-  else return false;
-}
-
 template <class Self, class State>
 class ChannelModule : public StatefulModule<std::array<State, kMaxChannels>> {
 public:
   // Flattened: each module's math inlined into its channel loop, as when it was written by hand
   // (a call per channel otherwise costs a 64-sine patch 1.7 % of its instructions). A channel
   // that skips the block keeps its state and writes silence.
-  [[gnu::flatten]] void process(const float** inputs, float** outputs) override { run(inputs, outputs, 0, static_cast<Self&>(*this).channels()); }
-  [[gnu::flatten]] void processChannels(const float** inputs, float** outputs, int first, int end) override {
-    run(inputs, outputs, first, std::min(end, static_cast<Self&>(*this).channels()));
-  }
-
-  bool pausesWhenUnheard() const noexcept override { return mvm::pausesWhenUnheard<Self>(); }
-  bool splitsChannels() const noexcept override { return mvm::splitsChannels<Self>(); }
-
-  // The channels that run: those of the first output. A module whose count is set otherwise
-  // declares its own channels().
-  int channels() const noexcept { return this->outputChannels(0); }
-
-private:
-  [[gnu::always_inline]] void run(const float** inputs, float** outputs, int first, int end) {
+  [[gnu::flatten]] void process(const float** inputs, float** outputs) override {
     Self& self = static_cast<Self&>(*this);
-    for (int c = first; c < end; ++c) {
+    const int channels = self.channels();
+    for (int c = 0; c < channels; ++c) {
       if (!mvm::pausesWhenUnheard<Self>() || this->isChannelActive(c)) self.processChannel(Channel(*this, inputs, outputs, c), this->state_[static_cast<std::size_t>(c)]);
       else this->silenceChannel(outputs, c);
     }
   }
+
+  bool pausesWhenUnheard() const noexcept override { return mvm::pausesWhenUnheard<Self>(); }
+
+  // The channels that run: those of the first output. A module whose count is set otherwise
+  // declares its own channels().
+  int channels() const noexcept { return this->outputChannels(0); }
 };
 
 // A module whose math is one body for one channel or four lanes:
@@ -226,23 +210,12 @@ private:
 template <class Self, template <class> class State>
 class LaneModule : public StatefulModule<std::array<State<float>, kMaxChannels>> {
 public:
-  [[gnu::flatten]] void process(const float** inputs, float** outputs) override { runLanes(inputs, outputs, 0, static_cast<Self&>(*this).channels()); }
-  [[gnu::flatten]] void processChannels(const float** inputs, float** outputs, int first, int end) override {
-    runLanes(inputs, outputs, first, std::min(end, static_cast<Self&>(*this).channels()));
-  }
-
-  bool pausesWhenUnheard() const noexcept override { return mvm::pausesWhenUnheard<Self>(); }
-  bool splitsChannels() const noexcept override { return mvm::splitsChannels<Self>(); }
-
-  int channels() const noexcept { return this->outputChannels(0); }
-
-private:
-  // Channels [first, end): those that run, four at a time, then the rest one by one.
-  [[gnu::always_inline]] void runLanes(const float** inputs, float** outputs, int first, int end) {
+  [[gnu::flatten]] void process(const float** inputs, float** outputs) override {
     Self& self = static_cast<Self&>(*this);
+    const int channels = self.channels();
     int run[kMaxChannels]; // the channels that run this block
     int count = 0;
-    for (int c = first; c < end; ++c) {
+    for (int c = 0; c < channels; ++c) {
       if (!mvm::pausesWhenUnheard<Self>() || this->isChannelActive(c)) run[count++] = c; // only members of a voice gate pause
       else this->silenceChannel(outputs, c);
     }
@@ -259,6 +232,11 @@ private:
     for (; k < count; ++k) self.processLanes(Lanes<float>(*this, inputs, outputs, run[k]), this->state_[static_cast<std::size_t>(run[k])]);
   }
 
+  bool pausesWhenUnheard() const noexcept override { return mvm::pausesWhenUnheard<Self>(); }
+
+  int channels() const noexcept { return this->outputChannels(0); }
+
+private:
   // One channel's state into lane j of four, member by member (into nested structs too), and back.
   template <class L, class O>
   static void toLane(L& lanes, const O& one, int j) noexcept {

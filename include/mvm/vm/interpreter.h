@@ -102,12 +102,6 @@ public:
         m.instance->process(p.inputPointers.data() + m.firstInput, p.outputPointers.data() + m.firstOutput);
         break;
       }
-      case Op::ProcessChannels: {
-        CompiledModule& m = p.modules[pc[1]];
-        m.instance->processChannels(p.inputPointers.data() + m.firstInput, p.outputPointers.data() + m.firstOutput, static_cast<int>(pc[2]),
-                                    static_cast<int>(pc[3]));
-        break;
-      }
       case Op::Delay:
         std::memcpy(arena + pc[1], arena + pc[2], sizeof(float) * pc[3]);
         break;

@@ -21,7 +21,6 @@ struct BiquadState {
 class Biquad final : public ChannelModule<Biquad, BiquadState> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kIn };
   enum Params { kMode, kCutoff, kQ, kGain };
   enum Outputs { kOut };

@@ -8,7 +8,6 @@ namespace mvm::modules {
 class Gain final : public ChannelModule<Gain, Stateless> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kIn };
   enum Params { kGain };
   enum Outputs { kOut };

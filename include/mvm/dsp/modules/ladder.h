@@ -21,7 +21,6 @@ struct LadderState {
 class Ladder final : public LaneModule<Ladder, LadderState> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kIn, kPitch };
   enum Params { kCutoff, kResonance, kDrive };
   enum Outputs { kLp };

@@ -14,7 +14,6 @@ struct OnePoleState {
 class OnePole final : public ChannelModule<OnePole, OnePoleState> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kIn };
   enum Params { kCutoff };
   enum Outputs { kLp, kHp };

@@ -11,7 +11,6 @@ namespace mvm::modules {
 class PulseOsc final : public ChannelModule<PulseOsc, blep::Oscillator<blep::kSquare>> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kPitch };
   enum Params { kFreq, kPw };
   enum Outputs { kOut };

@@ -20,7 +20,6 @@ struct SawOscState {
 class SawOsc final : public LaneModule<SawOsc, SawOscState> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kPitch };
   enum Params { kFreq };
   enum Outputs { kOut };

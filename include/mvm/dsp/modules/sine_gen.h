@@ -10,7 +10,6 @@ namespace mvm::modules {
 class SineGen final : public ChannelModule<SineGen, double> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kPitch };
   enum Params { kFreq, kAmp };
   enum Outputs { kOut };

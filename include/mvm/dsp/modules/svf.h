@@ -65,7 +65,6 @@ struct SvfCore : SvfState<float> {
 class SVF final : public LaneModule<SVF, SvfState> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kIn, kPitch };
   enum Params { kCutoff, kResonance };
   enum Outputs { kLp, kBp, kHp, kNotch };

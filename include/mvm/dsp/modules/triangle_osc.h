@@ -15,7 +15,6 @@ struct TriangleOscState {
 class TriangleOsc final : public ChannelModule<TriangleOsc, TriangleOscState> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kPitch };
   enum Params { kFreq };
   enum Outputs { kOut };

@@ -57,7 +57,6 @@ struct WaveshaperState {
 class Waveshaper final : public ChannelModule<Waveshaper, WaveshaperState> {
 public:
   static constexpr bool kPausesWhenUnheard = true;
-  static constexpr bool kSplitsChannels = true; // its channels touch only their State (module_kernel.h)
   enum Inputs { kIn };
   enum Params { kMode, kDrive, kFold, kMix };
   enum Outputs { kOut };
