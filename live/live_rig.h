@@ -30,6 +30,7 @@
 #include "live_options.h"
 #include "mvm/control/session_recorder.h"
 #include "mvm/mvm.h"
+#include "mvm/rt/thread_scheduling.h"
 #include "overload_policy.h"
 #include "patch_dirs.h"
 
@@ -91,7 +92,7 @@ struct LiveRig {
   const LiveOptions& o;
   std::unique_ptr<PatchDirs> patchDirs;
   std::string rtNotes; // what the real-time line says besides the audio thread's policy
-  std::string workerScheduling; // ", 1 worker SCHED_FIFO priority P" with --threads N (scheduleWorkers)
+  std::string helperScheduling; // ", 1 worker SCHED_FIFO priority P, MIDI thread ..." (scheduleHelperThreads)
   AudioState state;
   std::optional<OpenStream> stream;
   std::optional<VM> vm;
@@ -307,22 +308,37 @@ private:
     }
     for (const auto swapWait = Clock::now(); !gStop && Clock::now() - swapWait < std::chrono::seconds(2);)
       if (first.waitFor(SwapState::Swapped, std::chrono::milliseconds(10)) >= SwapState::Swapped) break;
-    scheduleWorkers();
+    scheduleHelperThreads();
     printPlaying();
     return std::nullopt;
   }
 
-  // With --threads N and a real-time audio thread: the workers get its policy and priority.
-  void scheduleWorkers() {
+  // With a real-time audio thread, the threads it depends on get real-time scheduling too: the
+  // workers (--threads N) its policy and priority, since they compute its block; the MIDI and OSC
+  // threads the priority just below, since each arrival must reach the VM before the audio thread
+  // computes its frame, one period later, however busy the machine's ordinary processes keep the
+  // cores, and must never preempt the audio thread to do it.
+  void scheduleHelperThreads() {
     const int policy = metrics->schedPolicy();
-    WorkerPool* pool = vm->workerPool();
-    if (!pool || (policy != SCHED_FIFO && policy != SCHED_RR)) return;
-    const int n = pool->threads() - 1;
-    if (const int error = pool->setScheduling(policy, metrics->schedPriority()); error == 0)
-      workerScheduling = ", " + std::to_string(n) + (n == 1 ? " worker " : " workers ") + policyName(policy) + " priority " +
-                         std::to_string(metrics->schedPriority());
-    else
-      workerScheduling = ", workers at normal priority (" + std::string(std::strerror(error)) + ")";
+    if (policy != SCHED_FIFO && policy != SCHED_RR) return;
+    const int priority = metrics->schedPriority();
+    if (WorkerPool* pool = vm->workerPool()) {
+      const int n = pool->threads() - 1;
+      if (const int error = pool->setScheduling(policy, priority); error == 0)
+        helperScheduling += ", " + std::to_string(n) + (n == 1 ? " worker " : " workers ") + policyName(policy) + " priority " + std::to_string(priority);
+      else
+        helperScheduling += ", workers at normal priority (" + std::string(std::strerror(error)) + ")";
+    }
+    const int below = priorityBelow(policy, priority);
+    auto raise = [&](const char* name, auto& input) {
+      if (!input) return;
+      if (const int error = input->setScheduling(policy, below); error == 0)
+        helperScheduling += std::string(", ") + name + " thread " + policyName(policy) + " priority " + std::to_string(below);
+      else
+        helperScheduling += std::string(", ") + name + " thread at normal priority (" + std::strerror(error) + ")";
+    };
+    raise("MIDI", control.midiIn);
+    raise("OSC", control.oscServer);
   }
 
   void printPlaying() const {
@@ -337,7 +353,7 @@ private:
     const int policy = metrics->schedPolicy();
     if (policy == SCHED_FIFO || policy == SCHED_RR) {
       std::printf("mvm-live: real time: %s%saudio thread %s priority %d%s\n", rtNotes.c_str(), rtNotes.empty() ? "" : ", ",
-                  policyName(policy), metrics->schedPriority(), workerScheduling.c_str());
+                  policyName(policy), metrics->schedPriority(), helperScheduling.c_str());
     } else {
       std::cerr << "mvm-live: warning: the audio thread is not real-time (" << policyName(policy)
                 << "): expect xruns under load (run as root, or give the user rtprio in limits.conf)\n";

@@ -33,6 +33,7 @@
 #include "mvm/control/midi_mapper.h"
 #include "mvm/core/rt_context.h"
 #include "mvm/rt/lock_free_queue.h"
+#include "mvm/rt/thread_scheduling.h"
 #include "mvm/vm/vm.h"
 
 namespace mvm::live {
@@ -135,6 +136,9 @@ public:
     running_ = true;
     thread_ = std::thread([this] { run(); });
   }
+  // control thread, after start(): the thread that maps each arrival to its frame gets real-time
+  // scheduling (mvm/rt/thread_scheduling.h). 0, or the error.
+  int setScheduling(int policy, int priority) noexcept { return thread_.joinable() ? setThreadScheduling(thread_, policy, priority) : 0; }
   void stop() {
     running_ = false;
     if (thread_.joinable()) thread_.join();

@@ -40,6 +40,7 @@
 #include "audio_clock.h"
 #include "mvm/control/osc_dispatch.h"
 #include "mvm/control/osc_packet.h"
+#include "mvm/rt/thread_scheduling.h"
 #include "mvm/vm/vm.h"
 #include "osc_event_quota.h"
 
@@ -147,6 +148,9 @@ public:
     running_ = true;
     thread_ = std::thread([this] { run(); });
   }
+  // control thread, after start(): the thread that maps each arrival to its frame gets real-time
+  // scheduling (mvm/rt/thread_scheduling.h). 0, or the error.
+  int setScheduling(int policy, int priority) noexcept { return thread_.joinable() ? setThreadScheduling(thread_, policy, priority) : 0; }
   void stop() {
     running_ = false;
     if (thread_.joinable()) thread_.join();

@@ -203,7 +203,8 @@ int run(int argc, char** argv) {
       throw UsageError("--replay takes no patch, score, MIDI file, swaps or input: the session holds them");
     if (a.output.empty()) throw UsageError("no output file: give -o OUT.wav");
     setInterruptNotice(a.output);
-    return replayCommand(a.options["replay"].as<std::string>(), a.output, format);
+    cli::requireRange("--threads", a.threads, 1, WorkerPool::kMaxThreads, "threads");
+    return replayCommand(a.options["replay"].as<std::string>(), a.output, format, a.threads);
   }
   if (a.options.count("batch")) {
     for (const auto& [name, value] : a.options)

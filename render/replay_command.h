@@ -16,7 +16,7 @@
 
 namespace mvm::render {
 
-inline int replayCommand(const std::string& dir, const std::string& output, SampleFormat format) {
+inline int replayCommand(const std::string& dir, const std::string& output, SampleFormat format, int threads = 1) {
   const std::string sessionPath = dir + "/session.json";
   RunInputs inputs;
   inputs.add(sessionPath);
@@ -37,7 +37,7 @@ inline int replayCommand(const std::string& dir, const std::string& output, Samp
         out.add(ch, n);
         writer.write(ch, n);
       },
-      builtinModules(), sessionPath);
+      builtinModules(), sessionPath, threads);
   out.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out.guardedBlocks = st.guardedBlocks;
   out.meters = st.meters;

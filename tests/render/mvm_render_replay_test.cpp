@@ -23,14 +23,17 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
-// Records a short session: fm-bell, notes, a parameter ramp, a swap to delay-reverb with a fade.
-void recordSession(const std::string& dir) {
-  VM vm({48000.0, 2, 0});
+// Records a short session: fm-bell, notes, a parameter ramp, a swap to delay-reverb with a fade;
+// computed on `threads` threads, every program split into tasks however small.
+void recordSession(const std::string& dir, int threads = 1) {
+  VM vm({48000.0, 2, 0, threads});
   vm.setCrossfade(12.0, FadeCurve::Linear);
   SessionRecorder recorder(dir, vm);
-  auto compile = [](const std::string& name) {
+  auto compile = [threads](const std::string& name) {
     CompileOptions co;
     co.keepPatchJson = true;
+    co.threads = threads;
+    co.parallelMinCost = 0;
     return Compiler(builtinModules()).compile(PatchParser(builtinModules()).parseFromJson(readFile(std::string(MVM_SOURCE_DIR) + "/patches/" + name), name), co);
   };
   vm.scheduleNewProgram(compile("fm-bell.json"));
@@ -72,6 +75,21 @@ TEST(MvmRenderReplay, ReproducesARecordedSessionBitForBit) {
   const render::WavData replayed = render::readWav(tmp / "replay.wav");
   EXPECT_EQ(replayed.frames(), 120u * 300u / 64u * 64u + 64u);
   EXPECT_TRUE(bitEqual(recorded, replayed));
+}
+
+// Threads change no bit: a session recorded on 2 threads replays on 1 and on 3 as it was heard.
+TEST(MvmRenderReplay, ReplaysTheSameWhateverTheThreadsOfTheRecordingOrTheReplay) {
+  test::TempDir tmp;
+  const std::string dir = tmp / "session";
+  recordSession(dir, 2);
+  const render::WavData recorded = render::readWav(dir + "/output.wav");
+  for (const char* threads : {"1", "3"}) {
+    const std::string out = tmp / (std::string("replay") + threads + ".wav");
+    const auto r = test::runCommand(std::string(MVM_RENDER_BIN) + " --replay " + dir + " --threads " + threads + " -o " + out);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_TRUE(bitEqual(recorded, render::readWav(out))) << threads << " threads";
+  }
+  EXPECT_EQ(test::runCommand(std::string(MVM_RENDER_BIN) + " --replay " + dir + " --threads 0 -o " + (tmp / "x.wav")).exitCode, 2);
 }
 
 TEST(MvmRenderReplay, RejectsNewerMalformedAndMissingSessionsWithTheirExitCodes) {

@@ -28,14 +28,15 @@ struct ReplayStats {
 
 using ReplaySink = std::function<void(const float* const* channels, int frames)>;
 
-// control thread (runs the VM inline). Throws SessionError when the session cannot be replayed
-// (a patch that does not compile, a swap the VM could not take where it was recorded).
+// control thread (runs the VM inline, on `threads` threads: the same bits at any count). Throws
+// SessionError when the session cannot be replayed (a patch that does not compile, a swap the VM
+// could not take where it was recorded).
 inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const ModuleRegistry& registry,
-                                 const std::string& source = "session.json") {
+                                 const std::string& source = "session.json", int threads = 1) {
   if (s.inputs > 0)
     throw SessionError(source, "inputs", "the session had " + std::to_string(s.inputs) +
                                              " audio inputs, which are not recorded: it cannot be replayed");
-  VM vm(VMConfig{s.sampleRate, s.channels, 0});
+  VM vm(VMConfig{s.sampleRate, s.channels, 0, threads});
   PatchGraph playing; // the patch of the last swap, for its meters
   auto compile = [&](std::size_t index) {
     const SessionPatch& p = s.patches[index];
@@ -44,6 +45,7 @@ inline ReplayStats replaySession(const Session& s, const ReplaySink& sink, const
     co.sampleRate = s.sampleRate;
     co.numOutputs = p.outputs > 0 ? p.outputs : s.channels;
     co.optimizeForRealTime = p.optimizedForRealTime;
+    co.threads = threads;
     try {
       playing = PatchParser(registry).parseFromJson(p.json, source + " " + place);
       return Compiler(registry).compile(playing, co);

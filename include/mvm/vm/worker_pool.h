@@ -28,6 +28,7 @@
 
 #include "mvm/compiler/program.h"
 #include "mvm/compiler/task_graph.h"
+#include "mvm/rt/thread_scheduling.h"
 #include "mvm/compiler/task_planner.h"
 #include "mvm/core/clock.h"
 #include "mvm/core/denormals.h"
@@ -69,10 +70,8 @@ public:
   // the audio thread is known), so a worker is not preempted by ordinary threads in mid-task.
   // Returns 0, or the error of the first worker refused (EPERM without the right to real time).
   int setScheduling(int policy, int priority) noexcept {
-    sched_param param{};
-    param.sched_priority = priority;
     for (std::thread& t : workers_)
-      if (const int error = pthread_setschedparam(t.native_handle(), policy, &param); error != 0) return error;
+      if (const int error = setThreadScheduling(t, policy, priority); error != 0) return error;
     if (policy == SCHED_FIFO || policy == SCHED_RR) spinRounds_.store(kRealtimeSpinRounds, std::memory_order_relaxed);
     return 0;
   }
