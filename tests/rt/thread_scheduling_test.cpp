@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cerrno>
 #include <thread>
+#include <utility>
 
 #include "mvm/rt/thread_scheduling.h"
 
@@ -19,17 +20,12 @@ struct WaitingThread {
     stop.notify_all();
     thread.join();
   }
-  int policy() {
+  // The thread's policy and priority, as the kernel has them.
+  std::pair<int, int> scheduling() {
     int policy = -1;
     sched_param param{};
     pthread_getschedparam(thread.native_handle(), &policy, &param);
-    return policy;
-  }
-  int priority() {
-    int policy = -1;
-    sched_param param{};
-    pthread_getschedparam(thread.native_handle(), &policy, &param);
-    return param.sched_priority;
+    return {policy, param.sched_priority};
   }
 };
 
@@ -38,14 +34,13 @@ struct WaitingThread {
 TEST(ThreadScheduling, AThreadTakesRealTimeOrSaysWhyNot) {
   WaitingThread t;
   EXPECT_EQ(mvm::setThreadScheduling(t.thread, SCHED_FIFO, 100000), EINVAL) << "no such priority";
-  EXPECT_EQ(t.policy(), SCHED_OTHER) << "a refusal changes nothing";
+  EXPECT_EQ(t.scheduling().first, SCHED_OTHER) << "a refusal changes nothing";
   const int error = mvm::setThreadScheduling(t.thread, SCHED_FIFO, 3);
   if (error == EPERM) GTEST_SKIP() << "no right to real time here (root or rtprio in limits.conf)";
   ASSERT_EQ(error, 0);
-  EXPECT_EQ(t.policy(), SCHED_FIFO);
-  EXPECT_EQ(t.priority(), 3);
+  EXPECT_EQ(t.scheduling(), std::make_pair(SCHED_FIFO, 3));
   EXPECT_EQ(mvm::setThreadScheduling(t.thread, SCHED_OTHER, 0), 0);
-  EXPECT_EQ(t.policy(), SCHED_OTHER);
+  EXPECT_EQ(t.scheduling().first, SCHED_OTHER);
 }
 
 TEST(ThreadScheduling, PriorityBelowNeverLeavesThePolicysRange) {

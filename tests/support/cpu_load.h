@@ -13,7 +13,7 @@ namespace mvm::test {
 class CpuLoad {
 public:
   // `perCore` busy threads for each core, at normal priority.
-  explicit CpuLoad(unsigned perCore = 2) {
+  explicit CpuLoad(unsigned perCore) {
     const unsigned n = perCore * std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i)
       threads_.emplace_back([this] {

@@ -15,7 +15,6 @@
 // one futex wake, a system call that does not block, and only when a worker sleeps.
 // Every worker flushes denormals as the audio thread does (the same arithmetic on every thread).
 
-#include <pthread.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -28,12 +27,12 @@
 
 #include "mvm/compiler/program.h"
 #include "mvm/compiler/task_graph.h"
-#include "mvm/rt/thread_scheduling.h"
 #include "mvm/compiler/task_planner.h"
 #include "mvm/core/clock.h"
 #include "mvm/core/denormals.h"
 #include "mvm/core/rt_context.h"
 #include "mvm/rt/lock_free_queue.h"
+#include "mvm/rt/thread_scheduling.h"
 #include "mvm/vm/interpreter.h"
 
 #if defined(__x86_64__) || defined(__i386__)
